@@ -1,0 +1,57 @@
+// Multi-head attention with learned projections:
+//   Q = X·W_Q + b_Q,  K = C·W_K + b_K,  V = C·W_V + b_V     (C = X for self-attention)
+//   head_i = attention(Q_i, K_i, V_i) over columns [i*d_head, (i+1)*d_head), d_head = d_model / h
+//   output = concat(head_1..head_h)·W_O + b_O
+// W are row-major [d_model, d_model] so that y = x·W (PyTorch's nn.Linear weight transposed).
+#pragma once
+#include <cstddef>
+#include <span>
+#include <vector>
+
+#include "attention/mask.hpp"
+
+namespace attnscope {
+
+struct MultiHeadAttentionParams {
+  std::size_t d_model = 0;
+  std::size_t num_heads = 0;
+  std::vector<float> wq, wk, wv, wo;  // [d_model*d_model] each
+  std::vector<float> bq, bk, bv, bo;  // [d_model] each, or empty for no bias
+};
+
+// Caller-owned destinations: output [n*d_model] required; weights [h*n*m] and heads [n*d_model]
+// (per-head outputs concatenated, before W_O) filled only when non-empty.
+struct MultiHeadOutputs {
+  std::span<float> output;
+  std::span<float> weights;
+  std::span<float> heads;
+};
+
+struct MultiHeadResult {
+  std::vector<float> output;   // [n*d_model]
+  std::vector<float> weights;  // [h*n*m], empty unless requested
+  std::vector<float> heads;    // [n*d_model], empty unless requested
+};
+
+class MultiHeadAttention {
+ public:
+  // Validates shapes and values (InvalidArgument on any problem) and keeps the weights.
+  explicit MultiHeadAttention(MultiHeadAttentionParams params);
+
+  std::size_t d_model() const noexcept;
+  std::size_t num_heads() const noexcept;
+
+  // x [n*d_model]; context [m*d_model], or empty for self-attention (then m must equal n or be 0).
+  void forward(std::span<const float> x, std::size_t n, std::span<const float> context,
+               std::size_t m, const Mask& mask, const MultiHeadOutputs& out);
+
+  MultiHeadResult forward(std::span<const float> x, std::size_t n, std::span<const float> context,
+                          std::size_t m, const Mask& mask, bool want_weights = true,
+                          bool want_heads = true);
+
+ private:
+  MultiHeadAttentionParams params_;
+  std::vector<float> workspace_;  // reused across calls: no allocation on the hot path once warm
+};
+
+}  // namespace attnscope
