@@ -19,18 +19,32 @@ struct MultiHeadAttentionParams {
   std::vector<float> bq, bk, bv, bo;  // [d_model] each, or empty for no bias
 };
 
-// Caller-owned destinations: output [n*d_model] required; weights [h*n*m] and heads [n*d_model]
-// (per-head outputs concatenated, before W_O) filled only when non-empty.
+// Caller-owned destinations. output [n*d_model] is required; every other span is filled only when
+// non-empty, so a caller asks for exactly the intermediates it shows:
+//   weights [h*n*m]     softmax weights of every head
+//   heads   [n*d_model] per-head outputs concatenated, before W_O
+//   q       [n*d_model], k, v [m*d_model]   the projections (biases added)
+//   scores, scaled [h*n*m]                  Q·Kᵀ and Q·Kᵀ/√d_head per head, before the mask
 struct MultiHeadOutputs {
   std::span<float> output;
   std::span<float> weights;
   std::span<float> heads;
+  std::span<float> q, k, v;
+  std::span<float> scores, scaled;
+};
+
+struct MultiHeadRequest {
+  bool weights = true;
+  bool heads = true;
+  bool steps = false;  // q, k, v, scores, scaled
 };
 
 struct MultiHeadResult {
   std::vector<float> output;   // [n*d_model]
   std::vector<float> weights;  // [h*n*m], empty unless requested
   std::vector<float> heads;    // [n*d_model], empty unless requested
+  std::vector<float> q, k, v;  // empty unless steps requested
+  std::vector<float> scores, scaled;
 };
 
 class MultiHeadAttention {
@@ -46,8 +60,7 @@ class MultiHeadAttention {
                std::size_t m, const Mask& mask, const MultiHeadOutputs& out);
 
   MultiHeadResult forward(std::span<const float> x, std::size_t n, std::span<const float> context,
-                          std::size_t m, const Mask& mask, bool want_weights = true,
-                          bool want_heads = true);
+                          std::size_t m, const Mask& mask, const MultiHeadRequest& request = {});
 
  private:
   MultiHeadAttentionParams params_;
