@@ -1,0 +1,70 @@
+// Scalar twins of the row-wise kernels: bias add, scale, and the fused scale + mask + softmax.
+#include <cmath>
+#include <limits>
+
+#include "kernels/kernels_impl.hpp"
+
+namespace attnscope::kernels {
+
+void f32_add_bias_scalar(std::size_t m, std::size_t n, const float* bias, float* c, std::size_t ldc) {
+  for (std::size_t i = 0; i < m; ++i) {
+    float* c_row = c + i * ldc;
+    for (std::size_t j = 0; j < n; ++j) c_row[j] += bias[j];
+  }
+}
+
+void f32_scale_scalar(std::size_t rows, std::size_t cols, float factor, const float* in,
+                      std::size_t ld_in, float* out, std::size_t ld_out) {
+  for (std::size_t i = 0; i < rows; ++i) {
+    for (std::size_t j = 0; j < cols; ++j) out[i * ld_out + j] = in[i * ld_in + j] * factor;
+  }
+}
+
+void f32_scale_mask_softmax_scalar(std::size_t rows, std::size_t cols, float scale, const float* in,
+                                   std::size_t ld_in, float* out, std::size_t ld_out, SoftmaxMask mask,
+                                   const std::uint8_t* allowed, std::size_t ld_allowed) {
+  constexpr float minus_inf = -std::numeric_limits<float>::infinity();
+  for (std::size_t i = 0; i < rows; ++i) {
+    const float* in_row = in + i * ld_in;
+    float* out_row = out + i * ld_out;
+    const std::uint8_t* allowed_row = mask == SoftmaxMask::allowed ? allowed + i * ld_allowed : nullptr;
+    const std::size_t causal_end = causal_row_length(i, cols);
+    auto is_kept = [&](std::size_t j) {
+      switch (mask) {
+        case SoftmaxMask::causal: return j < causal_end;
+        case SoftmaxMask::allowed: return allowed_row[j] != 0;
+        default: return true;
+      }
+    };
+
+    // Pass 1: scaled values (masked ones as -inf) and their maximum.
+    float row_max = minus_inf;
+    std::size_t kept = 0;
+    for (std::size_t j = 0; j < cols; ++j) {
+      if (is_kept(j)) {
+        const float value = in_row[j] * scale;
+        out_row[j] = value;
+        row_max = std::fmax(row_max, value);
+        ++kept;
+      } else {
+        out_row[j] = minus_inf;
+      }
+    }
+    if (kept == 0) {  // every key masked: zero weights by convention, never 0/0 = NaN
+      for (std::size_t j = 0; j < cols; ++j) out_row[j] = 0.0f;
+      continue;
+    }
+    // Pass 2: exponentials of max-subtracted values (masked entries contribute exactly 0).
+    float sum = 0.0f;
+    for (std::size_t j = 0; j < cols; ++j) {
+      const float e = out_row[j] == minus_inf ? 0.0f : std::exp(out_row[j] - row_max);
+      out_row[j] = e;
+      sum += e;
+    }
+    // Pass 3: normalise.
+    const float inv_sum = 1.0f / sum;
+    for (std::size_t j = 0; j < cols; ++j) out_row[j] *= inv_sum;
+  }
+}
+
+}  // namespace attnscope::kernels
