@@ -1,0 +1,153 @@
+// The benchmark (scripts/bench runs this after setup and the wasm build):
+//   node tests/bench/run_bench.mjs            correctness check, then timing, then the table
+//   node tests/bench/run_bench.mjs --quick    correctness of every engine at small shapes, no timing
+//   options: --json FILE (write the results), --shapes 0,3 (indices into BENCH_SHAPES)
+// Every engine gets the same seeded inputs. Before anything is timed, each peer's output and
+// attention weights must agree with attnscope's within 1e-4 (and, at small shapes, attnscope's
+// with a float64 reference); a disagreement is reported and the run exits non-zero.
+import { writeFileSync } from 'node:fs';
+
+import { createAttnscopeEngine } from './attnscope_engine.mjs';
+import { createOrtEngine, createTfjsEngine } from './peers.mjs';
+import {
+  BENCH_SHAPES, QUICK_SHAPES, flopCount, makeProblem, maxAbsDiff, referenceMultiHeadAttention, shapeLabel,
+} from './problems.mjs';
+import { measureSimdCeiling } from './simd_probe.mjs';
+
+export const TOLERANCE = 1e-4;
+const REFERENCE_MAX_FLOPS = 2e8;  // the float64 JS reference is only run where it takes < ~1 s
+
+function parseArgs(argv) {
+  const args = { quick: false, json: null, shapes: null };
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--quick') args.quick = true;
+    else if (argv[i] === '--json') args.json = argv[++i];
+    else if (argv[i] === '--shapes') args.shapes = argv[++i].split(',').map(Number);
+    else throw new Error(`run_bench: unknown argument ${argv[i]} (--quick, --json FILE, --shapes 0,3)`);
+  }
+  return args;
+}
+
+// Checks every engine against attnscope (and attnscope against float64 where affordable).
+// Returns [{ engine, against, what, diff, ok }].
+async function checkAgreement(problem, engines, runs) {
+  const results = new Map();
+  for (const e of engines) results.set(e, await runs.get(e)());
+  const [base, ...peers] = engines;
+  const baseResult = results.get(base);
+  const checks = [];
+  const compare = (engine, against, result, expected) => {
+    for (const what of ['output', 'weights']) {
+      const { diff, index, why } = maxAbsDiff(result[what], expected[what]);
+      checks.push({ engine, against, what, diff, index, why, ok: diff <= TOLERANCE });
+    }
+  };
+  if (flopCount(problem) * 1.5 <= REFERENCE_MAX_FLOPS) {
+    compare(base.name, 'float64 reference', baseResult, referenceMultiHeadAttention(problem));
+  }
+  for (const peer of peers) compare(peer.name, base.name, results.get(peer), baseResult);
+  return checks;
+}
+
+// Alternates engines run by run (rotating who goes first) so drift in machine load hits all alike.
+async function timeEngines(problem, engines, runs) {
+  // warm-up: at least 2 runs and ~0.3 s each; also estimates the cost of one run
+  const estimate = new Map();
+  for (const e of engines) {
+    const run = runs.get(e);
+    let count = 0;
+    const t0 = performance.now();
+    do { await run(); count++; } while (count < 2 || performance.now() - t0 < 300);
+    estimate.set(e, (performance.now() - t0) / count);
+  }
+  const slowest = Math.max(...estimate.values());
+  const reps = Math.max(5, Math.min(101, Math.floor(2500 / slowest))) | 1;  // odd: a true median
+  const samples = new Map(engines.map((e) => [e, []]));
+  for (let r = 0; r < reps; r++) {
+    for (let k = 0; k < engines.length; k++) {
+      const e = engines[(r + k) % engines.length];
+      const run = runs.get(e);
+      const t0 = performance.now();
+      await run();
+      samples.get(e).push(performance.now() - t0);
+    }
+  }
+  const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[(s.length - 1) >> 1]; };
+  return new Map(engines.map((e) => [e, { ms: median(samples.get(e)), reps }]));
+}
+
+const pad = (s, w, right = true) => (right ? String(s).padStart(w) : String(s).padEnd(w));
+
+function printTable(rows, ceiling) {
+  const header = ['shape (n×d×h)', 'engine', 'ms', 'GFLOP/s', '× fastest peer', '% ceiling'];
+  const widths = [20, 18, 9, 8, 14, 9];
+  const line = (cells) => cells.map((c, i) => pad(c, widths[i], i >= 2)).join(' | ');
+  console.log(line(header));
+  console.log(widths.map((w) => '-'.repeat(w)).join('-|-'));
+  for (const r of rows) {
+    console.log(line([r.shape, r.engine, r.ms.toFixed(3), r.gflops.toFixed(1),
+      r.speedupVsFastestPeer.toFixed(2), `${((100 * r.gflops) / ceiling).toFixed(0)} %`]));
+  }
+  console.log('"× fastest peer" = fastest peer\'s ms / this engine\'s ms (above 1: faster than every peer).');
+}
+
+async function main() {
+  const args = parseArgs(process.argv.slice(2));
+  const engines = [await createAttnscopeEngine(), await createOrtEngine(), await createTfjsEngine()];
+  console.log(`node ${process.version}; engines: ${engines.map((e) => `${e.name} ${e.version}`).join(', ')}; one thread each`);
+  let shapes = args.quick ? QUICK_SHAPES : BENCH_SHAPES;
+  if (args.shapes) shapes = args.shapes.map((i) => BENCH_SHAPES[i]);
+
+  let ceiling = null;
+  if (!args.quick) {
+    ceiling = await measureSimdCeiling();
+    console.log(`wasm SIMD128 ceiling (probe, independent f32x4 mul+add, ${ceiling.chains} chains): ` +
+      `${ceiling.gflops.toFixed(1)} GFLOP/s`);
+  }
+
+  let failures = 0;
+  const rows = [];
+  const allChecks = [];
+  for (const shape of shapes) {
+    const problem = makeProblem(shape);
+    const runs = new Map();
+    for (const e of engines) runs.set(e, await e.prepare(problem));
+    const checks = await checkAgreement(problem, engines, runs);
+    allChecks.push(...checks.map((c) => ({ shape: shapeLabel(shape), ...c })));
+    for (const c of checks) {
+      const status = c.ok ? 'ok  ' : 'FAIL';
+      if (!c.ok) failures++;
+      console.log(`${status} ${pad(shapeLabel(shape), 20, false)} ${pad(c.engine, 18, false)} ${c.what} vs ` +
+        `${c.against}: max |diff| ${c.diff.toExponential(2)}${c.why ? ` (${c.why})` : ''}`);
+    }
+    if (!args.quick && checks.every((c) => c.ok)) {
+      const timings = await timeEngines(problem, engines, runs);
+      const flops = flopCount(shape);
+      const fastestPeerMs = Math.min(...engines.slice(1).map((e) => timings.get(e).ms));
+      for (const e of engines) {
+        const { ms, reps } = timings.get(e);
+        rows.push({ shape: shapeLabel(shape), engine: e.name, ms, reps, gflops: flops / (ms * 1e6),
+          speedupVsFastestPeer: fastestPeerMs / ms });
+      }
+    }
+    for (const run of runs.values()) run.dispose?.();
+  }
+
+  if (!args.quick && rows.length) {
+    console.log();
+    printTable(rows, ceiling.gflops);
+  }
+  if (args.json) {
+    writeFileSync(args.json, JSON.stringify({ node: process.version, ceiling, checks: allChecks, rows,
+      engines: engines.map((e) => ({ name: e.name, version: e.version })) }, null, 1));
+  }
+  for (const e of engines) await e.dispose();
+  if (failures) {
+    console.error(`bench: ${failures} agreement check(s) failed (tolerance ${TOLERANCE}); failing shapes were not timed`);
+    process.exitCode = 1;
+  } else {
+    console.log(`bench: every engine agrees with attnscope within ${TOLERANCE}`);
+  }
+}
+
+await main();
