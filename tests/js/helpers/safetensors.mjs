@@ -1,0 +1,36 @@
+// Reads the golden .safetensors files written by scripts/golden/make_attention_golden.py:
+// 8-byte little-endian header length, a JSON header, then raw little-endian tensors (F32 or U8).
+import { readFileSync, readdirSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const GOLDEN_DIR = fileURLToPath(new URL('../../golden/attention/', import.meta.url));
+
+/** { name, metadata: {key: string}, tensors: {name: Float32Array | Uint8Array}, shapes: {name: number[]} } */
+export function readSafetensors(path) {
+  const file = readFileSync(path);
+  const headerLength = Number(file.readBigUInt64LE(0));
+  const header = JSON.parse(file.subarray(8, 8 + headerLength).toString('utf8'));
+  const dataStart = 8 + headerLength;
+  const tensors = {};
+  const shapes = {};
+  for (const [name, entry] of Object.entries(header)) {
+    if (name === '__metadata__') continue;
+    const [begin, end] = entry.data_offsets;
+    // Copy into a fresh, aligned buffer (the file's data need not be 4-byte aligned in memory).
+    const bytes = new Uint8Array(file.subarray(dataStart + begin, dataStart + end));
+    if (entry.dtype === 'F32') tensors[name] = new Float32Array(bytes.buffer);
+    else if (entry.dtype === 'U8') tensors[name] = bytes;
+    else throw new Error(`${path}: tensor ${name} has unsupported dtype ${entry.dtype}`);
+    shapes[name] = entry.shape;
+  }
+  return { name: basename(path, '.safetensors'), metadata: header.__metadata__ ?? {}, tensors, shapes };
+}
+
+/** All golden cases whose file name starts with `prefix` ('sdpa' or 'mha'). */
+export function goldenCases(prefix) {
+  return readdirSync(GOLDEN_DIR)
+    .filter((file) => file.startsWith(prefix + '_') && file.endsWith('.safetensors'))
+    .sort()
+    .map((file) => readSafetensors(join(GOLDEN_DIR, file)));
+}

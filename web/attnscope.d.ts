@@ -1,0 +1,155 @@
+// Type declarations for the `attnscope` ES module (hand-written; the contract of web/src/index.js).
+//
+// Conventions for every function:
+// - Matrices are Float32Array, row-major. Masks are Uint8Array with 1 = "query may attend key".
+// - Results are fresh Float32Arrays owned by the caller: copies out of the wasm heap, never views,
+//   so they stay valid after later calls, heap growth or dispose().
+// - Bad input throws before anything is allocated: TypeError (wrong type), RangeError (wrong
+//   length, non-positive / non-integer / NaN size, more than the 4 GiB wasm memory), Error
+//   (inconsistent arguments, e.g. dModel not divisible by numHeads). The message names the argument
+//   and the expected value. After an error the core stays usable.
+
+/** Which keys each query may attend to: none (null), causal, or an explicit [n*m] matrix. */
+export type Mask = null | undefined | 'causal' | Uint8Array;
+
+export interface LoadOptions {
+  /** 'auto' (default): the SIMD build when the engine supports wasm SIMD; false forces scalar; true requires SIMD. */
+  simd?: 'auto' | boolean;
+  /** The bytes of the chosen .wasm (attnscope-simd.wasm or attnscope-scalar.wasm), when you load them yourself. */
+  wasmBinary?: ArrayBuffer | Uint8Array;
+  /** Maps the file name ('attnscope-simd.wasm' / 'attnscope-scalar.wasm') to the URL (or, in Node, path) to load. */
+  locateFile?: (file: string, prefix: string) => string;
+}
+
+export interface AttentionOptions {
+  /** Queries [n*dK]. */
+  q: Float32Array;
+  /** Keys [m*dK]. */
+  k: Float32Array;
+  /** Values [m*dV]. */
+  v: Float32Array;
+  /** Number of queries. */
+  n: number;
+  /** Number of keys/values; defaults to n. */
+  m?: number;
+  /** Query/key width. */
+  dK: number;
+  /** Value width; defaults to dK. */
+  dV?: number;
+  /** null (default), 'causal' (query i sees keys j <= i) or Uint8Array(n*m), 1 = may attend. */
+  mask?: Mask;
+  /** Also return the intermediate steps (scores, scaled). */
+  steps?: boolean;
+}
+
+export interface AttentionResult {
+  /** weights·V [n*dV]. A query whose keys are all masked gets an all-zero row. */
+  output: Float32Array;
+  /** softmax weights [n*m]. */
+  weights: Float32Array;
+  /** Q·Kᵀ [n*m] (with steps: true), before the mask. */
+  scores?: Float32Array;
+  /** Q·Kᵀ/√dK [n*m] (with steps: true), before the mask. */
+  scaled?: Float32Array;
+}
+
+/** Projection weights: W row-major [dModel*dModel] so that Q = X·Wq + bq (nn.Linear's weight transposed). */
+export interface MultiHeadParameters {
+  dModel: number;
+  /** Must divide dModel. */
+  numHeads: number;
+  wq: Float32Array;
+  wk: Float32Array;
+  wv: Float32Array;
+  wo: Float32Array;
+  /** Optional biases [dModel]; absent = zero. */
+  bq?: Float32Array | null;
+  bk?: Float32Array | null;
+  bv?: Float32Array | null;
+  bo?: Float32Array | null;
+}
+
+export interface ForwardOptions {
+  /** Keys/values source [m*dModel] (cross-attention); defaults to x (self-attention). */
+  context?: Float32Array | null;
+  /** Rows of x; defaults to x.length / dModel. */
+  n?: number;
+  /** Rows of context; defaults to context.length / dModel, or n for self-attention. */
+  m?: number;
+  /** null (default), 'causal' or Uint8Array(n*m), 1 = may attend. */
+  mask?: Mask;
+  /** Return the per-head softmax weights (default true). */
+  weights?: boolean;
+  /** Return the per-head outputs before Wo (default true). */
+  heads?: boolean;
+  /** Also return q, k, v, scores and scaled (default false). */
+  steps?: boolean;
+}
+
+export interface MultiHeadAttentionOptions extends MultiHeadParameters, ForwardOptions {
+  /** Inputs [n*dModel]. */
+  x: Float32Array;
+}
+
+export interface MultiHeadResult {
+  /** concat(heads)·Wo + bo [n*dModel]. */
+  output: Float32Array;
+  /** Softmax weights of every head [numHeads*n*m] (head-major), unless weights: false. */
+  weights?: Float32Array;
+  /** Per-head outputs concatenated, before Wo [n*dModel], unless heads: false. */
+  heads?: Float32Array;
+  /** With steps: X·Wq + bq [n*dModel]. */
+  q?: Float32Array;
+  /** With steps: C·Wk + bk [m*dModel]. */
+  k?: Float32Array;
+  /** With steps: C·Wv + bv [m*dModel]. */
+  v?: Float32Array;
+  /** With steps: Q·Kᵀ per head [numHeads*n*m], before the mask. */
+  scores?: Float32Array;
+  /** With steps: Q·Kᵀ/√dHead per head [numHeads*n*m], before the mask. */
+  scaled?: Float32Array;
+}
+
+/** Multi-head attention whose weights stay in wasm memory between calls. */
+export interface MultiHeadAttention {
+  readonly dModel: number;
+  readonly numHeads: number;
+  /** True after dispose(). */
+  readonly disposed: boolean;
+  /** x [n*dModel]. Throws after dispose(). */
+  forward(x: Float32Array, options?: ForwardOptions): MultiHeadResult;
+  /** Frees the wasm memory holding the weights. Idempotent. (Garbage collection also frees it, eventually.) */
+  dispose(): void;
+}
+
+export interface MemoryInfo {
+  /** Size of the wasm memory in bytes (it grows, never shrinks, up to 4 GiB). */
+  heapBytes: number;
+  /** Bytes malloc'd inside the wasm right now. */
+  bytesInUse: number;
+}
+
+/** The loaded core: one wasm instance with its own memory. */
+export interface Core {
+  /** True when the SIMD build is running. */
+  readonly simd: boolean;
+  /** The package version. */
+  readonly version: string;
+  /** Single-head scaled dot-product attention: softmax(mask(Q·Kᵀ/√dK))·V. */
+  attention(options: AttentionOptions): AttentionResult;
+  /** Multi-head attention with projections, in one call (copies the weights in each time). */
+  multiHeadAttention(options: MultiHeadAttentionOptions): MultiHeadResult;
+  /** Multi-head attention with the weights kept in wasm memory for repeated forward() calls. */
+  createMultiHeadAttention(options: MultiHeadParameters): MultiHeadAttention;
+  /** Wasm memory use. */
+  memory(): MemoryInfo;
+}
+
+/** Loads the wasm (SIMD build where supported) and returns the core. Each call makes a new instance. */
+export function load(options?: LoadOptions): Promise<Core>;
+
+/** True when this JavaScript engine supports WebAssembly SIMD. */
+export function simdSupported(): boolean;
+
+/** The package version. */
+export const version: string;
