@@ -1,0 +1,82 @@
+"""HTML for the notebook output and for standalone files.
+
+Each fragment is self-contained: an <attnscope-view> element carrying its data as JSON attributes,
+and the whole viewer bundle inlined as a module script. Notebooks run each output's scripts on
+their own (and nbconvert's HTML export keeps them), so a fragment never relies on another cell
+having run; the bundle defines the custom element only once per page, and every element on the page
+(including those of earlier outputs) is upgraded by whichever copy runs first."""
+import html
+import json
+import os
+import uuid
+
+BUNDLE_NAME = "attnscope-embed.js"
+_HERE = os.path.dirname(os.path.abspath(__file__))
+_bundle_cache = {}
+
+
+def bundle_path():
+    """The packaged bundle, or the repository's web/dist copy when used from a checkout."""
+    for path in (
+        os.environ.get("ATTNSCOPE_EMBED_BUNDLE"),
+        os.path.join(_HERE, BUNDLE_NAME),
+        os.path.join(_HERE, "..", "..", "..", "web", "dist", BUNDLE_NAME),
+    ):
+        if path and os.path.isfile(path):
+            return os.path.abspath(path)
+    raise FileNotFoundError(
+        "attnscope: the viewer bundle %s is missing; reinstall the package after ./scripts/build-embed"
+        % BUNDLE_NAME)
+
+
+def bundle_source():
+    path = bundle_path()
+    mtime = os.path.getmtime(path)
+    cached = _bundle_cache.get(path)
+    if cached and cached[0] == mtime:
+        return cached[1]
+    with open(path, encoding="utf-8") as f:
+        source = f.read()
+    # Inside an inline <script>, these sequences would end or confuse the script element.
+    for bad in ("</script", "<!--"):
+        if bad in source.lower():
+            raise ValueError("attnscope: the bundle contains %r and cannot be inlined" % bad)
+    _bundle_cache[path] = (mtime, source)
+    return source
+
+
+def _compact(layers, digits):
+    return json.dumps([[[[round(w, digits) for w in row] for row in head] for head in layer]
+                       for layer in layers], separators=(",", ":"))
+
+
+def fragment(layers, tokens, view, layer=None, head=None, height=None, digits=5):
+    """One output cell's HTML: the element with its data, then the viewer module."""
+    element_id = "attnscope-" + uuid.uuid4().hex
+    attrs = [
+        ("id", element_id),
+        ("view", view),
+        ("tokens", json.dumps(tokens, ensure_ascii=False)),
+        ("attentions", _compact(layers, digits)),
+    ]
+    if layer is not None:
+        attrs.append(("layer", str(int(layer))))
+    if head is not None:
+        attrs.append(("head", str(int(head))))
+    if height is not None:
+        attrs.append(("style", "display:block;height:%dpx" % int(height)))
+    attr_text = " ".join('%s="%s"' % (k, html.escape(v, quote=True)) for k, v in attrs)
+    return (
+        '<div class="attnscope-output">'
+        "<attnscope-view %s>"
+        "attnscope: this view needs JavaScript (in Jupyter, trust the notebook)."
+        "</attnscope-view>\n"
+        '<script type="module">\n%s\n</script></div>'
+    ) % (attr_text, bundle_source())
+
+
+def document(body, title="attnscope"):
+    return (
+        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+        "<title>%s</title></head><body>\n%s\n</body></html>\n" % (html.escape(title), body))

@@ -1,0 +1,222 @@
+// <attnscope-view>: attnscope's head, model and matrix views as one custom element, for docs pages
+// and notebooks. Everything it draws lives in its own shadow root, so several elements on one page
+// (and the page's own styles) do not interfere; the only page-level things are the element's name
+// and the views' shared tooltip.
+//
+//   <attnscope-view view="head" tokens='["a","b"]' attentions='[[[[1,0],[0.4,0.6]]]]'></attnscope-view>
+//   el.data = { tokens, attentions }               // layers × heads × n × n, nested arrays or Float32Arrays
+//   <attnscope-view view="model" model="models/default/" text="Mark told Sam …"></attnscope-view>
+//
+// Attributes: view (head | model | matrix), tokens, attentions (JSON), model (folder URL) + text,
+// layer, head, threshold (top % kept), normalize (global | row), hide-special, average-heads.
+// The host's data-state is loading | rendered | error; it fires `attnscope-render` (detail { view })
+// after drawing and `attnscope-error` (detail { error }) when the input is bad.
+import { HeadView } from '../views/head-view.js';
+import { MatrixView } from '../views/matrix-view.js';
+import { ModelView } from '../views/model-view.js';
+import { viewToPNG, viewToSVG } from '../views/export.js';
+import { parseJsonAttribute, toViewData } from './data.js';
+import { ELEMENT_CSS, TOOLTIP_CSS } from './styles.js';
+
+const VIEWS = { head: HeadView, model: ModelView, matrix: MatrixView };
+const OBSERVED = ['view', 'tokens', 'attentions', 'model', 'text', 'layer', 'head', 'threshold', 'normalize',
+  'hide-special', 'average-heads'];
+
+/**
+ * Defines <attnscope-view> once per page (later calls, e.g. from a second copy of the bundle in
+ * another notebook output, are no-ops) and returns the class in use.
+ * loadModelData(url, text) -> Promise<{ tokens, attentions }> computes attentions client-side; the
+ * bundle passes one backed by the inlined wasm. viewsCss: the views' stylesheet text.
+ */
+export function defineAttnscopeView({ loadModelData = null, viewsCss = '', name = 'attnscope-view' } = {}) {
+  const existing = customElements.get(name);
+  if (existing) return existing;
+  customElements.define(name, class extends AttnscopeView {
+    static get loadModelData() { return loadModelData; }
+    static get viewsCss() { return viewsCss; }
+  });
+  return customElements.get(name);
+}
+
+export class AttnscopeView extends HTMLElement {
+  static get observedAttributes() { return OBSERVED; }
+
+  #data = null;           // set through the property; wins over the attributes
+  #renderQueued = false;
+  #generation = 0;        // a newer render makes older asynchronous ones drop their result
+  #root;
+  #status;
+  #stage;
+
+  constructor() {
+    super();
+    const shadow = this.attachShadow({ mode: 'open' });
+    adoptStyles(shadow, `${this.constructor.viewsCss ?? ''}\n${ELEMENT_CSS}`);
+    this.#status = document.createElement('p');
+    this.#status.className = 'attnscope-embed-status';
+    this.#status.setAttribute('role', 'status');
+    this.#stage = document.createElement('div');
+    this.#stage.className = 'attnscope-embed-stage';
+    this.#stage.setAttribute('part', 'stage');
+    shadow.append(this.#status, this.#stage);
+    this.#root = shadow;
+  }
+
+  /** { tokens, attentions } (layers × heads × n × n nested arrays, or one Float32Array per layer). */
+  get data() { return this.#data; }
+  set data(value) {
+    this.#data = value;
+    this.#queueRender();
+  }
+
+  /** The view object drawn last (HeadView, ModelView or MatrixView from web/views/). */
+  get view() { return this.currentView ?? null; }
+
+  /** SVG document (string) of what the element shows now, from the views' SVG export. */
+  toSVG() {
+    this.#requireRendered('toSVG');
+    return viewToSVG(this.#stage);
+  }
+
+  /** PNG (Promise of a Blob) of what the element shows now. */
+  toPNG() {
+    this.#requireRendered('toPNG');
+    return viewToPNG(this.#stage);
+  }
+
+  #requireRendered(what) {
+    if (this.dataset.state !== 'rendered') {
+      throw new Error(`<attnscope-view>.${what}(): nothing drawn yet (state: ${this.dataset.state ?? 'not connected'}); wait for the attnscope-render event`);
+    }
+  }
+
+  connectedCallback() {
+    installTooltipStyle(this.ownerDocument);
+    this.#queueRender();
+  }
+
+  attributeChangedCallback() {
+    if (this.isConnected) this.#queueRender();
+  }
+
+  // Attribute changes arrive one by one: draw once after the current task's changes.
+  #queueRender() {
+    if (this.#renderQueued) return;
+    this.#renderQueued = true;
+    queueMicrotask(() => {
+      this.#renderQueued = false;
+      if (this.isConnected) this.#render();
+    });
+  }
+
+  async #render() {
+    const generation = ++this.#generation;
+    const viewName = this.getAttribute('view') ?? 'head';
+    try {
+      const ViewClass = VIEWS[viewName];
+      if (!ViewClass) {
+        throw new RangeError(`<attnscope-view> attribute "view": expected head, model or matrix, got "${viewName}"`);
+      }
+      this.#setState('loading', 'attnscope: loading…');
+      const data = toViewData(await this.#input());
+      if (generation !== this.#generation) return;
+      this.#stage.replaceChildren();
+      const view = new ViewClass(this.#stage, {});
+      view.update(data, this.#viewOptions(data));
+      this.currentView = view;
+      this.#setState('rendered', '');
+      this.dispatchEvent(new CustomEvent('attnscope-render', { detail: { view: viewName } }));
+    } catch (error) {
+      if (generation !== this.#generation) return;
+      this.#stage.replaceChildren();
+      this.#setState('error', `attnscope: ${error?.message ?? error}`);
+      this.dispatchEvent(new CustomEvent('attnscope-error', { detail: { error } }));
+    }
+  }
+
+  async #input() {
+    if (this.#data) return this.#data;
+    const attentions = this.getAttribute('attentions');
+    if (attentions !== null) {
+      const tokens = this.getAttribute('tokens');
+      if (tokens === null) throw new TypeError('<attnscope-view>: the "attentions" attribute needs a "tokens" attribute (JSON array of strings)');
+      return { tokens: parseJsonAttribute(tokens, 'tokens'), attentions: parseJsonAttribute(attentions, 'attentions') };
+    }
+    const model = this.getAttribute('model');
+    if (model !== null) {
+      const text = this.getAttribute('text');
+      if (!text || !text.trim()) throw new TypeError('<attnscope-view>: the "model" attribute needs a non-empty "text" attribute');
+      const load = this.constructor.loadModelData;
+      if (!load) throw new Error('<attnscope-view>: this build cannot load models; use the attnscope-embed.js bundle');
+      return load(new URL(model, this.ownerDocument.baseURI).href, text);
+    }
+    throw new TypeError('<attnscope-view>: give "tokens" and "attentions" (JSON attributes or the data property), or "model" and "text"');
+  }
+
+  #viewOptions(data) {
+    const int = (name) => {
+      const v = this.getAttribute(name);
+      if (v === null) return undefined;
+      const x = Number(v);
+      if (!Number.isInteger(x) || x < 0) throw new RangeError(`<attnscope-view> attribute "${name}": expected an integer >= 0, got "${v}"`);
+      return x;
+    };
+    const layer = int('layer') ?? 0;
+    if (layer >= data.attentions.length) {
+      throw new RangeError(`<attnscope-view> attribute "layer": expected 0 to ${data.attentions.length - 1}, got ${layer}`);
+    }
+    const head = int('head');
+    if (head !== undefined && head >= data.numHeads) {
+      throw new RangeError(`<attnscope-view> attribute "head": expected 0 to ${data.numHeads - 1}, got ${head}`);
+    }
+    const options = { layer, hideSpecial: this.hasAttribute('hide-special'), averageHeads: this.hasAttribute('average-heads') };
+    if (head !== undefined) options.head = head;
+    const threshold = this.getAttribute('threshold');
+    if (threshold !== null) {
+      const t = Number(threshold);
+      if (!(t > 0 && t <= 100)) throw new RangeError(`<attnscope-view> attribute "threshold": expected a percentage in (0, 100], got "${threshold}"`);
+      options.threshold = t;
+    }
+    const normalize = this.getAttribute('normalize');
+    if (normalize !== null) {
+      if (normalize !== 'global' && normalize !== 'row') throw new RangeError(`<attnscope-view> attribute "normalize": expected global or row, got "${normalize}"`);
+      options.normalize = normalize;
+    }
+    return options;
+  }
+
+  #setState(state, message) {
+    this.dataset.state = state;
+    this.#status.textContent = message;
+    this.#status.hidden = !message;
+    this.#status.classList.toggle('attnscope-embed-error', state === 'error');
+  }
+}
+
+// Constructed stylesheets are not inline styles, so the element works under a strict page CSP
+// (style-src without 'unsafe-inline'); one sheet per CSS text is shared by every element.
+const sheets = new Map();
+function adoptStyles(target, css) {
+  if (typeof CSSStyleSheet === 'function' && 'adoptedStyleSheets' in Document.prototype) {
+    let sheet = sheets.get(css);
+    if (!sheet) {
+      sheet = new CSSStyleSheet();
+      sheet.replaceSync(css);
+      sheets.set(css, sheet);
+    }
+    target.adoptedStyleSheets = [...target.adoptedStyleSheets, sheet];
+    return;
+  }
+  const style = document.createElement('style');
+  style.textContent = css;
+  (target.head ?? target).append(style);
+}
+
+// The views' tooltip is one element appended to document.body (outside every shadow root), so its
+// style must reach the page: adopted once per document (per copy of this module).
+const styledDocuments = new WeakSet();
+function installTooltipStyle(doc) {
+  if (styledDocuments.has(doc)) return;
+  styledDocuments.add(doc);
+  adoptStyles(doc, TOOLTIP_CSS);
+}
