@@ -1,0 +1,302 @@
+// The demo page: reads the state from the URL, computes attention with the attnscope module (the
+// seeded transformer, or a loaded model), and draws the chosen view. Data flows
+// module → this page → web/views; user text only ever reaches the DOM as textContent or canvas text.
+import { HeadView } from '../views/head-view.js';
+import { MatrixView } from '../views/matrix-view.js';
+import { ModelView } from '../views/model-view.js';
+import { StepView } from '../views/step-view.js';
+import { attentionJSON, download, viewToPNG, viewToSVG } from '../views/export.js';
+import { setupModelLoader } from './model-loader.js';
+import { runSeeded, SEEDED_LIMITS, tokenize } from './seeded-model.js';
+import { readState, VIEWS, writeState } from './url-state.js';
+
+const $ = (id) => document.getElementById(id);
+const els = {
+  sentence: $('sentence'), seed: $('seed'), dModel: $('d-model'), numHeads: $('num-heads'), numLayers: $('num-layers'),
+  causal: $('causal'), layer: $('layer'), head: $('head'), average: $('average'), threshold: $('threshold'),
+  thresholdValue: $('threshold-value'), hideSpecial: $('hide-special'), normalize: $('normalize'), message: $('message'),
+  sourceName: $('source-name'), sourceRow: $('source-row'), progress: $('model-progress'), summary: $('model-summary'),
+};
+const panels = Object.fromEntries(VIEWS.map((v) => [v, $(`view-${v}`)]));
+const tabs = [...document.querySelectorAll('[role="tab"]')];
+
+const state = readState(location.search);
+let core = null;
+let model = null;       // a loaded model (core.loadModel), or null for the seeded transformer
+let result = null;      // { tokens, attentions, numHeads, numLayers, steps }
+const views = {
+  step: new StepView(panels.step, { onChange: ({ head }) => { state.head = head; syncControls(); writeState(state); } }),
+  matrix: new MatrixView(panels.matrix),
+  head: new HeadView(panels.head, {
+    onChange: ({ layer, visibleHeads }) => {
+      state.layer = layer;
+      state.heads = visibleHeads.length === result.numHeads ? null : visibleHeads;
+      syncControls();
+      writeState(state);
+    },
+  }),
+  model: new ModelView(panels.model, {
+    onSelect: (layer, head) => { state.layer = layer; state.head = head; syncControls(); writeState(state); },
+  }),
+};
+
+function setMessage(text, kind = 'info') {
+  els.message.textContent = text;
+  els.message.className = `message ${kind}`;
+}
+
+function fillSelect(select, values, selected) {
+  select.replaceChildren(...values.map(([value, label]) => new Option(label, String(value), false, String(value) === String(selected))));
+}
+
+/** Writes the state into the controls (after loading, a URL change or a view's own change). */
+function syncControls() {
+  els.sentence.value = state.text;
+  els.seed.value = String(state.seed);
+  els.dModel.value = String(state.dModel);
+  els.numHeads.value = String(state.numHeads);
+  els.numLayers.value = String(state.numLayers);
+  els.causal.checked = state.causal;
+  els.average.checked = state.average;
+  els.threshold.value = String(state.threshold);
+  els.thresholdValue.textContent = `${state.threshold} %`;
+  els.hideSpecial.checked = state.hideSpecial;
+  els.normalize.value = state.norm;
+  const numLayers = result?.numLayers ?? state.numLayers;
+  const numHeads = result?.numHeads ?? state.numHeads;
+  fillSelect(els.layer, [...Array(numLayers).keys()].map((l) => [l, String(l)]), state.layer);
+  fillSelect(els.head, [['all', 'all'], ...[...Array(numHeads).keys()].map((h) => [h, String(h)])], state.head);
+  els.head.disabled = state.average;
+  for (const el of els.sourceRow.querySelectorAll('label')) el.hidden = Boolean(model);
+  els.sourceName.textContent = model ? `Source: ${model.label}` : 'Source: seeded transformer (random weights)';
+  for (const t of tabs) {
+    const on = t.dataset.view === state.view;
+    t.setAttribute('aria-selected', String(on));
+    t.tabIndex = on ? 0 : -1;
+    panels[t.dataset.view].hidden = !on;
+  }
+}
+
+/** Recomputes the attention for the current text and source, then redraws. */
+function recompute() {
+  result = null;
+  const text = state.text;
+  if (!text.trim()) {
+    clearViews();
+    setMessage('Type a sentence above to see how its words attend to each other.');
+    syncControls();
+    return;
+  }
+  try {
+    const started = performance.now();
+    if (model) {
+      const out = model.run(text, { attentions: true });
+      result = { tokens: out.tokens, attentions: out.attentions, numHeads: model.config.numHeads,
+        numLayers: out.attentions.length, steps: null };
+    } else {
+      const tokens = tokenize(text);
+      if (!tokens.length) throw new Error('no words or punctuation found in the sentence');
+      const seeded = runSeeded(core, tokens, { seed: state.seed, dModel: state.dModel, numHeads: state.numHeads,
+        numLayers: state.numLayers, causal: state.causal, stepLayer: Math.min(state.layer, state.numLayers - 1) });
+      result = { ...seeded, numLayers: seeded.attentions.length };
+    }
+    result.computeMs = performance.now() - started;
+    state.layer = Math.min(state.layer, result.numLayers - 1);
+    if (state.head !== 'all' && state.head >= result.numHeads) state.head = 'all';
+    render();
+  } catch (err) {
+    clearViews();
+    setMessage(`Could not compute the attention: ${err.message}`, 'error');
+    syncControls();
+  }
+}
+
+function clearViews() {
+  for (const p of Object.values(panels)) p.replaceChildren();
+}
+
+function viewOptions() {
+  return { layer: state.layer, head: state.head, averageHeads: state.average, hideSpecial: state.hideSpecial,
+    threshold: state.threshold, normalize: state.norm, visibleHeads: state.heads ?? undefined };
+}
+
+/** Draws the active view only; the others are drawn when their tab opens. */
+function render() {
+  syncControls();
+  writeState(state);
+  if (!result) return;
+  const panel = panels[state.view];
+  const started = performance.now();
+  try {
+    if (state.view === 'step') {
+      if (result.steps) views.step.update(result.steps, { head: state.head });
+      else showNote(panel, model
+        ? 'The step view shows the seeded transformer’s arithmetic. A loaded model returns only its attention weights: see the other views, or use the seeded transformer.'
+        : `The step view is limited to ${SEEDED_LIMITS.stepsMaxTokens} tokens; this input has ${result.tokens.length}. The matrix view handles long inputs.`);
+    } else {
+      views[state.view].update(result, viewOptions());
+    }
+  } catch (err) {
+    showNote(panel, `Could not draw this view: ${err.message}`);
+  }
+  const drawMs = performance.now() - started;
+  panel.dataset.drawMs = drawMs.toFixed(1);
+  setMessage(`${result.tokens.length} tokens · ${result.numLayers} layers × ${result.numHeads} heads · computed in `
+    + `${result.computeMs.toFixed(0)} ms · drawn in ${drawMs.toFixed(0)} ms${core?.simd ? ' · wasm SIMD' : ' · wasm (scalar)'}`);
+  document.body.dataset.state = 'rendered';
+}
+
+function showNote(panel, text) {
+  const p = document.createElement('p');
+  p.className = 'attnscope-note';
+  p.textContent = text;
+  panel.replaceChildren(p);
+}
+
+// ---- model loading -------------------------------------------------------------------------
+async function loadModelFrom(source, label) {
+  if (typeof core?.loadModel !== 'function') {
+    els.summary.textContent = 'This build of attnscope cannot load models yet (core.loadModel is missing). The seeded transformer stays in use.';
+    return false;
+  }
+  els.progress.hidden = false;
+  els.progress.removeAttribute('value');
+  els.summary.textContent = `Loading ${label}…`;
+  const started = performance.now();
+  try {
+    const loaded = await core.loadModel(source, {
+      onProgress: (loadedBytes, totalBytes) => {
+        if (totalBytes > 0) { els.progress.max = totalBytes; els.progress.value = loadedBytes; }
+      },
+    });
+    model?.dispose?.();
+    model = loaded;
+    model.label = label;
+    const c = model.config;
+    els.summary.textContent = `${label}: ${model.architecture} · ${c.numLayers} layers × ${c.numHeads} heads · d_model ${c.dModel}`
+      + `${c.vocabSize ? ` · vocabulary ${c.vocabSize}` : ''} · loaded in ${((performance.now() - started) / 1000).toFixed(1)} s`;
+    state.source = 'model';
+    state.model = typeof source === 'string' ? source : '';
+    return true;
+  } catch (err) {
+    els.summary.textContent = `Could not load ${label}: ${err.message}`;
+    return false;
+  } finally {
+    els.progress.hidden = true;
+  }
+}
+
+// The project's trained default model (web/models/default), when the module can load models and the
+// folder is there; the page then opens on the head its evaluation names.
+async function loadDefaultModel() {
+  const base = new URL('../models/default/', location.href);
+  let present = false;
+  try { present = (await fetch(new URL('config.json', base), { method: 'HEAD' })).ok; } catch { present = false; }
+  if (!present || !(await loadModelFrom(base.href, 'default model (trained by attnscope)'))) return;
+  state.model = '';
+  try {
+    const evaluation = await (await fetch(new URL('eval.json', base))).json();
+    const best = evaluation?.best_head;
+    if (!state.explicitHead && Number.isInteger(best?.layer) && Number.isInteger(best?.head)) {
+      state.layer = best.layer;
+      state.head = best.head;
+      state.heads = [best.head];
+    }
+  } catch {
+    // No evaluation: open on the first layer, all heads.
+  }
+}
+
+// ---- wiring ------------------------------------------------------------------------------------
+function on(el, type, fn) { el.addEventListener(type, fn); }
+
+function wire() {
+  let typing = 0;
+  on(els.sentence, 'input', () => {
+    clearTimeout(typing);
+    typing = setTimeout(() => { state.text = els.sentence.value; recompute(); }, 200);
+  });
+  const seededChange = () => {
+    state.seed = Math.min(4294967295, Math.max(0, Math.trunc(Number(els.seed.value)) || 0));
+    state.dModel = Number(els.dModel.value);
+    let heads = Number(els.numHeads.value);
+    if (state.dModel % heads !== 0) heads = 1;
+    state.numHeads = heads;
+    state.numLayers = Math.min(SEEDED_LIMITS.numLayers[1], Math.max(1, Math.trunc(Number(els.numLayers.value)) || 1));
+    state.causal = els.causal.checked;
+    state.heads = null;
+    recompute();
+  };
+  for (const el of [els.seed, els.dModel, els.numHeads, els.numLayers, els.causal]) on(el, 'change', seededChange);
+  on(els.layer, 'change', () => {
+    state.layer = Number(els.layer.value);
+    if (!model && state.view === 'step') recompute(); else render();
+  });
+  on(els.head, 'change', () => {
+    state.head = els.head.value === 'all' ? 'all' : Number(els.head.value);
+    state.heads = state.head === 'all' ? null : [state.head];
+    render();
+  });
+  on(els.average, 'change', () => { state.average = els.average.checked; render(); });
+  on(els.threshold, 'input', () => { els.thresholdValue.textContent = `${els.threshold.value} %`; });
+  on(els.threshold, 'change', () => { state.threshold = Number(els.threshold.value); render(); });
+  on(els.hideSpecial, 'change', () => { state.hideSpecial = els.hideSpecial.checked; render(); });
+  on(els.normalize, 'change', () => { state.norm = els.normalize.value; render(); });
+  tabs.forEach((tab, index) => {
+    on(tab, 'click', () => { state.view = tab.dataset.view; render(); });
+    on(tab, 'keydown', (e) => {
+      const step = { ArrowLeft: -1, ArrowRight: 1 }[e.key];
+      const to = e.key === 'Home' ? 0 : e.key === 'End' ? tabs.length - 1 : step ? (index + step + tabs.length) % tabs.length : -1;
+      if (to < 0) return;
+      e.preventDefault();
+      tabs[to].focus();
+      tabs[to].click();
+    });
+  });
+  const exportName = (ext) => `attnscope-${state.view}-layer${state.layer}.${ext}`;
+  on($('export-png'), 'click', async () => {
+    if (!result) return;
+    try { download(await viewToPNG(panels[state.view]), exportName('png')); } catch (err) { setMessage(err.message, 'error'); }
+  });
+  on($('export-svg'), 'click', () => {
+    if (result) download(viewToSVG(panels[state.view]), exportName('svg'), 'image/svg+xml');
+  });
+  on($('export-json'), 'click', () => {
+    if (!result) return;
+    const source = model ? { source: model.label, architecture: model.architecture }
+      : { source: 'seeded transformer', seed: state.seed, dModel: state.dModel, causal: state.causal };
+    download(attentionJSON(result, { text: state.text, ...source }), 'attnscope-attention.json', 'application/json');
+  });
+  setupModelLoader({
+    folderInput: $('model-folder'), dropZone: $('drop-zone'), urlInput: $('model-url'), urlButton: $('model-url-load'),
+    onLoad: async (source, label) => { if (await loadModelFrom(source, label)) { state.heads = null; recompute(); } },
+  });
+  on($('use-seeded'), 'click', () => {
+    model?.dispose?.();
+    model = null;
+    state.source = 'seeded';
+    state.model = '';
+    els.summary.textContent = 'Using the seeded transformer.';
+    recompute();
+  });
+  let resizing = 0;
+  on(window, 'resize', () => { clearTimeout(resizing); resizing = setTimeout(render, 150); });
+}
+
+async function start() {
+  syncControls();
+  wire();
+  setMessage('Loading the WebAssembly module…');
+  try {
+    const { load } = await import('../src/index.js');
+    core = await load();
+  } catch (err) {
+    setMessage(`Could not load the attnscope module (build it with ./scripts/build wasm-simd wasm-scalar): ${err.message}`, 'error');
+    return;
+  }
+  if (state.model) await loadModelFrom(state.model, state.model);
+  else if (state.source !== 'seeded' && typeof core.loadModel === 'function') await loadDefaultModel();
+  recompute();
+}
+
+start();

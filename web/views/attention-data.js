@@ -1,0 +1,171 @@
+// The data every view takes, and the shared transforms behind the researchers' controls:
+// hide special tokens, average heads, threshold ("top X %"), row or global normalisation.
+//
+//   data = { tokens: string[n], attentions: Float32Array[] (one per layer, [numHeads*n*n], row = query,
+//            column = key), numHeads?: number }
+//
+// Views never modify the arrays they are given.
+
+export const SPECIAL_TOKENS = new Set(['[CLS]', '[SEP]', '[PAD]', '[MASK]', '<|endoftext|>', '<s>', '</s>',
+  '<pad>', '<mask>', '<unk>']);
+
+export function isSpecialToken(token) {
+  return SPECIAL_TOKENS.has(token);
+}
+
+/** Checks the shape of `data` and returns { tokens, attentions, n, numLayers, numHeads }. */
+export function normalizeData(data) {
+  if (!data || typeof data !== 'object') throw new TypeError('attention data: expected an object { tokens, attentions }');
+  const { tokens, attentions } = data;
+  if (!Array.isArray(tokens)) throw new TypeError('attention data: tokens must be an array of strings');
+  if (!Array.isArray(attentions) || attentions.length === 0) {
+    throw new TypeError('attention data: attentions must be a non-empty array with one Float32Array per layer');
+  }
+  const n = tokens.length;
+  const perLayer = attentions[0]?.length;
+  const numHeads = data.numHeads ?? (n > 0 ? perLayer / (n * n) : 0);
+  if (!Number.isInteger(numHeads) || numHeads < 1) {
+    throw new RangeError(`attention data: each layer must hold numHeads*n*n values (n = ${n} tokens), got ${perLayer}`);
+  }
+  attentions.forEach((layer, l) => {
+    if (!(layer instanceof Float32Array) || layer.length !== numHeads * n * n) {
+      throw new RangeError(`attention data: attentions[${l}] must be a Float32Array of ${numHeads}*${n}*${n} values`);
+    }
+  });
+  return { tokens: tokens.map(String), attentions, n, numLayers: attentions.length, numHeads };
+}
+
+/** Indices of the tokens a view shows. */
+export function visibleIndices(tokens, hideSpecial) {
+  const keep = [];
+  tokens.forEach((t, i) => { if (!hideSpecial || !isSpecialToken(t)) keep.push(i); });
+  return Int32Array.from(keep);
+}
+
+/**
+ * The [k*k] matrix of one head (head = number) or the mean over heads (head = 'mean') of one layer,
+ * restricted to the visible tokens `keep`. Returns a view without copying when nothing is hidden.
+ */
+export function headMatrix(d, layer, head, keep) {
+  const { n, numHeads } = d;
+  const att = d.attentions[layer];
+  const k = keep.length;
+  const all = k === n;
+  if (head !== 'mean' && all) return att.subarray(head * n * n, (head + 1) * n * n);
+  const out = new Float32Array(k * k);
+  const heads = head === 'mean' ? [...Array(numHeads).keys()] : [head];
+  const inv = 1 / heads.length;
+  for (const h of heads) {
+    const base = h * n * n;
+    for (let a = 0; a < k; a++) {
+      const row = base + keep[a] * n;
+      const dst = a * k;
+      if (all) {
+        for (let b = 0; b < k; b++) out[dst + b] += att[row + b] * inv;
+      } else {
+        for (let b = 0; b < k; b++) out[dst + b] += att[row + keep[b]] * inv;
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * The smallest weight still shown when only the top `percent` % of the cells are kept
+ * (exBERT's threshold). percent >= 100 keeps everything (returns -Infinity).
+ */
+export function thresholdCutoff(values, percent) {
+  if (!(percent < 100) || values.length === 0) return -Infinity;
+  const keepCount = Math.max(1, Math.ceil((values.length * Math.max(0, percent)) / 100));
+  const copy = Float32Array.from(values);
+  return selectKth(copy, copy.length - keepCount);  // the keepCount-th largest
+}
+
+// Hoare's quickselect: the k-th smallest value (0-based); reorders `a`. Linear time on average,
+// so the threshold of a 2,048² matrix costs tens of milliseconds, not a full sort.
+function selectKth(a, k) {
+  let lo = 0;
+  let hi = a.length - 1;
+  while (lo < hi) {
+    const pivot = a[(lo + hi) >> 1];
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (a[i] < pivot) i++;
+      while (a[j] > pivot) j--;
+      if (i <= j) { const t = a[i]; a[i] = a[j]; a[j] = t; i++; j--; }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else return a[k];
+  }
+  return a[k];
+}
+
+/**
+ * Per-row multipliers mapping a weight to [0, 1] for colour or opacity:
+ *   'global' divides by the largest weight shown, 'row' by each query row's largest weight.
+ * Returns { scale: Float32Array(rows), max } where max is the global maximum (for the legend).
+ */
+export function normalization(values, rows, cols, mode) {
+  const scale = new Float32Array(rows);
+  let max = 0;
+  for (let i = 0; i < rows; i++) {
+    let rowMax = 0;
+    const base = i * cols;
+    for (let j = 0; j < cols; j++) if (values[base + j] > rowMax) rowMax = values[base + j];
+    scale[i] = rowMax > 0 ? 1 / rowMax : 0;
+    if (rowMax > max) max = rowMax;
+  }
+  if (mode !== 'row') scale.fill(max > 0 ? 1 / max : 0);
+  return { scale, max };
+}
+
+/** Colours one attention matrix into packed RGBA pixels (see colormap.js). */
+export function paintAttention(values, rows, cols, { scale, cutoff, colormap, hiddenColor }) {
+  const pixels = new Uint32Array(rows * cols);
+  const lut = colormap.packed;
+  for (let i = 0; i < rows; i++) {
+    const s = scale[i] * 255;
+    const base = i * cols;
+    for (let j = 0; j < cols; j++) {
+      const v = values[base + j];
+      if (v < cutoff) { pixels[base + j] = hiddenColor; continue; }
+      const t = v * s;
+      pixels[base + j] = lut[t >= 255 ? 255 : t > 0 ? (t + 0.5) | 0 : 0];
+    }
+  }
+  return pixels;
+}
+
+/** Colours signed values with a diverging map centred on 0; |v| = absMax maps to the ends. */
+export function paintSigned(values, rows, cols, colormap, { masked } = {}) {
+  let absMax = 0;
+  for (let i = 0; i < values.length; i++) {
+    const a = Math.abs(values[i]);
+    if (Number.isFinite(a) && a > absMax) absMax = a;
+  }
+  const pixels = new Uint32Array(rows * cols);
+  const lut = colormap.packed;
+  const s = absMax > 0 ? 127.5 / absMax : 0;
+  for (let c = 0; c < values.length; c++) {
+    if (masked && masked[c]) { pixels[c] = masked.color; continue; }
+    const t = 127.5 + values[c] * s;
+    pixels[c] = lut[t >= 255 ? 255 : t > 0 ? (t + 0.5) | 0 : 0];
+  }
+  return { pixels, absMax };
+}
+
+/** Short, fixed-width label for canvas text (long tokens are cut with an ellipsis). */
+export function displayToken(token, maxChars = 14) {
+  const t = String(token).replace(/\s/g, '␣');
+  return t.length > maxChars ? `${t.slice(0, maxChars - 1)}…` : t;
+}
+
+export function formatNumber(v, digits = 4) {
+  if (v === -Infinity) return '−∞';
+  if (!Number.isFinite(v)) return String(v);
+  const a = Math.abs(v);
+  if (a !== 0 && (a < 1e-3 || a >= 1e5)) return v.toExponential(digits - 1);
+  return v.toFixed(digits);
+}

@@ -1,0 +1,94 @@
+// Matrix view: one heatmap per head (queries down, keys across) of one layer, or the mean of the
+// heads, with token labels, a hover tooltip (query, key, weight) and a colour legend.
+import { formatNumber, headMatrix, normalization, normalizeData, paintAttention, thresholdCutoff,
+  visibleIndices } from './attention-data.js';
+import { HIDDEN_CELL, viridis } from './colormap.js';
+import { HeatmapPanel } from './heatmap-panel.js';
+import { renderLegend } from './legend.js';
+
+export const DEFAULT_VIEW_OPTIONS = Object.freeze({
+  layer: 0, head: 'all', averageHeads: false, hideSpecial: false, threshold: 100, normalize: 'global',
+});
+
+export class MatrixView {
+  constructor(container) {
+    this.container = container;
+    this.panels = [];
+  }
+
+  /**
+   * @param data see attention-data.js
+   * @param options { layer, head: 'all'|number, averageHeads, hideSpecial, threshold (percent kept),
+   *                  normalize: 'global'|'row', maxWidth (px available) }
+   */
+  update(data, options = {}) {
+    const started = performance.now();
+    const d = normalizeData(data);
+    const o = { ...DEFAULT_VIEW_OPTIONS, ...options };
+    const layer = clampInt(o.layer, 0, d.numLayers - 1);
+    const heads = o.averageHeads ? ['mean']
+      : o.head === 'all' || o.head == null ? [...Array(d.numHeads).keys()] : [clampInt(o.head, 0, d.numHeads - 1)];
+    const keep = visibleIndices(d.tokens, o.hideSpecial);
+    const k = keep.length;
+    const labels = Array.from(keep, (i) => d.tokens[i]);
+    const available = o.maxWidth ?? (this.container.clientWidth || 960);
+    const single = heads.length === 1;
+    const plot = single ? Math.min(available - 110, 720) : Math.min(Math.max(220, (available - 40) / 2 - 100), 420);
+
+    this.container.replaceChildren();
+    this.container.classList.add('attnscope-matrix-view');
+    this.panels = [];
+    const grid = document.createElement('div');
+    grid.className = 'attnscope-grid';
+    const matrices = heads.map((head) => {
+      const values = headMatrix(d, layer, head, keep);
+      return { head, values, ...normalization(values, k, k, o.normalize) };
+    });
+    // Global normalisation shares one scale across the panels so heads can be compared.
+    const legendMax = Math.max(0, ...matrices.map((m) => m.max));
+    if (o.normalize !== 'row') for (const m of matrices) m.scale.fill(legendMax > 0 ? 1 / legendMax : 0);
+    for (const { head, values, scale } of matrices) {
+      const cutoff = thresholdCutoff(values, o.threshold);
+      const pixels = paintAttention(values, k, k, { scale, cutoff, colormap: viridis, hiddenColor: HIDDEN_CELL });
+      const headName = head === 'mean' ? `mean of ${d.numHeads} heads` : `head ${head}`;
+      const panel = new HeatmapPanel(grid, {
+        title: `Layer ${layer} · ${headName}`,
+        subtitle: o.threshold < 100 ? `top ${o.threshold} % shown` : '',
+        describe: (i, j) => [
+          `query: ${labels[i]}  (#${keep[i]})`,
+          `key: ${labels[j]}  (#${keep[j]})`,
+          `weight: ${formatNumber(values[i * k + j])}`,
+          ...(values[i * k + j] < cutoff ? ['(below the threshold, hidden)'] : []),
+        ],
+      });
+      panel.figure.dataset.head = String(head);
+      panel.draw({ pixels, rows: k, cols: k, rowLabels: labels, colLabels: labels, maxWidth: plot, maxHeight: plot });
+      this.panels.push(panel);
+    }
+    if (k === 0) {
+      const note = document.createElement('p');
+      note.className = 'attnscope-note';
+      note.textContent = 'No tokens left to show (all are special tokens).';
+      this.container.append(note);
+    }
+    renderLegend(this.container, {
+      colormap: viridis,
+      min: 0,
+      max: o.normalize === 'row' ? 1 : legendMax,
+      label: o.normalize === 'row' ? 'weight ÷ its row’s largest weight' : 'attention weight (scale shared by all panels)',
+    });
+    this.container.append(grid);
+    this.renderMs = performance.now() - started;
+    this.container.dataset.renderMs = this.renderMs.toFixed(1);
+    return this;
+  }
+}
+
+export function renderMatrixView(container, data, options) {
+  return new MatrixView(container).update(data, options);
+}
+
+export function clampInt(v, lo, hi) {
+  const x = Math.trunc(Number(v));
+  return Number.isFinite(x) ? Math.min(hi, Math.max(lo, x)) : lo;
+}

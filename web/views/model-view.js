@@ -1,0 +1,120 @@
+// Model view (after BertViz): a thumbnail of every layer × head; click (or Enter on) one to open it
+// large in a dialog (a matrix view of that head).
+import { headMatrix, normalization, normalizeData, thresholdCutoff, visibleIndices } from './attention-data.js';
+import { HIDDEN_CELL, viridis } from './colormap.js';
+import { DEFAULT_VIEW_OPTIONS, MatrixView } from './matrix-view.js';
+
+export class ModelView {
+  /** @param onSelect called with (layer, head) when a thumbnail is opened. */
+  constructor(container, { onSelect } = {}) {
+    this.container = container;
+    this.onSelect = onSelect;
+  }
+
+  update(data, options = {}) {
+    const d = normalizeData(data);
+    const o = { ...DEFAULT_VIEW_OPTIONS, ...options };
+    this.data = data;
+    this.options = o;
+    const keep = visibleIndices(d.tokens, o.hideSpecial);
+    const k = keep.length;
+    const thumb = Math.max(24, Math.min(96, Math.floor(((this.container.clientWidth || 900) - 80) / d.numHeads) - 8));
+    const bins = Math.max(1, Math.min(k, thumb));
+    this.container.replaceChildren();
+    this.container.classList.add('attnscope-model-view');
+    const table = document.createElement('table');
+    table.className = 'attnscope-model-grid';
+    const head = table.createTHead().insertRow();
+    head.append(document.createElement('th'));
+    for (let h = 0; h < d.numHeads; h++) {
+      const th = document.createElement('th');
+      th.scope = 'col';
+      th.textContent = `head ${h}`;
+      head.append(th);
+    }
+    const body = table.createTBody();
+    for (let l = 0; l < d.numLayers; l++) {
+      const row = body.insertRow();
+      const th = document.createElement('th');
+      th.scope = 'row';
+      th.textContent = `layer ${l}`;
+      row.append(th);
+      for (let h = 0; h < d.numHeads; h++) {
+        const values = headMatrix(d, l, h, keep);
+        const { scale } = normalization(values, k, k, o.normalize);
+        const cutoff = thresholdCutoff(values, o.threshold);
+        const button = document.createElement('button');
+        button.type = 'button';
+        button.className = 'attnscope-thumb';
+        button.dataset.layer = String(l);
+        button.dataset.head = String(h);
+        button.setAttribute('aria-label', `layer ${l}, head ${h}: open large`);
+        if (l === o.layer && h === o.head) button.classList.add('attnscope-selected');
+        const canvas = document.createElement('canvas');
+        canvas.width = bins;
+        canvas.height = bins;
+        canvas.style.width = `${thumb}px`;
+        canvas.style.height = `${thumb}px`;
+        canvas.getContext('2d').putImageData(thumbnailImage(values, k, bins, scale, cutoff), 0, 0);
+        button.append(canvas);
+        button.addEventListener('click', () => this.open(l, h));
+        row.insertCell().append(button);
+      }
+    }
+    const scroller = document.createElement('div');
+    scroller.className = 'attnscope-scroll';
+    scroller.append(table);
+    this.container.append(scroller);
+    return this;
+  }
+
+  /** Opens layer l, head h large in a modal dialog. */
+  open(l, h) {
+    this.dialog?.remove();
+    const dialog = document.createElement('dialog');
+    dialog.className = 'attnscope-dialog';
+    const close = document.createElement('button');
+    close.type = 'button';
+    close.className = 'attnscope-close';
+    close.textContent = 'Close';
+    close.addEventListener('click', () => dialog.close());
+    const body = document.createElement('div');
+    dialog.append(close, body);
+    dialog.addEventListener('close', () => dialog.remove());
+    this.container.append(dialog);
+    this.dialog = dialog;
+    dialog.showModal();
+    new MatrixView(body).update(this.data, {
+      ...this.options, layer: l, head: h, averageHeads: false, maxWidth: Math.min(window.innerWidth - 60, 820),
+    });
+    this.onSelect?.(l, h);
+  }
+}
+
+// Max-pools the k×k matrix into bins×bins so single strong links stay visible in a small thumbnail.
+function thumbnailImage(values, k, bins, scale, cutoff) {
+  const pooled = new Float32Array(bins * bins);
+  const shown = new Uint8Array(bins * bins);
+  for (let i = 0; i < k; i++) {
+    const bi = Math.floor((i * bins) / k) * bins;
+    for (let j = 0; j < k; j++) {
+      const v = values[i * k + j];
+      if (v < cutoff) continue;
+      const c = bi + Math.floor((j * bins) / k);
+      const t = v * scale[i];
+      shown[c] = 1;
+      if (t > pooled[c]) pooled[c] = t;
+    }
+  }
+  const image = new ImageData(bins, bins);
+  const px = new Uint32Array(image.data.buffer);
+  for (let c = 0; c < px.length; c++) {
+    const t = pooled[c] * 255;
+    px[c] = shown[c] ? viridis.packed[t >= 255 ? 255 : (t + 0.5) | 0] : HIDDEN_CELL;
+  }
+  return image;
+}
+
+export function renderModelView(container, data, options, callbacks) {
+  return new ModelView(container, callbacks).update(data, options);
+}
