@@ -1,38 +1,44 @@
-// <attnscope-view>: attnscope's head, model and matrix views as one custom element, for docs pages
-// and notebooks. Everything it draws lives in its own shadow root, so several elements on one page
-// (and the page's own styles) do not interfere; the only page-level things are the element's name
-// and the views' shared tooltip.
+// <attnscope-view>: attnscope's head, model, matrix and step views as one custom element, for docs
+// pages and notebooks. Everything it draws lives in its own shadow root, so several elements on one
+// page (and the page's own styles) do not interfere; the only page-level things are the element's
+// name and the views' shared tooltip.
 //
 //   <attnscope-view view="head" tokens='["a","b"]' attentions='[[[[1,0],[0.4,0.6]]]]'></attnscope-view>
 //   el.data = { tokens, attentions }               // layers × heads × n × n, nested arrays or Float32Arrays
+//   <attnscope-view view="step" text="Mark told Sam …" seed="3"></attnscope-view>      // seeded transformer
 //   <attnscope-view view="model" model="models/default/" text="Mark told Sam …"></attnscope-view>
 //
-// Attributes: view (head | model | matrix), tokens, attentions (JSON), model (folder URL) + text,
-// layer, head, threshold (top % kept), normalize (global | row), hide-special, average-heads.
+// Attributes: view (head | model | matrix | step), tokens + attentions (JSON), or text (+ model folder
+// URL; without one, the demo's seeded transformer: seed, d-model, heads, layers, causal); layer, head,
+// threshold (top % kept), normalize (global | row), hide-special, average-heads.
 // The host's data-state is loading | rendered | error; it fires `attnscope-render` (detail { view })
 // after drawing and `attnscope-error` (detail { error }) when the input is bad.
+import { viewToPNG, viewToSVG } from '../views/export.js';
 import { HeadView } from '../views/head-view.js';
 import { MatrixView } from '../views/matrix-view.js';
 import { ModelView } from '../views/model-view.js';
-import { viewToPNG, viewToSVG } from '../views/export.js';
+import { StepView } from '../views/step-view.js';
 import { parseJsonAttribute, toViewData } from './data.js';
+import { createModelSource, seededOptions, seededSource } from './sources.js';
 import { ELEMENT_CSS, TOOLTIP_CSS } from './styles.js';
 
-const VIEWS = { head: HeadView, model: ModelView, matrix: MatrixView };
-const OBSERVED = ['view', 'tokens', 'attentions', 'model', 'text', 'layer', 'head', 'threshold', 'normalize',
-  'hide-special', 'average-heads'];
+const VIEWS = { head: HeadView, model: ModelView, matrix: MatrixView, step: StepView };
+const OBSERVED = ['view', 'tokens', 'attentions', 'model', 'text', 'seed', 'd-model', 'heads', 'layers', 'causal',
+  'layer', 'head', 'threshold', 'normalize', 'hide-special', 'average-heads'];
 
 /**
  * Defines <attnscope-view> once per page (later calls, e.g. from a second copy of the bundle in
  * another notebook output, are no-ops) and returns the class in use.
- * loadModelData(url, text) -> Promise<{ tokens, attentions }> computes attentions client-side; the
- * bundle passes one backed by the inlined wasm. viewsCss: the views' stylesheet text.
+ * loadCore() -> Promise of the attnscope core (the bundle's, from the inlined wasm): needed only for
+ * the text sources. viewsCss: the views' stylesheet text.
  */
-export function defineAttnscopeView({ loadModelData = null, viewsCss = '', name = 'attnscope-view' } = {}) {
+export function defineAttnscopeView({ loadCore = null, viewsCss = '', name = 'attnscope-view' } = {}) {
   const existing = customElements.get(name);
   if (existing) return existing;
+  const modelSource = loadCore ? createModelSource(loadCore) : null;
   customElements.define(name, class extends AttnscopeView {
-    static get loadModelData() { return loadModelData; }
+    static get loadCore() { return loadCore; }
+    static get modelSource() { return modelSource; }
     static get viewsCss() { return viewsCss; }
   });
   return customElements.get(name);
@@ -115,14 +121,20 @@ export class AttnscopeView extends HTMLElement {
     try {
       const ViewClass = VIEWS[viewName];
       if (!ViewClass) {
-        throw new RangeError(`<attnscope-view> attribute "view": expected head, model or matrix, got "${viewName}"`);
+        throw new RangeError(`<attnscope-view> attribute "view": expected head, model, matrix or step, got "${viewName}"`);
       }
-      this.#setState('loading', 'attnscope: loading…');
-      const data = toViewData(await this.#input());
+      this.#setState('loading', 'attnscope: computing…');
+      const input = await this.#input();
       if (generation !== this.#generation) return;
+      const data = toViewData(input);
+      if (viewName === 'step' && !input.steps) {
+        throw new TypeError('<attnscope-view view="step">: the step view needs a text source ("text", optionally "model"), not bare attentions');
+      }
       this.#stage.replaceChildren();
       const view = new ViewClass(this.#stage, {});
-      view.update(data, this.#viewOptions(data));
+      const options = this.#viewOptions(data);
+      if (viewName === 'step') view.update(input.steps, { head: options.head ?? 0 });
+      else view.update(data, options);
       this.currentView = view;
       this.#setState('rendered', '');
       this.dispatchEvent(new CustomEvent('attnscope-render', { detail: { view: viewName } }));
@@ -134,6 +146,7 @@ export class AttnscopeView extends HTMLElement {
     }
   }
 
+  // { tokens, attentions, steps? } from the property, the JSON attributes or a text source.
   async #input() {
     if (this.#data) return this.#data;
     const attentions = this.getAttribute('attentions');
@@ -142,15 +155,16 @@ export class AttnscopeView extends HTMLElement {
       if (tokens === null) throw new TypeError('<attnscope-view>: the "attentions" attribute needs a "tokens" attribute (JSON array of strings)');
       return { tokens: parseJsonAttribute(tokens, 'tokens'), attentions: parseJsonAttribute(attentions, 'attentions') };
     }
-    const model = this.getAttribute('model');
-    if (model !== null) {
-      const text = this.getAttribute('text');
-      if (!text || !text.trim()) throw new TypeError('<attnscope-view>: the "model" attribute needs a non-empty "text" attribute');
-      const load = this.constructor.loadModelData;
-      if (!load) throw new Error('<attnscope-view>: this build cannot load models; use the attnscope-embed.js bundle');
-      return load(new URL(model, this.ownerDocument.baseURI).href, text);
+    const text = this.getAttribute('text');
+    if (text === null) {
+      throw new TypeError('<attnscope-view>: give "tokens" and "attentions" (JSON attributes or the data property), or "text" (and optionally "model")');
     }
-    throw new TypeError('<attnscope-view>: give "tokens" and "attentions" (JSON attributes or the data property), or "model" and "text"');
+    if (!text.trim()) throw new TypeError('<attnscope-view> attribute "text": expected a sentence, got an empty one');
+    const { loadCore, modelSource } = this.constructor;
+    if (!loadCore) throw new Error('<attnscope-view>: this build has no attnscope core; use the attnscope-embed.js bundle for "text"');
+    const model = this.getAttribute('model');
+    if (model !== null) return modelSource(new URL(model, this.ownerDocument.baseURI).href, text);
+    return seededSource(loadCore, text, seededOptions(this));
   }
 
   #viewOptions(data) {

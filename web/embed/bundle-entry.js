@@ -6,7 +6,6 @@ import { load as loadModule, simdSupported, version } from '../src/index.js';
 import { SCALAR_WASM_BASE64, SIMD_WASM_BASE64 } from 'attnscope-embed:wasm';
 import VIEWS_CSS from 'attnscope-embed:views-css';
 import { AttnscopeView, defineAttnscopeView } from './attnscope-view.js';
-import { createModelDataLoader } from './model-data.js';
 
 export { AttnscopeView, version };
 
@@ -33,4 +32,4 @@ export function load(options = {}) {
   return corePromise;
 }
 
-defineAttnscopeView({ loadModelData: createModelDataLoader(load), viewsCss: VIEWS_CSS });
+defineAttnscopeView({ loadCore: load, viewsCss: VIEWS_CSS });
