@@ -1,0 +1,37 @@
+// Builds a model's tokenizer from the files of a Hugging Face checkpoint folder.
+//
+//   bert, distilbert  vocab.txt (+ tokenizer_config.json: do_lower_case, strip_accents, ...)
+//   roberta, gpt2     vocab.json + merges.txt (+ tokenizer_config.json: add_prefix_space)
+//   any of them       tokenizer.json alone (model WordPiece or BPE), used when the files above
+//                     are missing
+//
+// Every problem (missing file, malformed content, unsupported tokenizer type) throws
+// InvalidArgument naming the file and what was expected.
+#pragma once
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "tokenizers/tokenizer.hpp"
+
+namespace attnscope::tokenizers {
+
+struct TokenizerFiles {
+  std::optional<std::string> vocab_txt;
+  std::optional<std::string> vocab_json;
+  std::optional<std::string> merges_txt;
+  std::optional<std::string> tokenizer_json;
+  std::optional<std::string> tokenizer_config_json;
+};
+
+// `model_type` is config.json's model_type: "bert", "distilbert", "roberta" or "gpt2".
+std::unique_ptr<Tokenizer> load_tokenizer(std::string_view model_type, const TokenizerFiles& files);
+
+// The tokenizer described by a tokenizer.json (Hugging Face tokenizers format).
+std::unique_ptr<Tokenizer> tokenizer_from_json(std::string_view tokenizer_json);
+
+// vocab.json: {"token": id, ...} as a list indexed by id (unused ids are empty strings).
+std::vector<std::string> parse_vocab_json(std::string_view text);
+
+}  // namespace attnscope::tokenizers
