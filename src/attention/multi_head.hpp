@@ -63,8 +63,10 @@ class MultiHeadAttention {
                           std::size_t m, const Mask& mask, const MultiHeadRequest& request = {});
 
  private:
-  MultiHeadAttentionParams params_;
-  std::vector<float> workspace_;  // reused across calls: no allocation on the hot path once warm
+  MultiHeadAttentionParams params_;  // wo, bo kept; wq/wk/wv/bq/bk/bv moved into the fused copies
+  std::vector<float> w_qkv_;         // [d_model, 3*d_model] = [W_Q | W_K | W_V]: one GEMM for all three
+  std::vector<float> b_qkv_;         // [3*d_model], zeros for absent biases; empty when none given
+  std::vector<float> workspace_;     // reused across calls: no allocation on the hot path once warm
 };
 
 }  // namespace attnscope

@@ -39,18 +39,16 @@ void f32_scale_mask_softmax_scalar(std::size_t rows, std::size_t cols, float sca
 
     // Pass 1: scaled values (masked ones as -inf) and their maximum.
     float row_max = minus_inf;
-    std::size_t kept = 0;
     for (std::size_t j = 0; j < cols; ++j) {
       if (is_kept(j)) {
         const float value = in_row[j] * scale;
         out_row[j] = value;
         row_max = std::fmax(row_max, value);
-        ++kept;
       } else {
         out_row[j] = minus_inf;
       }
     }
-    if (kept == 0) {  // every key masked: zero weights by convention, never 0/0 = NaN
+    if (row_max == minus_inf) {  // every key masked: zero weights by convention, never 0/0 = NaN
       for (std::size_t j = 0; j < cols; ++j) out_row[j] = 0.0f;
       continue;
     }

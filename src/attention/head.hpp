@@ -1,0 +1,32 @@
+// Internal: the textbook steps for one head on strided views, shared by the single-head entry point
+// and every head of multi-head attention (which passes column slices of its projection buffers).
+// Arguments are trusted here; the public entry points validate them first.
+#pragma once
+#include <cstddef>
+#include <string_view>
+
+#include "attention/mask.hpp"
+#include "attention/scaled_dot_product.hpp"
+
+namespace attnscope::detail {
+
+struct StridedInput {
+  const float* data;
+  std::size_t ld;  // elements between rows
+};
+
+struct HeadDestinations {
+  float* weights;      // [n, m], leading dimension m (required)
+  float* output;       // [n, d_v] with leading dimension ld_output (required)
+  std::size_t ld_output;
+  float* scores;       // [n, m] or nullptr
+  float* scaled;       // [n, m] or nullptr
+};
+
+void attend_one_head(StridedInput q, StridedInput k, StridedInput v, const AttentionShape& shape,
+                     const Mask& mask, const HeadDestinations& out);
+
+// Throws InvalidArgument unless the mask is usable for n queries and m keys.
+void validate_mask(std::string_view where, const Mask& mask, std::size_t n, std::size_t m);
+
+}  // namespace attnscope::detail

@@ -1,0 +1,41 @@
+// Streaming single-head attention: output = softmax(mask(Q·Kᵀ/√d_k))·V computed FlashAttention-style,
+// block by block with an online softmax, so the [n, m] weights matrix never exists.
+//
+// Use it when the attention weights are not wanted (e.g. long inputs): the extra memory is
+// O(query_block · key_block + n) floats instead of O(n·m), so 16,384 tokens fit in a few MB beyond
+// the inputs. Same conventions as scaled_dot_product_attention: a query row whose keys are all
+// masked gets an all-zero output, non-finite inputs and bad shapes throw InvalidArgument naming the
+// argument. Results agree with the regular path to float rounding (the sums are reassociated).
+#pragma once
+#include <cstddef>
+#include <span>
+#include <vector>
+
+#include "attention/head.hpp"
+#include "attention/mask.hpp"
+#include "attention/scaled_dot_product.hpp"
+
+namespace attnscope {
+
+// q [n*d_k], k [m*d_k], v [m*d_v] row-major; output [n*d_v] (caller-owned, overwritten).
+void streaming_attention(std::span<const float> q, std::span<const float> k, std::span<const float> v,
+                         const AttentionShape& shape, const Mask& mask, std::span<float> output);
+
+// Allocating convenience form: returns output [n*d_v].
+std::vector<float> streaming_attention(std::span<const float> q, std::span<const float> k,
+                                       std::span<const float> v, const AttentionShape& shape,
+                                       const Mask& mask);
+
+namespace detail {
+
+// Block sizes: a [kStreamQueryBlock, kStreamKeyBlock] tile of scores is the only O(block²) buffer.
+inline constexpr std::size_t kStreamQueryBlock = 64;
+inline constexpr std::size_t kStreamKeyBlock = 256;
+
+// Trusted strided form for multi-head callers (per-head column slices of [n, d_model] buffers):
+// arguments are not validated here. output rows are ld_output apart.
+void stream_one_head(StridedInput q, StridedInput k, StridedInput v, const AttentionShape& shape,
+                     const Mask& mask, float* output, std::size_t ld_output);
+
+}  // namespace detail
+}  // namespace attnscope

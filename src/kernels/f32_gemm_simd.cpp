@@ -1,0 +1,153 @@
+// SIMD GEMM: C = A·B (gemm_nn) and C = A·Bᵀ (gemm_nt) on packed panels with a register-blocked
+// 4x8 micro-kernel (4 rows of A times two 4-lane vectors of B, 8 accumulators).
+//
+// Blocking (BLIS order): for each block of kKc rows of B and kNc columns, B is packed into panels of
+// 8 columns laid out [k][8]; for each block of kMc rows of A, A is packed into panels of 4 rows laid
+// out [k][4]. Packing pads ragged edges with zeros, so the micro-kernel always runs full tiles; edge
+// tiles go through a small buffer. gemm_nt differs only in how B is packed (Bᵀ is read by rows of B),
+// so Q·Kᵀ never materialises Kᵀ. Pack buffers are thread-local and only grow.
+#include <algorithm>
+#include <cstring>
+#include <vector>
+
+#include "kernels/kernels_impl.hpp"
+#include "kernels/simd_primitives.hpp"
+
+namespace attnscope::kernels {
+namespace {
+
+using simd::f32x4;
+constexpr std::size_t kMr = 4;    // rows of the micro-tile
+constexpr std::size_t kNr = 8;    // columns of the micro-tile (two vectors)
+constexpr std::size_t kKc = 256;  // depth of a packed block
+constexpr std::size_t kMc = 64;   // rows of A packed at once (multiple of kMr)
+constexpr std::size_t kNc = 512;  // columns of B packed at once (multiple of kNr)
+
+// C[4, 8] (= or +=) packed_a[kc][4] · packed_b[kc][8]. Kept out of line: inlined into the loops
+// below, compilers (notably for wasm) spill the accumulators.
+[[gnu::noinline]] void f32_gemm_4x8_simd(std::size_t kc, const float* packed_a, const float* packed_b,
+                                         float* c, std::size_t ldc, bool load_c) {
+  f32x4 c00 = simd::splat(0.0f), c01 = c00, c10 = c00, c11 = c00;
+  f32x4 c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+  for (std::size_t p = 0; p < kc; ++p, packed_a += kMr, packed_b += kNr) {
+    const f32x4 b0 = simd::load(packed_b), b1 = simd::load(packed_b + 4);
+    f32x4 a = simd::splat(packed_a[0]);
+    c00 = simd::fmadd(a, b0, c00);
+    c01 = simd::fmadd(a, b1, c01);
+    a = simd::splat(packed_a[1]);
+    c10 = simd::fmadd(a, b0, c10);
+    c11 = simd::fmadd(a, b1, c11);
+    a = simd::splat(packed_a[2]);
+    c20 = simd::fmadd(a, b0, c20);
+    c21 = simd::fmadd(a, b1, c21);
+    a = simd::splat(packed_a[3]);
+    c30 = simd::fmadd(a, b0, c30);
+    c31 = simd::fmadd(a, b1, c31);
+  }
+  const f32x4 rows[kMr][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}};
+  for (std::size_t r = 0; r < kMr; ++r) {
+    float* c_row = c + r * ldc;
+    f32x4 lo = rows[r][0], hi = rows[r][1];
+    if (load_c) {
+      lo += simd::load(c_row);
+      hi += simd::load(c_row + 4);
+    }
+    simd::store(c_row, lo);
+    simd::store(c_row + 4, hi);
+  }
+}
+
+// A[mc, kc] (row-major, lda) into panels of kMr rows: panel[p][r] = A[r, p], zero rows past mc.
+void pack_a(std::size_t mc, std::size_t kc, const float* a, std::size_t lda, float* packed) {
+  for (std::size_t i0 = 0; i0 < mc; i0 += kMr) {
+    const std::size_t rows = std::min(kMr, mc - i0);
+    for (std::size_t p = 0; p < kc; ++p, packed += kMr) {
+      for (std::size_t r = 0; r < rows; ++r) packed[r] = a[(i0 + r) * lda + p];
+      for (std::size_t r = rows; r < kMr; ++r) packed[r] = 0.0f;
+    }
+  }
+}
+
+// The [kc, nc] block of B (nn: B[p, j] at b[p*ldb + j]; nt: B[j, p] at b[j*ldb + p]) into panels of
+// kNr columns: panel[p][c] = B(p, j0 + c), zero columns past nc.
+template <bool kTransposedB>
+void pack_b(std::size_t kc, std::size_t nc, const float* b, std::size_t ldb, float* packed) {
+  for (std::size_t j0 = 0; j0 < nc; j0 += kNr) {
+    const std::size_t cols = std::min(kNr, nc - j0);
+    for (std::size_t p = 0; p < kc; ++p, packed += kNr) {
+      for (std::size_t c = 0; c < cols; ++c) {
+        packed[c] = kTransposedB ? b[(j0 + c) * ldb + p] : b[p * ldb + j0 + c];
+      }
+      for (std::size_t c = cols; c < kNr; ++c) packed[c] = 0.0f;
+    }
+  }
+}
+
+float* grow(std::vector<float>& buffer, std::size_t size) {
+  if (buffer.size() < size) buffer.resize(size);
+  return buffer.data();
+}
+
+template <bool kTransposedB>
+void gemm_packed(std::size_t m, std::size_t n, std::size_t k, const float* a, std::size_t lda,
+                 const float* b, std::size_t ldb, float* c, std::size_t ldc, bool accumulate) {
+  if (m == 0 || n == 0) return;
+  if (k == 0) {  // empty sum: C = 0 (or unchanged when accumulating)
+    if (!accumulate) {
+      for (std::size_t i = 0; i < m; ++i) std::memset(c + i * ldc, 0, n * sizeof(float));
+    }
+    return;
+  }
+  thread_local std::vector<float> packed_a_buffer, packed_b_buffer;
+  float* packed_a = grow(packed_a_buffer, kMc * kKc);
+  float* packed_b = grow(packed_b_buffer, kKc * kNc);
+  alignas(16) float edge_tile[kMr * kNr];
+
+  for (std::size_t jc = 0; jc < n; jc += kNc) {
+    const std::size_t nc = std::min(kNc, n - jc);
+    for (std::size_t pc = 0; pc < k; pc += kKc) {
+      const std::size_t kc = std::min(kKc, k - pc);
+      const bool load_c = accumulate || pc > 0;
+      const float* b_block = kTransposedB ? b + jc * ldb + pc : b + pc * ldb + jc;
+      pack_b<kTransposedB>(kc, nc, b_block, ldb, packed_b);
+      for (std::size_t ic = 0; ic < m; ic += kMc) {
+        const std::size_t mc = std::min(kMc, m - ic);
+        pack_a(mc, kc, a + ic * lda + pc, lda, packed_a);
+        for (std::size_t jr = 0; jr < nc; jr += kNr) {
+          const std::size_t cols = std::min(kNr, nc - jr);
+          const float* b_panel = packed_b + jr * kc;
+          for (std::size_t ir = 0; ir < mc; ir += kMr) {
+            const std::size_t rows = std::min(kMr, mc - ir);
+            const float* a_panel = packed_a + ir * kc;
+            float* c_tile = c + (ic + ir) * ldc + jc + jr;
+            if (rows == kMr && cols == kNr) {
+              f32_gemm_4x8_simd(kc, a_panel, b_panel, c_tile, ldc, load_c);
+              continue;
+            }
+            f32_gemm_4x8_simd(kc, a_panel, b_panel, edge_tile, kNr, false);
+            for (std::size_t r = 0; r < rows; ++r) {
+              for (std::size_t col = 0; col < cols; ++col) {
+                float& dst = c_tile[r * ldc + col];
+                dst = load_c ? dst + edge_tile[r * kNr + col] : edge_tile[r * kNr + col];
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+}  // namespace
+
+void f32_gemm_nn_simd(std::size_t m, std::size_t n, std::size_t k, const float* a, std::size_t lda,
+                      const float* b, std::size_t ldb, float* c, std::size_t ldc, bool accumulate) {
+  gemm_packed<false>(m, n, k, a, lda, b, ldb, c, ldc, accumulate);
+}
+
+void f32_gemm_nt_simd(std::size_t m, std::size_t n, std::size_t k, const float* a, std::size_t lda,
+                      const float* b, std::size_t ldb, float* c, std::size_t ldc, bool accumulate) {
+  gemm_packed<true>(m, n, k, a, lda, b, ldb, c, ldc, accumulate);
+}
+
+}  // namespace attnscope::kernels

@@ -1,0 +1,108 @@
+// SIMD row-wise kernels: bias add, scale, and the fused scale + mask + max-subtracted softmax with a
+// vectorised exp. Same semantics as the scalar twins in f32_softmax_scalar.cpp.
+#include <cstring>
+#include <limits>
+
+#include "kernels/kernels_impl.hpp"
+#include "kernels/simd_primitives.hpp"
+
+namespace attnscope::kernels {
+namespace {
+
+using simd::f32x4;
+using simd::kLanes;
+constexpr float kMinusInf = -std::numeric_limits<float>::infinity();
+
+// out[j] = in[j] * factor for j < count; returns the maximum of those values.
+float scale_row_and_max(const float* in, float* out, std::size_t count, float factor) {
+  const f32x4 f = simd::splat(factor);
+  f32x4 running = simd::splat(kMinusInf);
+  std::size_t j = 0;
+  for (; j + kLanes <= count; j += kLanes) {
+    const f32x4 value = simd::load(in + j) * f;
+    simd::store(out + j, value);
+    running = simd::vmax(running, value);
+  }
+  if (j < count) {
+    const f32x4 value = simd::load_partial(in + j, count - j, kMinusInf) * f;
+    simd::store_partial(out + j, count - j, value);
+    running = simd::vmax(running, value);
+  }
+  return simd::max_lanes(running);
+}
+
+// row[j] = exp(row[j] - row_max) for j < count, -inf entries (masked) becoming exactly 0;
+// returns the sum.
+float exp_row_and_sum(float* row, std::size_t count, float row_max) {
+  const f32x4 m = simd::splat(row_max), minus_inf = simd::splat(kMinusInf), zero = simd::splat(0.0f);
+  f32x4 sum = zero;
+  std::size_t j = 0;
+  for (; j + kLanes <= count; j += kLanes) {
+    const f32x4 value = simd::load(row + j);
+    const f32x4 e = xsimd::select(value == minus_inf, zero, simd::vexp(value - m));
+    simd::store(row + j, e);
+    sum += e;
+  }
+  if (j < count) {  // padding lanes are -inf, so they add 0
+    const f32x4 value = simd::load_partial(row + j, count - j, kMinusInf);
+    const f32x4 e = xsimd::select(value == minus_inf, zero, simd::vexp(value - m));
+    simd::store_partial(row + j, count - j, e);
+    sum += e;
+  }
+  return simd::sum_lanes(sum);
+}
+
+void scale_row(const float* in, float* out, std::size_t count, float factor) {
+  const f32x4 f = simd::splat(factor);
+  std::size_t j = 0;
+  for (; j + kLanes <= count; j += kLanes) simd::store(out + j, simd::load(in + j) * f);
+  for (; j < count; ++j) out[j] = in[j] * factor;
+}
+
+}  // namespace
+
+void f32_add_bias_simd(std::size_t m, std::size_t n, const float* bias, float* c, std::size_t ldc) {
+  for (std::size_t i = 0; i < m; ++i) {
+    float* c_row = c + i * ldc;
+    std::size_t j = 0;
+    for (; j + kLanes <= n; j += kLanes) simd::store(c_row + j, simd::load(c_row + j) + simd::load(bias + j));
+    for (; j < n; ++j) c_row[j] += bias[j];
+  }
+}
+
+void f32_scale_simd(std::size_t rows, std::size_t cols, float factor, const float* in,
+                    std::size_t ld_in, float* out, std::size_t ld_out) {
+  for (std::size_t i = 0; i < rows; ++i) scale_row(in + i * ld_in, out + i * ld_out, cols, factor);
+}
+
+void f32_scale_mask_softmax_simd(std::size_t rows, std::size_t cols, float scale, const float* in,
+                                 std::size_t ld_in, float* out, std::size_t ld_out, SoftmaxMask mask,
+                                 const std::uint8_t* allowed, std::size_t ld_allowed) {
+  for (std::size_t i = 0; i < rows; ++i) {
+    const float* in_row = in + i * ld_in;
+    float* out_row = out + i * ld_out;
+    // `kept_end`: entries at and beyond it are masked (causal keeps a prefix); for an explicit mask
+    // the masked entries inside the prefix are set to -inf.
+    std::size_t kept_end = mask == SoftmaxMask::causal ? causal_row_length(i, cols) : cols;
+    float row_max = kMinusInf;
+    if (mask == SoftmaxMask::allowed) {
+      const std::uint8_t* allowed_row = allowed + i * ld_allowed;
+      for (std::size_t j = 0; j < cols; ++j) {
+        const float value = allowed_row[j] != 0 ? in_row[j] * scale : kMinusInf;
+        out_row[j] = value;
+        row_max = value > row_max ? value : row_max;
+      }
+    } else {
+      row_max = scale_row_and_max(in_row, out_row, kept_end, scale);
+    }
+    if (row_max == kMinusInf) {  // every key masked: zero weights by convention, never 0/0 = NaN
+      kept_end = 0;
+    } else {
+      const float inv_sum = 1.0f / exp_row_and_sum(out_row, kept_end, row_max);
+      scale_row(out_row, out_row, kept_end, inv_sum);
+    }
+    if (kept_end < cols) std::memset(out_row + kept_end, 0, (cols - kept_end) * sizeof(float));
+  }
+}
+
+}  // namespace attnscope::kernels
