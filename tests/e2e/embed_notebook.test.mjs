@@ -1,0 +1,91 @@
+// The Python helper in a real notebook: installs bindings/python into a temporary folder (pip
+// --no-build-isolation, nothing downloaded), executes tests/python/show_twice.ipynb with Debian's
+// Jupyter and /usr/bin/python3 (PyTorch computes the attentions), exports it to HTML, opens that file
+// in headless Chromium with every non-file:/data: request aborted, and checks both views drew the
+// weights PyTorch computed, with no console errors. Also runs the package's unit tests.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, copyFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { after, before, test } from 'node:test';
+import { drawnPixels, guardedPage, launchBrowser, offlineOnly, ROOT, waitForViews } from './embed_browser.mjs';
+
+const PYTHON = '/usr/bin/python3';  // Debian's, with python3-torch; the kernel spec runs it too
+let work;
+let site;
+let browser;
+
+before(() => {
+  execFileSync('node', [join(ROOT, 'web', 'embed', 'build.mjs')], { stdio: 'inherit' });
+  work = mkdtempSync(join(tmpdir(), 'attnscope-notebook-'));
+  site = join(work, 'site');
+  execFileSync(PYTHON, ['-m', 'pip', 'install', '--quiet', '--no-build-isolation', '--no-deps', '--no-index',
+    '--root-user-action=ignore', '--target', site, join(ROOT, 'bindings', 'python')], { stdio: 'inherit' });
+  assert.ok(existsSync(join(site, 'attnscope', 'attnscope-embed.js')), 'the bundle is installed inside the package');
+});
+after(async () => {
+  await browser?.close();
+  if (work && !process.env.ATTNSCOPE_KEEP_TMP) rmSync(work, { recursive: true, force: true });
+});
+
+test('the Python package unit tests pass (installed copy)', () => {
+  execFileSync(PYTHON, ['-m', 'unittest', 'discover', '-s', join(ROOT, 'tests', 'python'), '-p', 'test_*.py'], {
+    stdio: 'inherit', env: { ...process.env, PYTHONPATH: site },
+  });
+});
+
+test('a notebook calling show() twice, exported to HTML, draws both views offline', async () => {
+  const notebook = join(work, 'show_twice.ipynb');
+  copyFileSync(join(ROOT, 'tests', 'python', 'show_twice.ipynb'), notebook);
+  const reference = join(work, 'reference.json');
+  const started = Date.now();
+  // Debian's nbconvert template links require.js and MathJax from /usr/share/javascript, packages
+  // this project does not install (MathJax alone is 40 MB): empty scripts stand in for them, which
+  // also shows the views need no RequireJS.
+  const emptyScript = 'data:text/javascript,';
+  execFileSync('jupyter', ['nbconvert', '--to', 'html', '--execute', '--ExecutePreprocessor.timeout=300',
+    '--ExecutePreprocessor.kernel_name=python3', `--HTMLExporter.require_js_url=${emptyScript}`,
+    `--HTMLExporter.mathjax_url=${emptyScript}`, '--output', 'show_twice.html', notebook], {
+    stdio: ['ignore', 'inherit', 'pipe'], cwd: work,
+    env: { ...process.env, PYTHONPATH: site, ATTNSCOPE_NOTEBOOK_REFERENCE: reference, PYDEVD_DISABLE_FILE_VALIDATION: '1' },
+  });
+  console.log(`# notebook executed and exported in ${Date.now() - started} ms`);
+  const html = join(work, 'show_twice.html');
+  const torch = JSON.parse(readFileSync(reference, 'utf8'));
+
+  browser = await launchBrowser();
+  const { page, errors, blocked, context } = await guardedPage(browser, offlineOnly);
+  await page.goto(pathToFileURL(html).href);
+  const states = await waitForViews(page, 'attnscope-view', 2);
+  assert.equal(states.length, 2, 'one element per show() call');
+  for (const s of states) assert.equal(s.state, 'rendered', s.message);
+  assert.notEqual(states[0].id, states[1].id, 'each output has its own id');
+
+  const drawn = await drawnPixels(page);
+  for (const d of drawn) assert.ok(d.canvases > 0 && d.inked > 500 && d.colours > 10, `nothing drawn: ${JSON.stringify(d)}`);
+  const views = await page.$$eval('attnscope-view', (els) => els.map((el) => el.getAttribute('view')));
+  assert.deepEqual(views, ['head', 'matrix']);
+  // The matrix view of layer 1 shows one heatmap per head.
+  assert.equal(await page.locator('attnscope-view[view=matrix]').locator('figure.attnscope-panel').count(), 4);
+
+  // What each element received equals PyTorch's weights (rounded to the package's 5 decimals).
+  const received = await page.$$eval('attnscope-view', (els) => els.map((el) => ({
+    tokens: JSON.parse(el.getAttribute('tokens')), attentions: JSON.parse(el.getAttribute('attentions')),
+  })));
+  for (const r of received) {
+    assert.deepEqual(r.tokens, torch.tokens);
+    let worst = 0;
+    r.attentions.forEach((layer, l) => layer.forEach((head, h) => head.forEach((row, i) => row.forEach((w, j) => {
+      worst = Math.max(worst, Math.abs(w - torch.attentions[l][h][i][j]));
+    }))));
+    assert.equal(r.attentions.length, torch.attentions.length);
+    assert.ok(worst <= 5e-6, `largest difference from PyTorch: ${worst}`);
+  }
+  // Nothing may go to the network.
+  assert.deepEqual(blocked, []);
+  assert.deepEqual(errors, []);
+  await page.screenshot({ path: join(ROOT, 'tests', 'artifacts', 'embed-notebook.png'), fullPage: true });
+  await context.close();
+});
