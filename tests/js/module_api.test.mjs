@@ -1,5 +1,6 @@
 // The load() options, the core object's shape and defaults, and result ownership.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -33,6 +34,25 @@ describe('load()', () => {
     assert.equal(simdSupported(), true);
     assert.equal((await load()).simd, true);
     assert.equal((await load({ simd: 'auto' })).simd, true);
+  });
+
+  test("without wasm SIMD, 'auto' falls back to scalar and simd: true is refused", async (t) => {
+    // Simulates an engine without SIMD: its validate() rejects modules using v128 (type 0x7b).
+    const validate = WebAssembly.validate;
+    t.after(() => { WebAssembly.validate = validate; });
+    WebAssembly.validate = (bytes) => !new Uint8Array(bytes).includes(0x7b) && validate(bytes);
+    assert.equal(simdSupported(), false);
+    const core = await load();
+    assert.equal(core.simd, false);
+    checkGolden(core);
+    await assert.rejects(load({ simd: true }), { name: 'Error', message: /load: simd is true but this WebAssembly engine has no SIMD support/ });
+  });
+
+  test('the scalar build contains no SIMD instructions, the SIMD build does (binaryen validator)', async (t) => {
+    if (spawnSync('wasm-opt', ['--version']).error) return t.skip('wasm-opt (binaryen, a dependency of emscripten) not on PATH');
+    const validatesWithoutSimd = (file) => spawnSync('wasm-opt', ['--all-features', '--disable-simd', dist(file), '-o', '/dev/null']).status === 0;
+    assert.equal(validatesWithoutSimd('attnscope-scalar.wasm'), true);
+    assert.equal(validatesWithoutSimd('attnscope-simd.wasm'), false);
   });
 
   test('simd: false forces the scalar build', async () => {
