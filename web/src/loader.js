@@ -65,7 +65,16 @@ async function instantiate(source, imports) {
         (source.headers.get('Content-Type') ?? '').startsWith('application/wasm')) {
       return WebAssembly.instantiateStreaming(source, imports);
     }
+    const url = source.url;
+    const type = source.headers.get('Content-Type');
     source = await source.arrayBuffer();
+    const magic = new Uint8Array(source, 0, Math.min(4, source.byteLength));
+    if (magic.length < 4 || magic[0] !== 0x00 || magic[1] !== 0x61 || magic[2] !== 0x73 || magic[3] !== 0x6d) {
+      // Typically an HTML fallback page: the .wasm is not served next to the module. With the Vite
+      // dev server this happens when attnscope is pre-bundled: add optimizeDeps.exclude: ['attnscope'].
+      throw new Error(`${url} is not a wasm file (Content-Type ${type}); serve the package's dist/*.wasm ` +
+        "there, pass locateFile or wasmBinary, or with Vite's dev server set optimizeDeps: { exclude: ['attnscope'] }");
+    }
   }
   return WebAssembly.instantiate(source, imports);
 }
