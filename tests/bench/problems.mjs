@@ -63,7 +63,8 @@ export function maxAbsDiff(a, b) {
   let index = -1;
   for (let i = 0; i < a.length; i++) {
     const e = Math.abs(a[i] - b[i]);
-    if (!(e <= diff)) { diff = e; index = i; }  // also catches NaN
+    if (Number.isNaN(e)) return { diff: NaN, index: i, why: `NaN at index ${i}` };  // NaN fails any tolerance
+    if (e > diff) { diff = e; index = i; }
   }
   return { diff, index };
 }

@@ -1,0 +1,160 @@
+// The core's own timings, for context next to the JS benchmark (scripts/bench runs it natively and
+// as wasm under Node):
+//   mha        MultiHeadAttention::forward with the weights returned, at the bench's shapes
+//   profile    where the time goes at 512×768×12: the kernels one by one, with GFLOP/s
+//   streaming  streaming_attention at 16,384 × 64, one head (no weights matrix)
+// Usage: attnscope_bench [mha] [profile] [streaming] [--quick]   (no section: all three)
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <functional>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "attention/multi_head.hpp"
+#include "attention/streaming.hpp"
+#include "kernels/kernels.hpp"
+
+namespace {
+
+using namespace attnscope;
+using Clock = std::chrono::steady_clock;
+
+std::vector<float> random_values(std::size_t count, std::mt19937& gen, float spread) {
+  std::uniform_real_distribution<float> dist(-spread, spread);
+  std::vector<float> out(count);
+  for (float& x : out) x = dist(gen);
+  return out;
+}
+
+// Median milliseconds of `reps` calls after one warm-up call; reps shrinks for slow calls so that
+// each measurement takes about `budget_ms`.
+double median_ms(const std::function<void()>& call, double budget_ms = 1500.0, int max_reps = 51) {
+  const auto t0 = Clock::now();
+  call();
+  const double first = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+  const int reps = std::clamp(int(budget_ms / std::max(first, 1e-3)), 3, max_reps) | 1;
+  std::vector<double> samples;
+  for (int r = 0; r < reps; ++r) {
+    const auto s = Clock::now();
+    call();
+    samples.push_back(std::chrono::duration<double, std::milli>(Clock::now() - s).count());
+  }
+  std::nth_element(samples.begin(), samples.begin() + reps / 2, samples.end());
+  return samples[reps / 2];
+}
+
+struct Shape {
+  std::size_t n, d, h;
+  bool causal;
+};
+
+MultiHeadAttention make_mha(std::size_t d, std::size_t h, std::mt19937& gen) {
+  MultiHeadAttentionParams p;
+  p.d_model = d;
+  p.num_heads = h;
+  const float a = 1.0f / std::sqrt(float(d));
+  for (auto* w : {&p.wq, &p.wk, &p.wv, &p.wo}) *w = random_values(d * d, gen, a);
+  for (auto* b : {&p.bq, &p.bk, &p.bv, &p.bo}) *b = random_values(d, gen, 0.1f);
+  return MultiHeadAttention(std::move(p));
+}
+
+void bench_mha(bool quick) {
+  const std::vector<Shape> shapes = quick ? std::vector<Shape>{{16, 64, 4, false}, {128, 256, 4, true}}
+                                          : std::vector<Shape>{{16, 64, 4, false},    {128, 256, 4, false},
+                                                               {128, 768, 12, false}, {512, 768, 12, false},
+                                                               {512, 768, 12, true},  {1024, 768, 12, false},
+                                                               {2048, 64, 1, false}};
+  std::printf("multi-head self-attention forward, weights returned (FLOPs = 8nd² + 4n²d)\n");
+  std::printf("  %-20s %10s %9s\n", "n×d×h", "ms", "GFLOP/s");
+  std::mt19937 gen(7);
+  for (const Shape& s : shapes) {
+    MultiHeadAttention mha = make_mha(s.d, s.h, gen);
+    const auto x = random_values(s.n * s.d, gen, 1.0f);
+    std::vector<float> output(s.n * s.d), weights(s.h * s.n * s.n);
+    MultiHeadOutputs out;
+    out.output = output;
+    out.weights = weights;
+    const Mask mask = s.causal ? Mask::causal() : Mask::none();
+    const double ms = median_ms([&] { mha.forward(x, s.n, {}, 0, mask, out); });
+    const double flops = 8.0 * s.n * s.d * s.d + 4.0 * s.n * s.n * s.d;
+    std::printf("  %-20s %10.3f %9.1f\n",
+                (std::to_string(s.n) + "×" + std::to_string(s.d) + "×" + std::to_string(s.h) +
+                 (s.causal ? " causal" : "")).c_str(),
+                ms, flops / (ms * 1e6));
+  }
+}
+
+// The pipeline's kernels one by one at n×d×h, with the time a whole forward would spend in each.
+void bench_profile(std::size_t n, std::size_t d, std::size_t h) {
+  std::mt19937 gen(11);
+  const std::size_t dh = d / h;
+  const auto x = random_values(n * d, gen, 1.0f), w = random_values(d * d, gen, 0.05f);
+  std::vector<float> proj(n * d), scores(n * n), probs(n * n), heads(n * d);
+  const double t_proj = median_ms([&] { kernels::gemm_nn(n, d, d, x.data(), d, w.data(), d, proj.data(), d); });
+  const double t_qk = median_ms([&] {
+    kernels::gemm_nt(n, n, dh, proj.data(), d, proj.data() + dh, d, scores.data(), n);
+  });
+  const double t_softmax = median_ms([&] {
+    kernels::scale_mask_softmax(n, n, 0.125f, scores.data(), n, probs.data(), n, kernels::SoftmaxMask::none);
+  });
+  const double t_pv = median_ms([&] { kernels::gemm_nn(n, dh, n, probs.data(), n, proj.data(), d, heads.data(), d); });
+  const double total = 4 * t_proj + h * (t_qk + t_softmax + t_pv);
+  std::printf("profile at %zu×%zu×%zu: kernels one by one (one call each, median)\n", n, d, h);
+  std::printf("  %-34s %9s %9s %9s\n", "kernel", "ms/call", "GFLOP/s", "share");
+  auto row = [&](const char* what, double ms, double flops, int calls) {
+    std::printf("  %-34s %9.3f %9.1f %8.0f %%\n", what, ms, flops > 0 ? flops / (ms * 1e6) : 0.0,
+                100.0 * ms * calls / total);
+  };
+  row("projection gemm_nn [n,d]·[d,d] (×4)", t_proj, 2.0 * n * d * d, 4);
+  row("Q·Kᵀ gemm_nt [n,dh]·[n,dh]ᵀ (×h)", t_qk, 2.0 * n * n * dh, int(h));
+  row("scale+softmax [n,n] (×h)", t_softmax, 0.0, int(h));
+  row("P·V gemm_nn [n,n]·[n,dh] (×h)", t_pv, 2.0 * n * n * dh, int(h));
+  std::printf("  sum of kernels: %.2f ms (a forward adds bias adds and copies)\n", total);
+}
+
+void bench_streaming(bool quick) {
+  const std::size_t n = quick ? 2048 : 16384, d = 64;
+  std::mt19937 gen(5);
+  const auto q = random_values(n * d, gen, 1.0f), k = random_values(n * d, gen, 1.0f),
+             v = random_values(n * d, gen, 1.0f);
+  std::vector<float> out(n * d);
+  const AttentionShape shape{n, n, d, d};
+  std::printf("streaming attention, one head, %zu × %zu (no [n,n] weights; FLOPs = 4n²d dense)\n", n, d);
+  for (bool causal : {false, true}) {
+    const Mask mask = causal ? Mask::causal() : Mask::none();
+    const double ms = median_ms([&] { streaming_attention(q, k, v, shape, mask, out); }, 4000.0, 5);
+    const double flops = 4.0 * n * n * d * (causal ? 0.5 : 1.0);
+    std::printf("  %-8s %10.1f ms %7.1f GFLOP/s (work done)\n", causal ? "causal" : "no mask", ms, flops / (ms * 1e6));
+  }
+  const double mb = 4.0 * n * d * sizeof(float) / 1e6;
+  std::printf("  memory: q, k, v, output %.1f MB; working set beyond them O(block²) ≈ %.2f MB\n", mb,
+              (detail::kStreamQueryBlock * detail::kStreamKeyBlock + 2 * detail::kStreamQueryBlock) *
+                  sizeof(float) / 1e6);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  bool quick = false, mha = false, profile = false, streaming = false;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--quick") quick = true;
+    else if (arg == "mha") mha = true;
+    else if (arg == "profile") profile = true;
+    else if (arg == "streaming") streaming = true;
+    else {
+      std::fprintf(stderr, "attnscope_bench: unknown argument %s (mha, profile, streaming, --quick)\n", argv[i]);
+      return 2;
+    }
+  }
+  if (!mha && !profile && !streaming) mha = profile = streaming = true;
+  std::printf("kernel path: %s\n", kernels::active_path() == kernels::Path::simd ? "simd" : "scalar");
+  if (mha) bench_mha(quick);
+  if (profile) quick ? bench_profile(128, 256, 4) : bench_profile(512, 768, 12);
+  if (streaming) bench_streaming(quick);
+  return 0;
+}
