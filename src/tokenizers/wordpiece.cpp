@@ -74,7 +74,8 @@ WordPieceTokenizer::WordPieceTokenizer(std::vector<std::string> vocab, WordPiece
   set_special_tokens(std::move(special));
   set_sequence_wrapping(options_.prefix, options_.suffix);
   for (std::size_t id = 0; id < vocab_size(); ++id) {
-    std::size_t chars = unicode::decode_utf8(id_to_token(static_cast<std::int32_t>(id))).size();
+    std::size_t chars = 0;  // code points: bytes that do not continue a UTF-8 sequence
+    for (unsigned char byte : id_to_token(static_cast<std::int32_t>(id))) chars += (byte & 0xC0) != 0x80;
     longest_token_chars_ = std::max(longest_token_chars_, chars);
   }
 }
