@@ -45,7 +45,7 @@ test('a notebook calling show() twice, exported to HTML, draws both views offlin
   // this project does not install (MathJax alone is 40 MB): empty scripts stand in for them, which
   // also shows the views need no RequireJS.
   const emptyScript = 'data:text/javascript,';
-  execFileSync('jupyter', ['nbconvert', '--to', 'html', '--execute', '--ExecutePreprocessor.timeout=300',
+  execFileSync(PYTHON, ['-m', 'nbconvert', '--to', 'html', '--execute', '--ExecutePreprocessor.timeout=300',
     '--ExecutePreprocessor.kernel_name=python3', `--HTMLExporter.require_js_url=${emptyScript}`,
     `--HTMLExporter.mathjax_url=${emptyScript}`, '--output', 'show_twice.html', notebook], {
     stdio: ['ignore', 'inherit', 'pipe'], cwd: work,
@@ -62,6 +62,10 @@ test('a notebook calling show() twice, exported to HTML, draws both views offlin
   assert.equal(states.length, 2, 'one element per show() call');
   for (const s of states) assert.equal(s.state, 'rendered', s.message);
   assert.notEqual(states[0].id, states[1].id, 'each output has its own id');
+  // Each output carries its own copy of the viewer: none relies on an earlier cell's script.
+  const inlineViewers = await page.$$eval('script[type=module]:not([src])',
+    (scripts) => scripts.filter((s) => s.textContent.includes('attnscope-view')).length);
+  assert.equal(inlineViewers, 2);
 
   const drawn = await drawnPixels(page);
   for (const d of drawn) assert.ok(d.canvases > 0 && d.inked > 500 && d.colours > 10, `nothing drawn: ${JSON.stringify(d)}`);
