@@ -13,12 +13,14 @@ import pronouns
 from export import read_safetensors
 from model import BertMLM, Config, hf_name_map
 from model_card import write_model_card
+from prepare import split_texts
 from tokenizer import CLS_ID, MASK_ID, PAD_ID, SEP_ID, WordPieceTokenizer
 
 DEFAULT_SENTENCE = "Mark told Sam that he was leaving."
 DEV_COUNT, TEST_COUNT = 400, 1000
 DEV_SEED, TEST_SEED, MLM_SEED, RANDOM_INIT_SEED = 11, 12, 13, 1234
 EXAMPLES_PER_CELL = 2
+TOKENIZER_CHECK_COUNT = 60
 
 
 def load_model(model_dir):
@@ -153,10 +155,16 @@ def main():
             continue
         per_cell[cell] += 1
         text, _, p, names = test_enc[i]
-        examples.append({"text": text, "case": ex["case"], "gender": ex["gender"],
+        examples.append({"text": text, "tokens": ["[CLS]"] + ex["words"] + ["[SEP]"],
+                         "case": ex["case"], "gender": ex["gender"],
                          "pronoun_index": p, "candidate_indices": names,
                          "antecedent_index": names[ex["antecedent"]],
                          "python_correct": bool(test_correct[i, L, H])})
+
+    # Held-out corpus lines with the ids training used, for checking the loader's tokenizer against ours.
+    heldout_raw = split_texts()[2]
+    tokenizer_check = [{"text": text, "ids": tok.encode(text)} for text in heldout_raw[:TOKENIZER_CHECK_COUNT]]
+    assert all(c["ids"] == ids for c, ids in zip(tokenizer_check, corpus["heldout"]))
 
     sup_l, sup_h = ckpt["supervised"]
     result = {
@@ -180,6 +188,7 @@ def main():
                                   "most_frequent_token": round(unigram_acc, 4)},
         "default_sentence": default,
         "examples": examples,
+        "tokenizer_check": tokenizer_check,
         "training": {"steps": ckpt["steps"], "train_seconds": round(ckpt["seconds"]),
                      "threads": ckpt.get("threads"), "total_seconds": args.total_seconds,
                      "hyperparameters": ckpt["hyper"], "corpus": corpus["stats"],

@@ -17,7 +17,8 @@ VOCAB_SIZE = 8000
 HELDOUT_SHARE = 0.02
 
 
-def main(work_dir, out_dir):
+def split_texts():
+    """(sources, train texts, held-out texts): a fixed-seed 2 % hold-out of all real texts."""
     sources = real_text.all_texts()
     texts = [t for group in sources.values() for t in group]
     rng = random.Random(SEED)
@@ -27,6 +28,11 @@ def main(work_dir, out_dir):
     heldout_set = set(order[:n_heldout])
     train_texts = [t for i, t in enumerate(texts) if i not in heldout_set]
     heldout_texts = [t for i, t in enumerate(texts) if i in heldout_set]
+    return sources, train_texts, heldout_texts
+
+
+def main(work_dir, out_dir):
+    sources, train_texts, heldout_texts = split_texts()
 
     tok = build_vocab(train_texts, VOCAB_SIZE, pronouns.template_words())
     tok.save(f"{out_dir}/vocab.txt")
