@@ -40,6 +40,7 @@ test('a notebook calling show() twice, exported to HTML, draws both views offlin
   const notebook = join(work, 'show_twice.ipynb');
   copyFileSync(join(ROOT, 'tests', 'python', 'show_twice.ipynb'), notebook);
   const reference = join(work, 'reference.json');
+  const standalone = join(work, 'standalone.html');
   const started = Date.now();
   // Debian's nbconvert template links require.js and MathJax from /usr/share/javascript, packages
   // this project does not install (MathJax alone is 40 MB): empty scripts stand in for them, which
@@ -49,7 +50,8 @@ test('a notebook calling show() twice, exported to HTML, draws both views offlin
     '--ExecutePreprocessor.kernel_name=python3', `--HTMLExporter.require_js_url=${emptyScript}`,
     `--HTMLExporter.mathjax_url=${emptyScript}`, '--output', 'show_twice.html', notebook], {
     stdio: ['ignore', 'inherit', 'pipe'], cwd: work,
-    env: { ...process.env, PYTHONPATH: site, ATTNSCOPE_NOTEBOOK_REFERENCE: reference, PYDEVD_DISABLE_FILE_VALIDATION: '1' },
+    env: { ...process.env, PYTHONPATH: site, ATTNSCOPE_NOTEBOOK_REFERENCE: reference,
+      ATTNSCOPE_NOTEBOOK_STANDALONE: standalone, PYDEVD_DISABLE_FILE_VALIDATION: '1' },
   });
   console.log(`# notebook executed and exported in ${Date.now() - started} ms`);
   const html = join(work, 'show_twice.html');
@@ -91,5 +93,15 @@ test('a notebook calling show() twice, exported to HTML, draws both views offlin
   assert.deepEqual(blocked, []);
   assert.deepEqual(errors, []);
   await page.screenshot({ path: join(ROOT, 'tests', 'artifacts', 'embed-notebook.png'), fullPage: true });
+
+  // to_html()'s standalone page (written by the notebook): the model view, 2 layers × 4 heads.
+  await page.goto(pathToFileURL(standalone).href);
+  const [one] = await waitForViews(page, 'attnscope-view', 1);
+  assert.equal(one.state, 'rendered', one.message);
+  assert.equal(await page.locator('attnscope-view').locator('.attnscope-thumb canvas').count(), 8);
+  const [pixels] = await drawnPixels(page);
+  assert.ok(pixels.inked > 500, JSON.stringify(pixels));
+  assert.deepEqual(blocked, []);
+  assert.deepEqual(errors, []);
   await context.close();
 });
