@@ -1,7 +1,8 @@
 // The real tarball: `npm pack` in web/, installed offline into a fresh scratch project, then
 //   - imported by name from Node (both builds),
 //   - type-checked: a consumer .ts passes `tsc --strict`, a misusing one fails on each misuse,
-//   - built into a page (+ module Web Worker) by Vite, served, and run in headless Chromium.
+//   - built into a page (+ module Web Worker) by Vite, served, and run in headless Chromium;
+//     the same page from the Vite dev server (with the optimizeDeps.exclude the README asks for).
 // Dev tools (vite, typescript, playwright-core) come from tests/node_modules by path: no network.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -101,12 +102,32 @@ describe('TypeScript', () => {
   });
 });
 
-describe('Vite build in headless Chromium', () => {
+/** Opens the page, runs one golden case in the page (both builds) and in its module Web Worker. */
+async function checkPage(browser, origin, path) {
+  const page = await browser.context.newPage();
+  const problems = await guardPage(page, origin);
+  await page.goto(`${origin}${path}`);
+  await page.waitForFunction(() => document.getElementById('status').textContent === 'ready');
+  const r = await page.evaluate((args) => window.attnscopeRun(args), goldenArgs);
+  assert.equal(r.simd, true, 'Chromium supports wasm SIMD');
+  assert.equal(r.scalarSimd, false);
+  assert.equal(r.worker.simd, true);
+  checkGolden(r.main, 'page simd');
+  checkGolden(r.scalar, 'page scalar');
+  checkGolden(r.worker, 'worker');
+  assert.deepEqual(r.badInput, { name: 'RangeError', message: 'attention: n must be a positive integer, got 0' });
+  checkGolden(r.afterBadInput, 'page after a bad input');
+  assert.deepEqual(problems, { consoleErrors: [], pageErrors: [], external: [] });
+  await page.close();
+}
+
+describe('Vite in headless Chromium', () => {
+  let vite;
   let server;
   let browser;
   before(async () => {
     // The dev tools live in tests/node_modules; the page resolves `attnscope` from the scratch project.
-    const vite = await import(pathToFileURL(join(DEV_MODULES, 'vite/dist/node/index.js')).href);
+    vite = await import(pathToFileURL(join(DEV_MODULES, 'vite/dist/node/index.js')).href);
     await vite.build({
       root: join(project, 'page'), configFile: false, logLevel: 'warn',
       build: { outDir: join(project, 'page-dist'), emptyOutDir: true },
@@ -120,21 +141,21 @@ describe('Vite build in headless Chromium', () => {
     await server?.close();
   });
 
-  test('the built page and its module Web Worker load the package and match PyTorch', { timeout: 120_000 }, async () => {
-    const page = await browser.context.newPage();
-    const problems = await guardPage(page, server.url);
-    await page.goto(`${server.url}/index.html`);
-    await page.waitForFunction(() => document.getElementById('status').textContent === 'ready');
-    const r = await page.evaluate((args) => window.attnscopeRun(args), goldenArgs);
-    assert.equal(r.simd, true, 'Chromium supports wasm SIMD');
-    assert.equal(r.scalarSimd, false);
-    assert.equal(r.worker.simd, true);
-    checkGolden(r.main, 'page simd');
-    checkGolden(r.scalar, 'page scalar');
-    checkGolden(r.worker, 'worker');
-    assert.deepEqual(r.badInput, { name: 'RangeError', message: 'attention: n must be a positive integer, got 0' });
-    checkGolden(r.afterBadInput, 'page after a bad input');
-    assert.deepEqual(problems, { consoleErrors: [], pageErrors: [], external: [] });
-    await page.close();
+  test('vite build: the built page and its module Web Worker match PyTorch', { timeout: 120_000 }, async () => {
+    await checkPage(browser, server.url, '/index.html');
+  });
+
+  test('vite dev server (with the README\'s optimizeDeps.exclude) serves a working page and worker', { timeout: 120_000 }, async () => {
+    const dev = await vite.createServer({
+      root: join(project, 'page'), configFile: false, logLevel: 'warn', cacheDir: join(project, '.vite-cache'),
+      server: { host: '127.0.0.1', port: 0, strictPort: false, hmr: false },
+      worker: { format: 'es' }, optimizeDeps: { exclude: ['attnscope'] },
+    });
+    await dev.listen();
+    try {
+      await checkPage(browser, new URL(dev.resolvedUrls.local[0]).origin, '/');
+    } finally {
+      await dev.close();
+    }
   });
 });
