@@ -84,12 +84,13 @@ function createHandle(wasm, options, what) {
   const slots = {};
   for (const name of PARAMETER_NAMES) slots[name] = params[name] ? block.floats(params[name].length) : null;
   block.allocate(block.size);
-  const handle = new wasm.MultiHeadAttentionHandle();
+  let handle = null;
   try {
+    handle = new wasm.MultiHeadAttentionHandle();
     for (const name of PARAMETER_NAMES) if (params[name]) block.put(slots[name], params[name]);
     throwIfFailed(handle.init(dModel, numHeads, ...PARAMETER_NAMES.map((name) => block.address(slots[name]))), what);
   } catch (error) {
-    handle.delete();
+    handle?.delete();
     throw error;
   } finally {
     block.free();
