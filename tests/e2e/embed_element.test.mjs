@@ -87,6 +87,8 @@ test('two elements on one page render, stay independent and show their own weigh
   const cell = Number(geo.cell);
   await canvas.hover({ position: { x: Number(geo.plotLeft) + 2.5 * cell, y: Number(geo.plotTop) + 4.5 * cell } });
   const tip = await page.locator('.attnscope-tooltip').textContent();
+  // The tooltip lives in the page (outside the shadow roots) and got the views' style there.
+  assert.equal(await page.locator('.attnscope-tooltip').evaluate((t) => getComputedStyle(t).position), 'fixed');
   assert.match(tip, /query: he/);
   assert.match(tip, /key: Sam/);
   assert.match(tip, new RegExp(`weight: ${b.attentions[1][1][4][2].toFixed(4)}`), tip);

@@ -20,7 +20,7 @@ import { ModelView } from '../views/model-view.js';
 import { StepView } from '../views/step-view.js';
 import { parseJsonAttribute, toViewData } from './data.js';
 import { createModelSource, seededOptions, seededSource } from './sources.js';
-import { ELEMENT_CSS, TOOLTIP_CSS } from './styles.js';
+import { ELEMENT_CSS, tooltipCss } from './styles.js';
 
 const VIEWS = { head: HeadView, model: ModelView, matrix: MatrixView, step: StepView };
 const OBSERVED = ['view', 'tokens', 'attentions', 'model', 'text', 'seed', 'd-model', 'heads', 'layers', 'causal',
@@ -97,7 +97,7 @@ export class AttnscopeView extends HTMLElement {
   }
 
   connectedCallback() {
-    installTooltipStyle(this.ownerDocument);
+    installTooltipStyle(this.ownerDocument, this.constructor.viewsCss);
     this.#queueRender();
   }
 
@@ -229,8 +229,9 @@ function adoptStyles(target, css) {
 // The views' tooltip is one element appended to document.body (outside every shadow root), so its
 // style must reach the page: adopted once per document (per copy of this module).
 const styledDocuments = new WeakSet();
-function installTooltipStyle(doc) {
+function installTooltipStyle(doc, viewsCss) {
   if (styledDocuments.has(doc)) return;
   styledDocuments.add(doc);
-  adoptStyles(doc, TOOLTIP_CSS);
+  const css = tooltipCss(viewsCss);
+  if (css) adoptStyles(doc, css);
 }
