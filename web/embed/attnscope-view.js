@@ -5,11 +5,12 @@
 //
 //   <attnscope-view view="head" tokens='["a","b"]' attentions='[[[[1,0],[0.4,0.6]]]]'></attnscope-view>
 //   el.data = { tokens, attentions }               // layers × heads × n × n, nested arrays or Float32Arrays
-//   <attnscope-view view="step" text="Mark told Sam …" seed="3"></attnscope-view>      // seeded transformer
+//   <attnscope-view view="step" text="Mark told Sam …" seed="3"></attnscope-view>  // the seeded transformer
 //   <attnscope-view view="model" model="models/default/" text="Mark told Sam …"></attnscope-view>
 //
 // Attributes: view (head | model | matrix | step), tokens + attentions (JSON), or text (+ model folder
-// URL; without one, the demo's seeded transformer: seed, d-model, heads, layers, causal); layer, head,
+// URL; without one, the demo's seeded transformer: seed, d-model, heads, layers, causal; the step view
+// needs the seeded transformer); layer, head,
 // threshold (top % kept), normalize (global | row), hide-special, average-heads.
 // The host's data-state is loading | rendered | error; it fires `attnscope-render` (detail { view })
 // after drawing and `attnscope-error` (detail { error }) when the input is bad.
@@ -128,7 +129,7 @@ export class AttnscopeView extends HTMLElement {
       if (generation !== this.#generation) return;
       const data = toViewData(input);
       if (viewName === 'step' && !input.steps) {
-        throw new TypeError('<attnscope-view view="step">: the step view needs a text source ("text", optionally "model"), not bare attentions');
+        throw new TypeError('<attnscope-view view="step">: the step view needs the seeded transformer ("text" without "model"), which keeps every intermediate');
       }
       this.#stage.replaceChildren();
       const view = new ViewClass(this.#stage, {});

@@ -48,6 +48,7 @@ export function createModelSource(loadCore) {
       models.set(url, core.loadModel(url).catch((error) => { models.delete(url); throw error; }));
     }
     const model = await models.get(url);
-    return model.attentions(text);
+    const out = model.run(text, { attentions: true });
+    return { tokens: Array.from(out.tokens, String), attentions: out.attentions, numHeads: model.config.numHeads };
   };
 }
