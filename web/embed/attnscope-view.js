@@ -54,6 +54,8 @@ export class AttnscopeView extends HTMLElement {
   #root;
   #status;
   #stage;
+  #view = null;
+  #drawn = null;
 
   constructor() {
     super();
@@ -76,8 +78,11 @@ export class AttnscopeView extends HTMLElement {
     this.#queueRender();
   }
 
-  /** The view object drawn last (HeadView, ModelView or MatrixView from web/views/). */
-  get view() { return this.currentView ?? null; }
+  /** The view object drawn last (HeadView, ModelView, MatrixView or StepView from web/views/). */
+  get view() { return this.#view; }
+
+  /** What is drawn now: { tokens, attentions: one Float32Array [heads*n*n] per layer, numHeads }, or null. */
+  get attentionData() { return this.#drawn; }
 
   /** SVG document (string) of what the element shows now, from the views' SVG export. */
   toSVG() {
@@ -136,12 +141,15 @@ export class AttnscopeView extends HTMLElement {
       const options = this.#viewOptions(data);
       if (viewName === 'step') view.update(input.steps, { head: options.head ?? 0 });
       else view.update(data, options);
-      this.currentView = view;
+      this.#view = view;
+      this.#drawn = data;
       this.#setState('rendered', '');
       this.dispatchEvent(new CustomEvent('attnscope-render', { detail: { view: viewName } }));
     } catch (error) {
       if (generation !== this.#generation) return;
       this.#stage.replaceChildren();
+      this.#view = null;
+      this.#drawn = null;
       this.#setState('error', `attnscope: ${error?.message ?? error}`);
       this.dispatchEvent(new CustomEvent('attnscope-error', { detail: { error } }));
     }
