@@ -130,9 +130,15 @@ test('the bundle exports the module: load() runs attention from the inlined wasm
     const { load } = await import('/dist/attnscope-embed.js');
     const core = await load();
     // One query, two keys: scores [0, 1] / √1 -> softmax weights [1/(1+e), e/(1+e)].
-    const r = core.attention({ q: new Float32Array([1]), k: new Float32Array([0, 1]), v: new Float32Array([2, 4]), n: 1, m: 2, dK: 1 });
-    return { simd: core.simd, weights: Array.from(r.weights), output: Array.from(r.output) };
+    const args = { q: new Float32Array([1]), k: new Float32Array([0, 1]), v: new Float32Array([2, 4]), n: 1, m: 2, dK: 1 };
+    const r = core.attention(args);
+    const scalar = await load({ simd: false });  // the inlined scalar build, for engines without SIMD
+    return { simd: core.simd, weights: Array.from(r.weights), output: Array.from(r.output),
+      scalarSimd: scalar.simd, scalarWeights: Array.from(scalar.attention(args).weights), same: (await load()) === core };
   });
+  assert.equal(result.scalarSimd, false);
+  assert.ok(Math.abs(result.scalarWeights[1] - Math.E / (1 + Math.E)) < 1e-6, JSON.stringify(result));
+  assert.equal(result.same, true, 'one shared core per page');
   const e = Math.E;
   assert.ok(Math.abs(result.weights[0] - 1 / (1 + e)) < 1e-6, JSON.stringify(result));
   assert.ok(Math.abs(result.output[0] - (2 + 4 * e) / (1 + e)) < 1e-5, JSON.stringify(result));

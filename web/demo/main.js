@@ -24,6 +24,7 @@ const state = readState(location.search);
 let core = null;
 let model = null;       // a loaded model (core.loadModel), or null for the seeded transformer
 let result = null;      // { tokens, attentions, numHeads, numLayers, steps }
+let renderCount = 0;
 const views = {
   step: new StepView(panels.step, { onChange: ({ head }) => { state.head = head; syncControls(); writeState(state); } }),
   matrix: new MatrixView(panels.matrix),
@@ -43,6 +44,7 @@ const views = {
 function setMessage(text, kind = 'info') {
   els.message.textContent = text;
   els.message.className = `message ${kind}`;
+  if (kind === 'error' || !result) document.body.dataset.state = kind === 'error' ? 'error' : 'idle';
 }
 
 function fillSelect(select, values, selected) {
@@ -144,6 +146,8 @@ function render() {
   setMessage(`${result.tokens.length} tokens · ${result.numLayers} layers × ${result.numHeads} heads · computed in `
     + `${result.computeMs.toFixed(0)} ms · drawn in ${drawMs.toFixed(0)} ms${core?.simd ? ' · wasm SIMD' : ' · wasm (scalar)'}`);
   document.body.dataset.state = 'rendered';
+  renderCount += 1;
+  document.body.dataset.renders = String(renderCount);  // lets tests wait for the next draw
 }
 
 function showNote(panel, text) {
