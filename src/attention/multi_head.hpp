@@ -26,11 +26,11 @@ struct MultiHeadAttentionParams {
 //   q       [n*d_model], k, v [m*d_model]   the projections (biases added)
 //   scores, scaled [h*n*m]                  Q·Kᵀ and Q·Kᵀ/√d_head per head, before the mask
 struct MultiHeadOutputs {
-  std::span<float> output;
-  std::span<float> weights;
-  std::span<float> heads;
-  std::span<float> q, k, v;
-  std::span<float> scores, scaled;
+  std::span<float> output{};
+  std::span<float> weights{};
+  std::span<float> heads{};
+  std::span<float> q{}, k{}, v{};
+  std::span<float> scores{}, scaled{};
 };
 
 struct MultiHeadRequest {

@@ -24,10 +24,10 @@ struct AttentionShape {
 // Caller-owned destinations. output [n*d_v] and weights [n*m] are required; scores and scaled
 // ([n*m] each) are filled only when non-empty (the "steps" request).
 struct AttentionOutputs {
-  std::span<float> output;
-  std::span<float> weights;
-  std::span<float> scores;
-  std::span<float> scaled;
+  std::span<float> output{};
+  std::span<float> weights{};
+  std::span<float> scores{};
+  std::span<float> scaled{};
 };
 
 struct AttentionResult {

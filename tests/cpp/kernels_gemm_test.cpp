@@ -1,0 +1,141 @@
+// gemm_nn / gemm_nt on both paths against a naive triple loop in double, on awkward sizes (micro-tile
+// edges, packing-block edges), strided operands, accumulate, and k = 0.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "golden_helpers.hpp"
+#include "kernels/kernels.hpp"
+
+namespace attnscope {
+namespace {
+
+using kernels::Path;
+
+struct GemmCase {
+  std::size_t m, n, k;
+  std::size_t pad = 0;  // extra elements per row of A, B and C (leading dimension = width + pad)
+  bool transposed_b = false;
+  bool accumulate = false;
+};
+
+constexpr float kSentinel = 12345.0f;  // fills C's padding columns, which must stay untouched
+
+std::vector<float> random_vector(std::size_t size, unsigned seed) {
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
+  std::vector<float> out(size);
+  for (float& v : out) v = dist(rng);
+  return out;
+}
+
+void run_and_check(const GemmCase& g, Path path) {
+  kernels::ScopedPath scoped(path);
+  const std::size_t lda = g.k + g.pad;
+  const std::size_t b_rows = g.transposed_b ? g.n : g.k, b_cols = g.transposed_b ? g.k : g.n;
+  const std::size_t ldb = b_cols + g.pad, ldc = g.n + g.pad;
+  const std::vector<float> a = random_vector(g.m * lda, 1);
+  const std::vector<float> b = random_vector(b_rows * ldb, 2);
+  std::vector<float> c = random_vector(g.m * ldc, 3);
+  for (std::size_t i = 0; i < g.m; ++i) {
+    for (std::size_t j = g.n; j < ldc; ++j) c[i * ldc + j] = kSentinel;
+  }
+  const std::vector<float> c_before = c;
+
+  if (g.transposed_b) {
+    kernels::gemm_nt(g.m, g.n, g.k, a.data(), lda, b.data(), ldb, c.data(), ldc, g.accumulate);
+  } else {
+    kernels::gemm_nn(g.m, g.n, g.k, a.data(), lda, b.data(), ldb, c.data(), ldc, g.accumulate);
+  }
+
+  for (std::size_t i = 0; i < g.m; ++i) {
+    for (std::size_t j = 0; j < ldc; ++j) {
+      if (j >= g.n) {
+        ASSERT_EQ(c[i * ldc + j], kSentinel) << "padding column " << j << " of row " << i << " written";
+        continue;
+      }
+      double expected = g.accumulate ? c_before[i * ldc + j] : 0.0, magnitude = 0.0;
+      for (std::size_t p = 0; p < g.k; ++p) {
+        const double b_pj = g.transposed_b ? b[j * ldb + p] : b[p * ldb + j];
+        expected += double(a[i * lda + p]) * b_pj;
+        magnitude += std::fabs(double(a[i * lda + p]) * b_pj);
+      }
+      // float32 summation error grows with k and the sum of magnitudes.
+      const double tolerance = 2e-7 * double(g.k + 1) * (magnitude + 1.0);
+      ASSERT_NEAR(c[i * ldc + j], expected, tolerance) << "C[" << i << ", " << j << "]";
+    }
+  }
+}
+
+class GemmAgainstNaive : public ::testing::TestWithParam<Path> {};
+
+TEST_P(GemmAgainstNaive, AwkwardSizesBothLayouts) {
+  const std::size_t sizes[] = {1, 3, 5, 17, 33, 65};
+  for (std::size_t m : sizes) {
+    for (std::size_t n : sizes) {
+      for (std::size_t k : sizes) {
+        for (bool transposed : {false, true}) {
+          SCOPED_TRACE("m=" + std::to_string(m) + " n=" + std::to_string(n) + " k=" +
+                       std::to_string(k) + (transposed ? " nt" : " nn"));
+          run_and_check({m, n, k, 0, transposed, false}, GetParam());
+          if (::testing::Test::HasFatalFailure()) return;
+        }
+      }
+    }
+  }
+}
+
+TEST_P(GemmAgainstNaive, StridedOperandsAndAccumulate) {
+  for (bool transposed : {false, true}) {
+    for (bool accumulate : {false, true}) {
+      SCOPED_TRACE(std::string(transposed ? "nt" : "nn") + (accumulate ? " accumulate" : ""));
+      run_and_check({7, 13, 9, 3, transposed, accumulate}, GetParam());
+      run_and_check({33, 17, 65, 5, transposed, accumulate}, GetParam());
+      run_and_check({4, 8, 1, 1, transposed, accumulate}, GetParam());
+    }
+  }
+}
+
+// Crosses every packing block boundary of the SIMD GEMM (rows 64, depth 256, columns 512).
+TEST_P(GemmAgainstNaive, LargerThanPackingBlocks) {
+  run_and_check({70, 521, 300, 2, false, false}, GetParam());
+  run_and_check({67, 515, 259, 0, true, true}, GetParam());
+}
+
+TEST_P(GemmAgainstNaive, EmptyDepthGivesZeroOrLeavesC) {
+  kernels::ScopedPath scoped(GetParam());
+  std::vector<float> c(6, 3.0f);
+  const float unused = 0.0f;
+  kernels::gemm_nn(2, 3, 0, &unused, 1, &unused, 3, c.data(), 3, /*accumulate=*/true);
+  EXPECT_EQ(c, std::vector<float>(6, 3.0f));
+  kernels::gemm_nt(2, 3, 0, &unused, 1, &unused, 1, c.data(), 3, /*accumulate=*/false);
+  EXPECT_EQ(c, std::vector<float>(6, 0.0f));
+}
+
+INSTANTIATE_TEST_SUITE_P(Paths, GemmAgainstNaive, ::testing::ValuesIn(testing::available_paths()),
+                         [](const auto& info) { return std::string(testing::path_name(info.param)); });
+
+TEST(KernelPath, SwitchIsScopedAndSimdRequiresSupport) {
+  const Path original = kernels::active_path();
+  EXPECT_EQ(original, kernels::simd_available() ? Path::simd : Path::scalar);
+  {
+    kernels::ScopedPath scoped(Path::scalar);
+    EXPECT_EQ(kernels::active_path(), Path::scalar);
+  }
+  EXPECT_EQ(kernels::active_path(), original);
+  if (kernels::simd_available()) {
+    EXPECT_NO_THROW(kernels::set_active_path(Path::simd));
+  } else {
+    EXPECT_THROW(kernels::set_active_path(Path::simd), std::invalid_argument);
+    EXPECT_EQ(kernels::active_path(), Path::scalar);
+  }
+  EXPECT_THROW(kernels::set_active_path(static_cast<Path>(9)), std::invalid_argument);
+  kernels::set_active_path(original);
+}
+
+}  // namespace
+}  // namespace attnscope
