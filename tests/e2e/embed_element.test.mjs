@@ -56,6 +56,7 @@ function softmaxRows(n, heads, layers, salt) {
 const TWO_ELEMENTS = (a, b) => `<!doctype html><html><head><meta charset="utf-8">
 <style>/* page styles that would break the views if they leaked in */
 .attnscope-panel, .attnscope-head-canvas, canvas { display: none !important; } select { visibility: hidden; }</style>
+<script>window.globalsBefore = Object.getOwnPropertyNames(window);</script>
 <script type="module" src="/dist/attnscope-embed.js"></script></head><body>
 <attnscope-view id="a" view="head" tokens='${JSON.stringify(a.tokens)}' attentions='${JSON.stringify(a.attentions)}'></attnscope-view>
 <attnscope-view id="b" view="matrix" layer="1" tokens='${JSON.stringify(b.tokens)}' attentions='${JSON.stringify(b.attentions)}'></attnscope-view>
@@ -74,6 +75,8 @@ test('two elements on one page render, stay independent and show their own weigh
   const before = await drawnPixels(page);
   assert.ok(before.every((d) => d.inked > 200), JSON.stringify(before));
   assert.equal(await page.locator('#b').locator('figure.attnscope-panel').count(), 2, 'matrix view of b: one heatmap per head');
+  const newGlobals = await page.evaluate(() => Object.getOwnPropertyNames(window).filter((k) => k !== 'globalsBefore' && !window.globalsBefore.includes(k)));
+  assert.deepEqual(newGlobals, [], 'the bundle defines no globals');
 
   // Hiding head 0 in a redraws a, leaves b untouched.
   await page.locator('#a').locator('.attnscope-swatch[data-head="0"]').click();
