@@ -131,6 +131,8 @@ function render() {
   const started = performance.now();
   try {
     if (state.view === 'step') {
+      // The seeded run keeps the steps of one layer; another layer was picked elsewhere (model view).
+      if (!model && result.steps && result.steps.layer !== state.layer) { recompute(); return; }
       if (result.steps) views.step.update(result.steps, { head: state.head });
       else showNote(panel, model
         ? 'The step view shows the seeded transformer’s arithmetic. A loaded model returns only its attention weights: see the other views, or use the seeded transformer.'
