@@ -123,6 +123,9 @@ class HtmlTest(unittest.TestCase):
         self.assertTrue(page.startswith("<!doctype html>"))
         attrs, _, _ = element_data(page)
         self.assertEqual((attrs["view"], attrs["layer"], attrs["head"]), ("matrix", "0", "1"))
+        self.assertNotIn("hide-special", attrs)
+        attrs, _, _ = element_data(attnscope.html_fragment(uniform(1, 1, 2), ["[CLS]", "a"], hide_special=True))
+        self.assertIn("hide-special", attrs)
 
 
 if __name__ == "__main__":

@@ -23,7 +23,8 @@ def _check_index(value, name, count, what):
     return value
 
 
-def html_fragment(attentions, tokens, view="head", layer=None, head=None, batch_index=0, digits=5):
+def html_fragment(attentions, tokens, view="head", layer=None, head=None, batch_index=0, digits=5,
+                  hide_special=False):
     """The HTML that show() displays: self-contained, safe to emit any number of times on a page."""
     view = _data.check_view(view)
     layers, tokens = _data.normalize(attentions, tokens, batch_index)
@@ -31,7 +32,8 @@ def html_fragment(attentions, tokens, view="head", layer=None, head=None, batch_
     head = _check_index(head, "head", len(layers[0]), "the number of heads")
     if isinstance(digits, bool) or not isinstance(digits, int) or not 1 <= digits <= 9:
         raise ValueError("digits: expected an int from 1 to 9 (decimals kept per weight), got %r" % (digits,))
-    return _html.fragment(layers, tokens, view, layer=layer, head=head, digits=digits)
+    return _html.fragment(layers, tokens, view, layer=layer, head=head, hide_special=bool(hide_special),
+                          digits=digits)
 
 
 class _HtmlOutput:
@@ -47,7 +49,7 @@ class _HtmlOutput:
         return "<attnscope view: %d characters of HTML; display it in a notebook>" % len(self.markup)
 
 
-def show(attentions, tokens, view="head", layer=None, head=None, batch_index=0, digits=5):
+def show(attentions, tokens, view="head", layer=None, head=None, batch_index=0, digits=5, hide_special=False):
     """Displays the attention view in the current notebook output.
 
     attentions: what a Hugging Face model returns with output_attentions=True (a tuple of
@@ -58,9 +60,10 @@ def show(attentions, tokens, view="head", layer=None, head=None, batch_index=0, 
         "matrix" (one heatmap per head).
     layer, head: which layer / head to open first. batch_index: which batch item to show.
     digits: decimals kept per weight (the output's size grows with it).
+    hide_special: hide [CLS], [SEP], <|endoftext|> and the like (they often take most of the weight).
     Outside IPython, returns an object with _repr_html_ instead of displaying.
     """
-    markup = html_fragment(attentions, tokens, view, layer, head, batch_index, digits)
+    markup = html_fragment(attentions, tokens, view, layer, head, batch_index, digits, hide_special)
     try:
         from IPython.display import HTML, display
     except ImportError:
@@ -70,11 +73,12 @@ def show(attentions, tokens, view="head", layer=None, head=None, batch_index=0, 
 
 
 def to_html(attentions, tokens, path=None, view="head", layer=None, head=None, batch_index=0,
-            digits=5, title="attnscope"):
+            digits=5, hide_special=False, title="attnscope"):
     """A standalone HTML page with the view (works opened from disk, offline).
 
     Writes it to `path` when given; returns the page's HTML either way."""
-    page = _html.document(html_fragment(attentions, tokens, view, layer, head, batch_index, digits), title)
+    page = _html.document(html_fragment(attentions, tokens, view, layer, head, batch_index, digits, hide_special),
+                          title)
     if path is not None:
         with open(path, "w", encoding="utf-8") as f:
             f.write(page)

@@ -50,7 +50,7 @@ def _compact(layers, digits):
                        for layer in layers], separators=(",", ":"))
 
 
-def fragment(layers, tokens, view, layer=None, head=None, height=None, digits=5):
+def fragment(layers, tokens, view, layer=None, head=None, hide_special=False, digits=5):
     """One output cell's HTML: the element with its data, then the viewer module."""
     element_id = "attnscope-" + uuid.uuid4().hex
     attrs = [
@@ -63,8 +63,8 @@ def fragment(layers, tokens, view, layer=None, head=None, height=None, digits=5)
         attrs.append(("layer", str(int(layer))))
     if head is not None:
         attrs.append(("head", str(int(head))))
-    if height is not None:
-        attrs.append(("style", "display:block;height:%dpx" % int(height)))
+    if hide_special:
+        attrs.append(("hide-special", ""))
     attr_text = " ".join('%s="%s"' % (k, html.escape(v, quote=True)) for k, v in attrs)
     return (
         '<div class="attnscope-output">'
