@@ -50,6 +50,9 @@ async function checkAgreement(problem, engines, runs) {
 }
 
 // Alternates engines run by run (rotating who goes first) so drift in machine load hits all alike.
+// Each run is timed twice: wall clock, and this process's CPU time (user + system). On a machine
+// shared with other work the CPU time is the steadier figure (it excludes time the process spent
+// waiting for a core); on an idle machine the two agree for these single-threaded engines.
 async function timeEngines(problem, engines, runs) {
   // warm-up: at least 2 runs and ~0.3 s each; also estimates the cost of one run
   const estimate = new Map();
@@ -62,33 +65,38 @@ async function timeEngines(problem, engines, runs) {
   }
   const slowest = Math.max(...estimate.values());
   const reps = Math.max(5, Math.min(101, Math.floor(2500 / slowest))) | 1;  // odd: a true median
-  const samples = new Map(engines.map((e) => [e, []]));
+  const samples = new Map(engines.map((e) => [e, { wall: [], cpu: [] }]));
   for (let r = 0; r < reps; r++) {
     for (let k = 0; k < engines.length; k++) {
       const e = engines[(r + k) % engines.length];
       const run = runs.get(e);
+      const c0 = process.cpuUsage();
       const t0 = performance.now();
       await run();
-      samples.get(e).push(performance.now() - t0);
+      const wall = performance.now() - t0;
+      const c = process.cpuUsage(c0);
+      samples.get(e).wall.push(wall);
+      samples.get(e).cpu.push((c.user + c.system) / 1000);
     }
   }
   const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[(s.length - 1) >> 1]; };
-  return new Map(engines.map((e) => [e, { ms: median(samples.get(e)), reps }]));
+  return new Map(engines.map((e) => [e, { ms: median(samples.get(e).wall), cpuMs: median(samples.get(e).cpu), reps }]));
 }
 
 const pad = (s, w, right = true) => (right ? String(s).padStart(w) : String(s).padEnd(w));
 
 function printTable(rows, ceiling) {
-  const header = ['shape (n×d×h)', 'engine', 'ms', 'GFLOP/s', '× fastest peer', '% ceiling'];
-  const widths = [20, 18, 9, 8, 14, 9];
+  const header = ['shape (n×d×h)', 'engine', 'wall ms', 'cpu ms', 'GFLOP/s', '× fastest peer', '% ceiling'];
+  const widths = [20, 18, 9, 9, 8, 14, 9];
   const line = (cells) => cells.map((c, i) => pad(c, widths[i], i >= 2)).join(' | ');
   console.log(line(header));
   console.log(widths.map((w) => '-'.repeat(w)).join('-|-'));
   for (const r of rows) {
-    console.log(line([r.shape, r.engine, r.ms.toFixed(3), r.gflops.toFixed(1),
+    console.log(line([r.shape, r.engine, r.ms.toFixed(3), r.cpuMs.toFixed(3), r.gflops.toFixed(1),
       r.speedupVsFastestPeer.toFixed(2), `${((100 * r.gflops) / ceiling).toFixed(0)} %`]));
   }
-  console.log('"× fastest peer" = fastest peer\'s ms / this engine\'s ms (above 1: faster than every peer).');
+  console.log('Medians. GFLOP/s, "× fastest peer" (fastest peer\'s time / this engine\'s time; above 1 = faster than');
+  console.log('every peer) and "% ceiling" use the CPU time, which on a shared machine excludes waiting for a core.');
 }
 
 async function main() {
@@ -123,11 +131,11 @@ async function main() {
     if (!args.quick && checks.every((c) => c.ok)) {
       const timings = await timeEngines(problem, engines, runs);
       const flops = flopCount(shape);
-      const fastestPeerMs = Math.min(...engines.slice(1).map((e) => timings.get(e).ms));
+      const fastestPeerMs = Math.min(...engines.slice(1).map((e) => timings.get(e).cpuMs));
       for (const e of engines) {
-        const { ms, reps } = timings.get(e);
-        rows.push({ shape: shapeLabel(shape), engine: e.name, ms, reps, gflops: flops / (ms * 1e6),
-          speedupVsFastestPeer: fastestPeerMs / ms });
+        const { ms, cpuMs, reps } = timings.get(e);
+        rows.push({ shape: shapeLabel(shape), engine: e.name, ms, cpuMs, reps, gflops: flops / (cpuMs * 1e6),
+          speedupVsFastestPeer: fastestPeerMs / cpuMs });
       }
     }
     for (const run of runs.values()) run.dispose?.();
