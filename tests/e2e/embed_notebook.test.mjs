@@ -105,3 +105,45 @@ test('a notebook calling show() twice, exported to HTML, draws both views offlin
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+// JupyterLab (and VS Code) put an output's HTML in with innerHTML, where scripts do not run, then
+// replace each <script> with a fresh copy so it does. Outputs arrive one after another, and an output
+// may be rendered again later (scrolling, re-opening): each copy must work, and none may break another.
+test('show() outputs inserted the way JupyterLab renders them work, each on its own and repeated', async () => {
+  const fragments = JSON.parse(execFileSync(PYTHON, ['-c', `
+import json, attnscope
+tokens = ["[CLS]", "the", "cat", "sat", "[SEP]"]
+heads = [[[1.0 if j == (i + h) % 5 else 0.0 for j in range(5)] for i in range(5)] for h in range(3)]
+print(json.dumps([attnscope.html_fragment([heads, heads], tokens, view=v) for v in ("head", "model", "matrix")]))`],
+  { env: { ...process.env, PYTHONPATH: site }, encoding: 'utf8', maxBuffer: 64 << 20 }));
+  browser ??= await launchBrowser();
+  const { page, errors, blocked, context } = await guardedPage(browser, offlineOnly);
+  await page.setContent('<!doctype html><html><head><meta charset="utf-8"></head><body></body></html>');
+  await page.evaluate(async (outputs) => {
+    const render = (html) => {
+      const area = document.createElement('div');
+      area.className = 'output_area';
+      area.innerHTML = html;
+      for (const old of area.querySelectorAll('script')) {
+        const fresh = document.createElement('script');
+        if (old.type) fresh.type = old.type;
+        fresh.text = old.text;
+        old.replaceWith(fresh);
+      }
+      document.body.append(area);
+    };
+    for (const html of outputs) {
+      render(html);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    render(outputs[0]);  // the first output rendered again
+  }, fragments);
+  const states = await waitForViews(page, 'attnscope-view', 4);
+  assert.deepEqual(states.map((s) => s.state), ['rendered', 'rendered', 'rendered', 'rendered'], JSON.stringify(states));
+  const drawn = await drawnPixels(page);
+  for (const d of drawn) assert.ok(d.inked > 100, JSON.stringify(d));
+  assert.equal(await page.locator('attnscope-view[view=model]').locator('.attnscope-thumb').count(), 2 * 3);
+  assert.deepEqual(blocked, []);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
