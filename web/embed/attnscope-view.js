@@ -51,7 +51,6 @@ export class AttnscopeView extends HTMLElement {
   #data = null;           // set through the property; wins over the attributes
   #renderQueued = false;
   #generation = 0;        // a newer render makes older asynchronous ones drop their result
-  #root;
   #status;
   #stage;
   #view = null;
@@ -68,7 +67,6 @@ export class AttnscopeView extends HTMLElement {
     this.#stage.className = 'attnscope-embed-stage';
     this.#stage.setAttribute('part', 'stage');
     shadow.append(this.#status, this.#stage);
-    this.#root = shadow;
   }
 
   /** { tokens, attentions } (layers × heads × n × n nested arrays, or one Float32Array per layer). */
