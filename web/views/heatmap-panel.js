@@ -7,6 +7,17 @@ import { hideTooltip, showTooltip } from './tooltip.js';
 
 const LABEL_FONT = 'px system-ui, -apple-system, "Segoe UI", sans-serif';
 
+/**
+ * The cell size a panel uses for a rows×cols matrix, and the image size worth computing: the full
+ * matrix when a cell gets at least a pixel, else one pixel per screen pixel.
+ */
+export function displaySize(rows, cols, { maxWidth = 480, maxHeight = maxWidth, maxCell = 28 } = {}) {
+  let cell = Math.min(maxCell, maxWidth / cols, maxHeight / rows);
+  if (cell >= 1) cell = Math.floor(cell);
+  return cell >= 1 ? { cell, imageRows: rows, imageCols: cols }
+    : { cell, imageRows: Math.max(1, Math.round(rows * cell)), imageCols: Math.max(1, Math.round(cols * cell)) };
+}
+
 export class HeatmapPanel {
   /**
    * @param {HTMLElement} parent
@@ -43,16 +54,16 @@ export class HeatmapPanel {
   }
 
   /**
-   * @param {{ pixels: Uint32Array, rows: number, cols: number, rowLabels?: string[], colLabels?: string[],
-   *           maxWidth?: number, maxHeight?: number, maxCell?: number, colGroup?: number }} m
+   * @param {{ pixels: Uint32Array, rows: number, cols: number, imageRows?: number, imageCols?: number,
+   *           rowLabels?: string[], colLabels?: string[], maxWidth?: number, maxHeight?: number,
+   *           maxCell?: number, colGroup?: number }} m
+   *   pixels are imageRows×imageCols (default rows×cols): a caller showing more cells than the
+   *   panel has pixels passes them already shrunk to displaySize(...) (see poolAttention).
    */
   draw(m) {
     this.matrix = m;
     const { rows, cols, rowLabels = [], colLabels = [] } = m;
-    const maxWidth = m.maxWidth ?? 480;
-    const maxHeight = m.maxHeight ?? maxWidth;
-    let cell = Math.min(m.maxCell ?? 28, maxWidth / cols, maxHeight / rows);
-    if (cell >= 1) cell = Math.floor(cell);
+    const { cell } = displaySize(rows, cols, m);
     const showLabels = cell >= 8;
     const fontSize = Math.min(12, Math.max(7, cell - 2));
     const ctx = this.canvas.getContext('2d');
@@ -78,12 +89,15 @@ export class HeatmapPanel {
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     ctx.fillStyle = '#fff';
     ctx.fillRect(0, 0, width, height);
+    const pixels = m.pixels;
+    const imageRows = m.imageRows ?? rows;
+    const imageCols = m.imageCols ?? cols;
     const image = document.createElement('canvas');
-    image.width = cols;
-    image.height = rows;
-    image.getContext('2d').putImageData(
-      new ImageData(new Uint8ClampedArray(m.pixels.buffer, m.pixels.byteOffset, rows * cols * 4), cols, rows), 0, 0);
-    ctx.imageSmoothingEnabled = cell < 1;  // average when shrinking, crisp blocks when enlarging
+    image.width = imageCols;
+    image.height = imageRows;
+    image.getContext('2d').putImageData(new ImageData(
+      new Uint8ClampedArray(pixels.buffer, pixels.byteOffset, imageRows * imageCols * 4), imageCols, imageRows), 0, 0);
+    ctx.imageSmoothingEnabled = imageCols > plotW + 0.5;  // average only when shrinking; crisp blocks otherwise
     ctx.imageSmoothingQuality = 'high';
     ctx.drawImage(image, left, top, plotW, plotH);
     this.image = image;

@@ -1,9 +1,9 @@
 // Matrix view: one heatmap per head (queries down, keys across) of one layer, or the mean of the
 // heads, with token labels, a hover tooltip (query, key, weight) and a colour legend.
-import { formatNumber, headMatrix, normalization, normalizeData, paintAttention, thresholdCutoff,
+import { colorPooled, formatNumber, headMatrix, normalizeData, poolAttention, thresholdCutoff,
   visibleIndices } from './attention-data.js';
 import { HIDDEN_CELL, viridis } from './colormap.js';
-import { HeatmapPanel } from './heatmap-panel.js';
+import { displaySize, HeatmapPanel } from './heatmap-panel.js';
 import { renderLegend } from './legend.js';
 
 export const DEFAULT_VIEW_OPTIONS = Object.freeze({
@@ -40,16 +40,17 @@ export class MatrixView {
     this.panels = [];
     const grid = document.createElement('div');
     grid.className = 'attnscope-grid';
-    const matrices = heads.map((head) => {
+    const size = displaySize(k, k, { maxWidth: plot, maxHeight: plot });
+    const matrices = (k === 0 ? [] : heads).map((head) => {
       const values = headMatrix(d, layer, head, keep);
-      return { head, values, ...normalization(values, k, k, o.normalize) };
+      const cutoff = thresholdCutoff(values, o.threshold);
+      return { head, values, cutoff, ...poolAttention(values, k, size.imageRows, size.imageCols, { cutoff, mode: o.normalize }) };
     });
     // Global normalisation shares one scale across the panels so heads can be compared.
     const legendMax = Math.max(0, ...matrices.map((m) => m.max));
-    if (o.normalize !== 'row') for (const m of matrices) m.scale.fill(legendMax > 0 ? 1 / legendMax : 0);
-    for (const { head, values, scale } of matrices) {
-      const cutoff = thresholdCutoff(values, o.threshold);
-      const pixels = paintAttention(values, k, k, { scale, cutoff, colormap: viridis, hiddenColor: HIDDEN_CELL });
+    const scale = o.normalize === 'row' ? 1 : legendMax > 0 ? 1 / legendMax : 0;
+    for (const { head, values, cutoff, pooled } of matrices) {
+      const pixels = colorPooled(pooled, scale, viridis, HIDDEN_CELL);
       const headName = head === 'mean' ? `mean of ${d.numHeads} heads` : `head ${head}`;
       const panel = new HeatmapPanel(grid, {
         title: `Layer ${layer} · ${headName}`,
@@ -62,7 +63,7 @@ export class MatrixView {
         ],
       });
       panel.figure.dataset.head = String(head);
-      panel.draw({ pixels, rows: k, cols: k, rowLabels: labels, colLabels: labels, maxWidth: plot, maxHeight: plot });
+      panel.draw({ pixels, ...size, rows: k, cols: k, rowLabels: labels, colLabels: labels, maxWidth: plot, maxHeight: plot });
       this.panels.push(panel);
     }
     if (k === 0) {

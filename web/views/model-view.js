@@ -1,6 +1,6 @@
 // Model view (after BertViz): a thumbnail of every layer × head; click (or Enter on) one to open it
 // large in a dialog (a matrix view of that head).
-import { headMatrix, normalization, normalizeData, thresholdCutoff, visibleIndices } from './attention-data.js';
+import { colorPooled, headMatrix, normalizeData, poolAttention, thresholdCutoff, visibleIndices } from './attention-data.js';
 import { HIDDEN_CELL, viridis } from './colormap.js';
 import { DEFAULT_VIEW_OPTIONS, MatrixView } from './matrix-view.js';
 
@@ -41,8 +41,9 @@ export class ModelView {
       row.append(th);
       for (let h = 0; h < d.numHeads; h++) {
         const values = headMatrix(d, l, h, keep);
-        const { scale } = normalization(values, k, k, o.normalize);
         const cutoff = thresholdCutoff(values, o.threshold);
+        const { pooled, max } = poolAttention(values, k, bins, bins, { cutoff, mode: o.normalize });
+        const pixels = colorPooled(pooled, o.normalize === 'row' || !(max > 0) ? 1 : 1 / max, viridis, HIDDEN_CELL);
         const button = document.createElement('button');
         button.type = 'button';
         button.className = 'attnscope-thumb';
@@ -55,7 +56,7 @@ export class ModelView {
         canvas.height = bins;
         canvas.style.width = `${thumb}px`;
         canvas.style.height = `${thumb}px`;
-        canvas.getContext('2d').putImageData(thumbnailImage(values, k, bins, scale, cutoff), 0, 0);
+        canvas.getContext('2d').putImageData(new ImageData(new Uint8ClampedArray(pixels.buffer), bins, bins), 0, 0);
         button.append(canvas);
         button.addEventListener('click', () => this.open(l, h));
         row.insertCell().append(button);
@@ -89,30 +90,6 @@ export class ModelView {
     });
     this.onSelect?.(l, h);
   }
-}
-
-// Max-pools the k×k matrix into bins×bins so single strong links stay visible in a small thumbnail.
-function thumbnailImage(values, k, bins, scale, cutoff) {
-  const pooled = new Float32Array(bins * bins);
-  const shown = new Uint8Array(bins * bins);
-  for (let i = 0; i < k; i++) {
-    const bi = Math.floor((i * bins) / k) * bins;
-    for (let j = 0; j < k; j++) {
-      const v = values[i * k + j];
-      if (v < cutoff) continue;
-      const c = bi + Math.floor((j * bins) / k);
-      const t = v * scale[i];
-      shown[c] = 1;
-      if (t > pooled[c]) pooled[c] = t;
-    }
-  }
-  const image = new ImageData(bins, bins);
-  const px = new Uint32Array(image.data.buffer);
-  for (let c = 0; c < px.length; c++) {
-    const t = pooled[c] * 255;
-    px[c] = shown[c] ? viridis.packed[t >= 255 ? 255 : (t + 0.5) | 0] : HIDDEN_CELL;
-  }
-  return image;
 }
 
 export function renderModelView(container, data, options, callbacks) {
