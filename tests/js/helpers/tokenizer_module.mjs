@@ -1,0 +1,57 @@
+// A standalone tokenizer (bindings/tokenizer_bindings.cpp) from the shipped module's wasm in
+// web/dist, in each flavour. ATTNSCOPE_TOKENIZER_DIST=<dir> loads attnscope-<flavour>.{js,wasm}
+// from another build directory instead (for working on the bindings without touching web/dist).
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+import { instantiateFlavour } from '../../../web/src/loader.js';
+
+const wasmCache = new Map();
+
+async function wasmModule(flavour) {
+  if (!wasmCache.has(flavour)) {
+    const dir = process.env.ATTNSCOPE_TOKENIZER_DIST;
+    let ready;
+    if (dir) {
+      const base = join(resolve(dir), `attnscope-${flavour}`);
+      ready = import(pathToFileURL(`${base}.js`).href)
+        .then(({ default: create }) => create({ wasmBinary: readFileSync(`${base}.wasm`), print: () => {} }));
+    } else {
+      ready = instantiateFlavour(flavour);
+    }
+    wasmCache.set(flavour, ready);
+  }
+  return wasmCache.get(flavour);
+}
+
+function check(error, what) {
+  if (error !== '') throw new Error(`${what}: ${error}`);
+}
+
+/**
+ * files: { 'vocab.txt': text, ... }; modelType: config.json's model_type.
+ * Returns { encode(text, addSpecialTokens = true) -> { ids: Int32Array, tokens: string[] }, tokenOf, dispose }.
+ */
+export async function loadTokenizer(flavour, modelType, files) {
+  const wasm = await wasmModule(flavour);
+  const handle = new wasm.TokenizerHandle();
+  try {
+    for (const [name, text] of Object.entries(files)) check(handle.setFile(name, text), name);
+    check(handle.load(modelType), 'load');
+  } catch (error) {
+    handle.delete();
+    throw error;
+  }
+  return {
+    vocabSize: handle.vocabSize(),
+    encode(text, addSpecialTokens = true) {
+      check(handle.encode(text.toWellFormed(), addSpecialTokens), 'encode');
+      return { ids: handle.lastIds(), tokens: handle.lastTokens() };
+    },
+    tokenOf: (id) => handle.tokenOf(id),
+    dispose: () => handle.delete(),
+  };
+}
+
+export const TOKENIZER_FLAVOURS = ['simd', 'scalar'];
