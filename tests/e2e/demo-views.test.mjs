@@ -60,7 +60,7 @@ function reference(page, text, seed) {
       heads.push({ scores: [...r.scores], scaled: [...r.scaled], weights: [...r.weights], output: [...r.output] });
       for (let i = 0; i < n; i++) for (let c = 0; c < dk; c++) concat[i * d + h * dk + c] = r.output[i * dk + c];
     }
-    return { tokens, n, Q: [...Q], heads, Y: [...project(concat, P.wo, P.bo)] };
+    return { tokens, n, x: [...x], Q: [...Q], heads, Y: [...project(concat, P.wo, P.bo)] };
   }, { text, seed });
 }
 
@@ -123,7 +123,13 @@ test('step view numbers equal the module computed independently, and hover expla
   const { n } = ref;
   const cell = (step) => `#view-step figure[data-step="${step}"] canvas:not(.attnscope-overlay)`;
 
-  let tip = await hoverCell(page, cell('q'), he, 9);
+  let tip = await hoverCell(page, cell('x'), he, 3);
+  close(numberAfter(tip, '] = '), ref.x[he * 16 + 3], 'X[he, 3]');
+  const [embedding, position] = tip.split('\n')[1].split(' = ')[1].split(' + ').map(Number);
+  close(embedding + position, ref.x[he * 16 + 3], 'X = embedding + position');
+  assert.ok(Math.abs(position - Math.cos(5 / 10000 ** (2 / 16))) < 1e-4, 'sinusoidal position of "he" (#5), dim 3');
+
+  tip = await hoverCell(page, cell('q'), he, 9);
   close(numberAfter(tip, '] = '), ref.Q[he * 16 + 9], 'Q[he, 9]');
   assert.match(tip, /X\[he, :\] · W_Q\[:, 9\] \+ b_Q\[9\]/, 'Q tooltip shows how it was obtained');
 

@@ -93,7 +93,9 @@ export class StepView {
     const weightsRow = s.weights.subarray(sq, sq + n * n);
     const panels = [
       { title: 'X', formula: s.inputFormula ?? 'the layer input, one row per token', m: s.x, rows: n, cols: d, colLabels: dims(d), group: dk,
-        describe: (i, c) => [`X[${tok[i]}, ${c}] = ${f(s.x[i * d + c])}`, s.inputFormula ?? ''] },
+        describe: (i, c) => [`X[${tok[i]}, ${c}] = ${f(s.x[i * d + c])}`, ...(s.embedding && s.position
+          ? [`= embedding(${tok[i]})[${c}] + PE(position ${i}, ${c}) = ${f(s.embedding[i * d + c])} + ${f(s.position[i * d + c])}`]
+          : [s.inputFormula ?? 'the layer input'])] },
       { title: 'Q', formula: 'Q = X·W_Q + b_Q', m: s.q, rows: n, cols: d, colLabels: dims(d), group: dk,
         describe: projection('Q', s.q, P.wq, P.bq, s.x, 'X') },
       { title: 'K', formula: 'K = X·W_K + b_K', m: s.k, rows: n, cols: d, colLabels: dims(d), group: dk,
