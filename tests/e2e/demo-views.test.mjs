@@ -236,6 +236,18 @@ test('PNG, SVG and JSON exports download and parse', async () => {
   assert.ok(parsed.images >= 4, 'the four heatmaps are in the SVG');
   assert.ok(parsed.texts.some((t) => t.includes('Layer 0 · head 3')), 'panel titles are SVG text');
 
+  // The head view exports as vector lines and text, not a bitmap.
+  await showView(page, 'head');
+  const headSvg = (await save('#export-svg')).bytes.toString('utf8');
+  const vector = await page.evaluate((text) => {
+    const doc = new DOMParser().parseFromString(text, 'image/svg+xml');
+    return { error: doc.querySelector('parsererror')?.textContent ?? null, lines: doc.querySelectorAll('line').length,
+      texts: [...doc.querySelectorAll('text')].map((t) => t.textContent) };
+  }, headSvg);
+  assert.equal(vector.error, null);
+  assert.equal(vector.lines, Number(await page.getAttribute('#view-head canvas', 'data-lines')), 'one <line> per drawn line');
+  assert.ok(vector.texts.includes('mark') && vector.texts.includes('[SEP]'), 'token labels are SVG text');
+
   const json = JSON.parse((await save('#export-json')).bytes.toString('utf8'));
   assert.deepEqual(json.tokens, ['[CLS]', 'mark', 'told', 'sam', 'that', 'he', 'was', 'leaving', '.', '[SEP]']);
   assert.equal(json.attentions.length, 3);

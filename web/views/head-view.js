@@ -4,6 +4,7 @@
 import { displayToken, formatNumber, headMatrix, normalization, normalizeData, thresholdCutoff,
   visibleIndices } from './attention-data.js';
 import { headColor } from './colormap.js';
+import { escapeXml } from './export.js';
 import { clampInt, DEFAULT_VIEW_OPTIONS } from './matrix-view.js';
 import { hideTooltip, showTooltip } from './tooltip.js';
 
@@ -181,6 +182,24 @@ export class HeadView {
       });
     }
     this.canvas.dataset.lines = String(this.lines.length);
+    this.canvas.attnscopeSvg = () => this.#svg();
+  }
+
+  // The drawing as vector SVG (lines and text), used by the SVG export instead of a bitmap.
+  #svg() {
+    const { g } = this;
+    const y = (i) => g.top + (i + 0.5) * g.rowH;
+    const xR = g.colW + g.gap;
+    const parts = this.lines.map(({ head, i, j, alpha }) => `<line x1="${g.colW}" y1="${y(i)}" x2="${xR}" y2="${y(j)}" `
+      + `stroke="${head === 'mean' ? '#444' : headColor(head)}" stroke-opacity="${alpha.toFixed(3)}" stroke-width="${g.rowH >= 9 ? 2 : 1}"/>`);
+    if (g.rowH >= 6) {
+      g.labels.forEach((t, i) => {
+        const text = escapeXml(t);
+        parts.push(`<text x="${g.colW - 6}" y="${y(i)}" text-anchor="end" dominant-baseline="middle" font-size="${g.fontSize}" font-family="system-ui, sans-serif">${text}</text>`,
+          `<text x="${xR + 6}" y="${y(i)}" dominant-baseline="middle" font-size="${g.fontSize}" font-family="system-ui, sans-serif">${text}</text>`);
+      });
+    }
+    return parts.join('');
   }
 
   #tokenAt(clientX, clientY) {
