@@ -36,5 +36,6 @@ function createCore(wasm) {
     memory: () => ({ heapBytes: wasm.HEAPU8.byteLength, bytesInUse: wasm.heapBytesInUse() }),
   };
   // Extensions attach here, one line each, e.g. core.loadModel from ./model.js.
+  core.loadModel = async (source, options) => (await import('./model.js')).loadModel(wasm, source, options);
   return core;
 }
