@@ -112,9 +112,16 @@ test('the default model opens on the head its evaluation names', async (t) => {
   const figure = page.locator('#view-matrix figure.attnscope-panel');
   assert.equal(await figure.count(), 1);
   assert.equal(await figure.getAttribute('data-head'), String(best.head));
-  const labels = await page.evaluate(() => document.querySelector('#message').textContent);
-  assert.match(labels, /tokens/);
+  // The page's own export of what it shows: on that head, "he" attends to "mark" more than to "sam".
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#export-json')]);
+  const shown = JSON.parse(readFileSync(await download.path(), 'utf8'));
+  const he = shown.tokens.indexOf('he');
+  const row = shown.attentions[best.layer][best.head][he];
+  assert.ok(row[shown.tokens.indexOf('mark')] > row[shown.tokens.indexOf('sam')],
+    `he → mark ${row[shown.tokens.indexOf('mark')]} vs he → sam ${row[shown.tokens.indexOf('sam')]}`);
+  const tip = await hoverCell(page, '#view-matrix .attnscope-canvas-wrap canvas:not(.attnscope-overlay)', he, shown.tokens.indexOf('mark'));
+  assert.match(tip, /query: he .*\nkey: mark /);
   await page.screenshot({ path: artifactPath('default-model.png'), fullPage: true });
-  assertClean(assert, problems);
+  assertClean(assert, problems, 'with the default model', { optionalUnder: 'models/default/' });
   await page.close();
 });
