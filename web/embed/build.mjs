@@ -1,10 +1,11 @@
 // Builds the single-file bundle web/dist/attnscope-embed.js: web/embed/bundle-entry.js with the module,
-// the views and <attnscope-view>, both wasm builds inlined as base64 and the views' CSS as text.
+// the views and <attnscope-view>, both wasm builds inlined (gzip, base64) and the views' CSS as text.
 //   node web/embed/build.mjs [--dist DIR] [--out FILE]
 // Needs web/dist/attnscope-{simd,scalar}.{js,wasm} (./scripts/build wasm-simd wasm-scalar) and esbuild
 // (installed with vite in tests/node_modules by ./scripts/setup).
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { gzipSync } from 'node:zlib';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -43,7 +44,8 @@ const inline = {
     build.onResolve({ filter: /^attnscope-embed:/ }, (a) => ({ path: a.path, namespace: 'attnscope-embed' }));
     build.onLoad({ filter: /.*/, namespace: 'attnscope-embed' }, (a) => {
       if (a.path === 'attnscope-embed:wasm') {
-        const [simd, scalar] = wasmFiles.map((f) => readFileSync(f).toString('base64'));
+        // gzip first: wasm shrinks to about a third, which matters as every notebook output carries it.
+        const [simd, scalar] = wasmFiles.map((f) => gzipSync(readFileSync(f), { level: 9 }).toString('base64'));
         return { contents: `export const SIMD_WASM_BASE64 = ${JSON.stringify(simd)};\n`
           + `export const SCALAR_WASM_BASE64 = ${JSON.stringify(scalar)};\n`, loader: 'js' };
       }

@@ -1,5 +1,5 @@
 // Entry of the single-file bundle web/dist/attnscope-embed.js: the attnscope module with both wasm
-// builds inlined (base64, decoded on first use), the views, and <attnscope-view>, defined on import.
+// builds inlined (gzip + base64, inflated on first use), the views, and <attnscope-view>, defined on import.
 // Nothing is fetched: docs pages load it with one <script type="module"> tag, notebooks inline it.
 //   import { load } from './attnscope-embed.js';   // the module's load(), no wasm file needed
 import { load as loadModule, simdSupported, version } from '../src/index.js';
@@ -9,11 +9,16 @@ import { AttnscopeView, defineAttnscopeView } from './attnscope-view.js';
 
 export { AttnscopeView, version };
 
-function decodeBase64(text) {
+// The wasm is inlined gzipped; the browser's own DecompressionStream inflates it.
+async function inflateBase64(text) {
+  if (typeof DecompressionStream !== 'function') {
+    throw new Error('attnscope-embed: this browser has no DecompressionStream (Chrome 80+, Firefox 113+, Safari 16.4+)');
+  }
   const binary = atob(text);
   const bytes = new Uint8Array(binary.length);
   for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-  return bytes;
+  const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip'));
+  return new Uint8Array(await new Response(stream).arrayBuffer());
 }
 
 let corePromise = null;
@@ -25,7 +30,7 @@ let corePromise = null;
 export function load(options = {}) {
   const custom = options && (options.simd !== undefined && options.simd !== 'auto');
   const simd = custom ? options.simd === true : simdSupported();
-  const start = () => loadModule({ ...options, simd, wasmBinary: decodeBase64(simd ? SIMD_WASM_BASE64 : SCALAR_WASM_BASE64) });
+  const start = async () => loadModule({ ...options, simd, wasmBinary: await inflateBase64(simd ? SIMD_WASM_BASE64 : SCALAR_WASM_BASE64) });
   if (custom) return start();
   // A failed load is not cached: the next call tries again.
   corePromise ??= start().catch((error) => { corePromise = null; throw error; });
