@@ -83,7 +83,8 @@ test('Load model: a checkpoint folder from the picker is drawn with PyTorch\'s a
     assert.ok(Math.abs(numberAfter(tip, 'weight:') - want) < 1e-4 * Math.max(1, want), `head ${h} [${i}, ${j}]: ${tip} vs module ${want}`);
   }
   for (const view of ['head', 'model', 'step']) await showView(page, view);
-  assert.match(await page.textContent('#view-step'), /loaded model returns only its attention weights/);
+  assert.match(await page.textContent('#view-step'), /returns only its attention weights .* the seeded transformer’s/);
+  assert.equal(await page.locator('#view-step figure.attnscope-panel').count(), 11, 'the steps, from the seeded transformer');
   await showView(page, 'model');
   assert.equal(await page.locator('#view-model .attnscope-thumb').count(), 8, '2 layers × 4 heads');
   await page.screenshot({ path: artifactPath('model-loaded.png'), fullPage: true });

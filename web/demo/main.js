@@ -20,13 +20,19 @@ const els = {
 const panels = Object.fromEntries(VIEWS.map((v) => [v, $(`view-${v}`)]));
 const tabs = [...document.querySelectorAll('[role="tab"]')];
 
+// The step panel holds a note (why the numbers come from where they come from) above the view.
+const stepNote = document.createElement('p');
+stepNote.className = 'attnscope-note step-note';
+const stepHost = document.createElement('div');
+panels.step.append(stepNote, stepHost);
+
 const state = readState(location.search);
 let core = null;
 let model = null;       // a loaded model (core.loadModel), or null for the seeded transformer
 let result = null;      // { tokens, attentions, numHeads, numLayers, steps }
 let renderCount = 0;
 const views = {
-  step: new StepView(panels.step, { onChange: ({ head }) => { state.head = head; syncControls(); writeState(state); } }),
+  step: new StepView(stepHost, { onChange: ({ head }) => { state.head = head; syncControls(); writeState(state); } }),
   matrix: new MatrixView(panels.matrix),
   head: new HeadView(panels.head, {
     onChange: ({ layer, visibleHeads }) => {
@@ -93,8 +99,14 @@ function recompute() {
     const started = performance.now();
     if (model) {
       const out = model.run(text, { attentions: true });
+      // A loaded model returns attention weights only; the step view teaches the arithmetic with one
+      // layer of the seeded transformer on the same sentence.
+      const words = tokenize(text);
+      const seeded = words.length && words.length <= SEEDED_LIMITS.stepsMaxTokens
+        ? runSeeded(core, words, { seed: state.seed, dModel: state.dModel, numHeads: state.numHeads, numLayers: 1,
+          causal: state.causal, stepLayer: 0 }) : null;
       result = { tokens: out.tokens, attentions: out.attentions, numHeads: model.config.numHeads,
-        numLayers: out.attentions.length, steps: null };
+        numLayers: out.attentions.length, steps: seeded?.steps ?? null };
     } else {
       const tokens = tokenize(text);
       if (!tokens.length) throw new Error('no words or punctuation found in the sentence');
@@ -114,7 +126,9 @@ function recompute() {
 }
 
 function clearViews() {
-  for (const p of Object.values(panels)) p.replaceChildren();
+  for (const [name, p] of Object.entries(panels)) {
+    if (name === 'step') { stepNote.textContent = ''; stepHost.replaceChildren(); } else p.replaceChildren();
+  }
 }
 
 function viewOptions() {
@@ -133,10 +147,17 @@ function render() {
     if (state.view === 'step') {
       // The seeded run keeps the steps of one layer; another layer was picked elsewhere (model view).
       if (!model && result.steps && result.steps.layer !== state.layer) { recompute(); return; }
-      if (result.steps) views.step.update(result.steps, { head: state.head });
-      else showNote(panel, model
-        ? 'The step view shows the seeded transformer’s arithmetic. A loaded model returns only its attention weights: see the other views, or use the seeded transformer.'
-        : `The step view is limited to ${SEEDED_LIMITS.stepsMaxTokens} tokens; this input has ${result.tokens.length}. The matrix view handles long inputs.`);
+      stepNote.textContent = model
+        ? `${model.label} returns only its attention weights (see the Matrix, Head and Model views), so the steps below `
+          + `are the seeded transformer’s (random weights, seed ${state.seed}, d_model ${state.dModel}, ${state.numHeads} heads) on the same sentence.`
+        : '';
+      if (result.steps) {
+        views.step.update(result.steps, { head: state.head === 'all' || state.head >= result.steps.numHeads ? 0 : state.head });
+      } else {
+        stepHost.replaceChildren();
+        stepNote.textContent = `The step view is limited to ${SEEDED_LIMITS.stepsMaxTokens} tokens; this input has `
+          + `${result.tokens.length}. The matrix view handles long inputs.`;
+      }
     } else {
       views[state.view].update(result, viewOptions());
     }
@@ -153,10 +174,11 @@ function render() {
 }
 
 function showNote(panel, text) {
+  const host = panel === panels.step ? stepHost : panel;
   const p = document.createElement('p');
   p.className = 'attnscope-note';
   p.textContent = text;
-  panel.replaceChildren(p);
+  host.replaceChildren(p);
 }
 
 // ---- model loading -------------------------------------------------------------------------
@@ -207,6 +229,8 @@ async function loadDefaultModel() {
       state.layer = best.layer;
       state.head = best.head;
       state.heads = [best.head];
+      // Open where the learned head is visible at a glance (the step view needs no model).
+      if (!state.explicitView) state.view = 'head';
     }
   } catch {
     // No evaluation: open on the first layer, all heads.

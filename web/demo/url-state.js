@@ -39,6 +39,7 @@ export function readState(search) {
   if (['seeded', 'model'].includes(p.get('source'))) s.source = p.get('source');
   if (p.has('model')) s.model = p.get('model').slice(0, 2000);
   s.explicitHead = p.has('head') || p.has('layer');
+  s.explicitView = p.has('view');
   return s;
 }
 
