@@ -94,6 +94,35 @@ test('Load model: a checkpoint folder from the picker is drawn with PyTorch\'s a
   await page.close();
 });
 
+test('Load model: dropping a folder\'s files on the drop zone loads them; a broken checkpoint is a clear message', async (t) => {
+  const { page, problems } = await demo.newPage();
+  await openDemo(page, demo.url, { source: 'seeded', view: 'head' });
+  if (!(await moduleCanLoadModels(page))) {
+    await page.close();
+    t.skip('the module has no core.loadModel yet');
+    return;
+  }
+  await page.click('#model-loader summary');
+  const files = Object.fromEntries(['config.json', 'model.safetensors', 'vocab.txt', 'tokenizer_config.json']
+    .map((f) => [f, [...readFileSync(join(CHECKPOINT, f))]]));
+  const drop = (entries) => page.evaluate((entries) => {
+    const transfer = new DataTransfer();
+    for (const [name, bytes] of Object.entries(entries)) transfer.items.add(new File([new Uint8Array(bytes)], name));
+    document.getElementById('drop-zone').dispatchEvent(new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }));
+  }, entries);
+  // A truncated safetensors file: the loader's message is shown, the page keeps working.
+  await drop({ ...files, 'model.safetensors': files['model.safetensors'].slice(0, 1000) });
+  await page.waitForFunction(() => /Could not load|loaded in/.test(document.getElementById('model-summary').textContent));
+  assert.match(await page.textContent('#model-summary'), /^Could not load 4 dropped files: .*safetensors/i);
+  assert.match(await page.textContent('#source-name'), /seeded/);
+  await afterRender(page, () => drop(files));
+  assert.match(await page.textContent('#model-summary'), /^4 dropped files: bert · 2 layers × 4 heads/);
+  assert.equal(await page.locator('#view-head .attnscope-swatch').count(), 4);
+  assert.ok(Number(await page.getAttribute('#view-head canvas', 'data-lines')) > 0);
+  assertClean(assert, problems);
+  await page.close();
+});
+
 test('the default model opens on the head its evaluation names', async (t) => {
   if (!existsSync(join(DEFAULT_MODEL, 'config.json')) || !existsSync(join(DEFAULT_MODEL, 'eval.json'))) {
     t.skip('web/models/default has no config.json / eval.json yet');
