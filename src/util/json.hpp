@@ -48,11 +48,13 @@ class Value {
   using Object = std::vector<Member>;
 
   Value() = default;  // null
-  explicit Value(bool b) : data_(b) {}
-  explicit Value(double d) : data_(d) {}
-  explicit Value(std::string s) : data_(std::move(s)) {}
-  explicit Value(Array a) : data_(std::move(a)) {}
-  explicit Value(Object o) : data_(std::move(o)) {}
+  // Defined after Member: clang instantiates the variant's constructors where they are defined,
+  // and std::vector<Member> needs Member complete there.
+  explicit Value(bool b);
+  explicit Value(double d);
+  explicit Value(std::string s);
+  explicit Value(Array a);
+  explicit Value(Object o);
 
   Type type() const noexcept { return static_cast<Type>(data_.index()); }
   bool is_null() const noexcept { return type() == Type::null; }
@@ -76,13 +78,20 @@ class Value {
   const Value& at(std::string_view key) const;    // throws InvalidArgument naming the key
 
  private:
-  std::variant<std::nullptr_t, bool, double, std::string, Array, Object> data_{nullptr};
+  // No default member initializer (same reason): a variant starts as its first alternative, null.
+  std::variant<std::nullptr_t, bool, double, std::string, Array, Object> data_;
 };
 
 struct Member {
   std::string key;
   Value value;
 };
+
+inline Value::Value(bool b) : data_(b) {}
+inline Value::Value(double d) : data_(d) {}
+inline Value::Value(std::string s) : data_(std::move(s)) {}
+inline Value::Value(Array a) : data_(std::move(a)) {}
+inline Value::Value(Object o) : data_(std::move(o)) {}
 
 // Parses a whole document. Throws ParseError on any deviation from the grammar or the limits.
 Value parse(std::string_view text, const Limits& limits = {});
