@@ -90,6 +90,17 @@ function collect(container) {
       list.push({ kind: 'rect', ...pos(r), w: r.width, h: r.height, fill: getComputedStyle(el).backgroundColor });
     }
   }
+  // A <select> shows its chosen option (e.g. "Layer 2"); its option texts are skipped below.
+  for (const select of container.querySelectorAll('select')) {
+    const option = select.selectedOptions[0];
+    if (!option || !visible(select)) continue;
+    const r = select.getBoundingClientRect();
+    const style = getComputedStyle(select);
+    const size = parseFloat(style.fontSize) || 12;
+    const { x, y } = pos(r);
+    list.push({ kind: 'text', text: option.textContent, x: x + 4, y: y + r.height / 2 + size * 0.35, size, fill: style.color,
+      bold: false, font: `${size}px ${style.fontFamily}` });
+  }
   const walker = document.createTreeWalker(container, NodeFilter.SHOW_TEXT);
   for (let node = walker.nextNode(); node; node = walker.nextNode()) {
     const text = node.textContent.trim();
