@@ -86,7 +86,7 @@ Encoding Tokenizer::encode(std::string_view text, bool add_special_tokens) const
     std::size_t best = special_u32_.size();
     for (std::size_t s = 0; s < special_u32_.size(); ++s) {
       const std::u32string& cand = special_u32_[s];
-      if (view.substr(i, cand.size()) == cand &&
+      if (cand.front() == view[i] && view.substr(i, cand.size()) == cand &&
           (best == special_u32_.size() || cand.size() > special_u32_[best].size())) {
         best = s;
       }

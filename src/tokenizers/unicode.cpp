@@ -1,6 +1,7 @@
 #include "tokenizers/unicode.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cstddef>
 #include <vector>
 
@@ -51,6 +52,10 @@ constexpr int kLeadCount = 19, kVowelCount = 21, kTrailCount = 28;
 constexpr int kSyllableCount = kLeadCount * kVowelCount * kTrailCount;  // 11172
 
 void append_decomposition(char32_t cp, std::u32string& out) {
+  if (cp < 0xC0) {  // nothing below U+00C0 decomposes
+    out.push_back(cp);
+    return;
+  }
   if (cp >= kHangulBase && cp < kHangulBase + kSyllableCount) {
     const int index = static_cast<int>(cp - kHangulBase);
     out.push_back(kLeadBase + index / (kVowelCount * kTrailCount));
@@ -70,6 +75,7 @@ void append_decomposition(char32_t cp, std::u32string& out) {
 
 // Composite of a starter and a following character, or 0 when the pair does not compose.
 char32_t compose_pair(char32_t first, char32_t second) {
+  if (second < 0x300) return 0;  // every second character of a composition is U+0300 or above
   if (first >= kLeadBase && first < kLeadBase + kLeadCount && second >= kVowelBase &&
       second < kVowelBase + kVowelCount) {
     return kHangulBase + ((first - kLeadBase) * kVowelCount + (second - kVowelBase)) * kTrailCount;
@@ -90,6 +96,15 @@ char32_t compose_pair(char32_t first, char32_t second) {
 const char* table_version() { return data::kUnicodeVersion; }
 
 std::uint8_t classes(char32_t cp) {
+  // The first 2048 code points (Latin, Greek, Cyrillic, ...) are looked up directly.
+  static const auto low = [] {
+    std::array<std::uint8_t, 0x800> table{};
+    for (char32_t c = 0; c < table.size(); ++c) {
+      table[c] = data::kPropFlags[range_index(data::kPropStarts, data::kPropStartsSize, c)];
+    }
+    return table;
+  }();
+  if (cp < low.size()) return low[cp];
   if (cp > kMaxCodePoint) return kOther;
   return data::kPropFlags[range_index(data::kPropStarts, data::kPropStartsSize, cp)];
 }

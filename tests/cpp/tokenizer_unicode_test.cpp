@@ -2,7 +2,10 @@
 // normalisation the WordPiece basic tokenizer needs (examples from the Unicode standard, UAX #15).
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <sstream>
 #include <string>
+#include <vector>
 
 #include "tokenizers/unicode.hpp"
 
@@ -72,6 +75,42 @@ TEST(TokenizerUnicode, NfcComposes) {
   EXPECT_EQ(u::nfc(U"a\u0328\u0301"), U"\u0105\u0301");  // ą + acute (no precomposed form)
   EXPECT_EQ(u::nfc(U"\u0958"), U"\u0915\u093C");         // composition exclusion stays decomposed
   EXPECT_EQ(u::nfc(U"\u0301e"), U"\u0301e");             // a mark before any starter
+}
+
+}  // namespace
+
+namespace {
+
+std::u32string parse_hex_field(const std::string& field) {
+  std::u32string out;
+  std::istringstream in(field);
+  std::string hex;
+  while (in >> hex) out.push_back(static_cast<char32_t>(std::stoul(hex, nullptr, 16)));
+  return out;
+}
+
+// 3,000 random strings (Latin, Greek, Cyrillic, Hangul, combining marks in every order) with
+// Python's NFD, NFC and lower-casing: see tests/fixtures/tokenizers/make_normalization_cases.py.
+TEST(TokenizerUnicode, AgreesWithPythonOnRandomStrings) {
+  const std::string path = std::string(ATTNSCOPE_TEST_DATA_DIR) + "/../fixtures/tokenizers/normalization-cases.txt";
+  std::ifstream in(path);
+  ASSERT_TRUE(in) << "cannot open " << path;
+  std::string line;
+  int cases = 0, failures = 0;
+  while (std::getline(in, line)) {
+    if (line.empty() || line[0] == '#') continue;
+    std::vector<std::string> fields;
+    std::istringstream split(line);
+    for (std::string f; std::getline(split, f, '|');) fields.push_back(f);
+    ASSERT_EQ(fields.size(), 4u) << line;
+    const std::u32string input = parse_hex_field(fields[0]);
+    ++cases;
+    const bool ok = u::nfd(input) == parse_hex_field(fields[1]) && u::nfc(input) == parse_hex_field(fields[2]) &&
+                    u::to_lower(input) == parse_hex_field(fields[3]);
+    if (!ok && ++failures <= 5) ADD_FAILURE() << "differs from Python: " << line;
+  }
+  EXPECT_EQ(cases, 3000);
+  EXPECT_EQ(failures, 0);
 }
 
 }  // namespace
