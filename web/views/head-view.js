@@ -144,24 +144,34 @@ export class HeadView {
     this.lines = [];
     if (this.focus || g.k <= ALL_LINES_LIMIT) {
       ctx.lineWidth = g.rowH >= 9 ? 2 : 1;
+      // Lines are batched by opacity (32 levels) into one path per head and level: a 12-head model on
+      // 128 tokens has ~200,000 lines, which one stroke() each would take seconds to draw.
+      const LEVELS = 32;
+      const rows = this.focus?.side === 'query' ? [this.focus.index] : [...Array(g.k).keys()];
+      const cols = this.focus?.side === 'key' ? [this.focus.index] : [...Array(g.k).keys()];
       for (const m of this.matrices) {
         if (m.head !== 'mean' && !this.visible.has(m.head)) continue;
-        ctx.strokeStyle = m.head === 'mean' ? '#444' : headColor(m.head);
-        const rows = this.focus?.side === 'query' ? [this.focus.index] : [...Array(g.k).keys()];
+        const buckets = Array.from({ length: LEVELS }, () => []);
         for (const i of rows) {
-          const cols = this.focus?.side === 'key' ? [this.focus.index] : [...Array(g.k).keys()];
           for (const j of cols) {
             const v = m.values[i * g.k + j];
             const alpha = Math.min(1, v * m.scale[i]);
             if (v < m.cutoff || !(alpha >= 0.01)) continue;
-            ctx.globalAlpha = alpha;
-            ctx.beginPath();
-            ctx.moveTo(xL, y(i));
-            ctx.lineTo(xR, y(j));
-            ctx.stroke();
+            buckets[Math.min(LEVELS - 1, Math.floor(alpha * LEVELS))].push(i, j);
             this.lines.push({ head: m.head, i, j, alpha });
           }
         }
+        ctx.strokeStyle = m.head === 'mean' ? '#444' : headColor(m.head);
+        buckets.forEach((pairs, level) => {
+          if (!pairs.length) return;
+          ctx.globalAlpha = (level + 0.5) / LEVELS;
+          ctx.beginPath();
+          for (let p = 0; p < pairs.length; p += 2) {
+            ctx.moveTo(xL, y(pairs[p]));
+            ctx.lineTo(xR, y(pairs[p + 1]));
+          }
+          ctx.stroke();
+        });
       }
       ctx.globalAlpha = 1;
     }
