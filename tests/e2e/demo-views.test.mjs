@@ -167,6 +167,14 @@ test('step view numbers equal the module computed independently, and hover expla
   assert.match(tip, /key: mark {2}\(#1\)/);
   close(numberAfter(tip, 'weight:'), ref.heads[h].weights[he * n + mark], 'matrix view weight[he, mark]');
   await page.mouse.move(0, 0);
+
+  // Average heads: one panel whose weights are the mean of the four heads.
+  await afterRender(page, () => page.check('#average'));
+  assert.equal(await page.locator('#view-matrix figure.attnscope-panel').count(), 1);
+  assert.match(await page.textContent('#view-matrix figcaption'), /mean of 4 heads/);
+  tip = await hoverCell(page, '#view-matrix figure[data-head="mean"] canvas:not(.attnscope-overlay)', he, mark);
+  close(numberAfter(tip, 'weight:'), ref.heads.reduce((sum, r) => sum + r.weights[he * n + mark], 0) / 4, 'mean weight[he, mark]');
+  await page.mouse.move(0, 0);
   assertClean(assert, problems);
 });
 
