@@ -12,6 +12,7 @@ import { diverging, HIDDEN_CELL, viridis } from './colormap.js';
 import { HeatmapPanel } from './heatmap-panel.js';
 import { paintAttention, paintSigned } from './attention-data.js';
 import { clampInt } from './matrix-view.js';
+import { renderLegend } from './legend.js';
 
 const f = (v) => formatNumber(v, 4);
 const MASKED_COLOR = HIDDEN_CELL;
@@ -47,8 +48,10 @@ export class StepView {
     info.className = 'attnscope-note';
     const dk = steps.dModel / steps.numHeads;
     info.textContent = `layer ${steps.layer ?? 0} · n = ${steps.tokens.length} tokens · d_model = ${steps.dModel} · `
-      + `${steps.numHeads} heads of d_k = ${dk} · blue < 0 < orange (each panel scaled to its largest |value|)`;
+      + `${steps.numHeads} heads of d_k = ${dk}`;
     bar.append(label, info);
+    renderLegend(bar, { colormap: diverging, min: -1, max: 1, midLabel: '0', label: 'value ÷ the panel’s largest |value|' });
+    renderLegend(bar, { colormap: viridis, min: 0, max: 1, label: 'softmax weight' });
     this.grid = document.createElement('div');
     this.grid.className = 'attnscope-grid attnscope-steps';
     this.container.append(bar, this.grid);
@@ -130,16 +133,19 @@ export class StepView {
     this.panels = [];
     const plot = Math.max(160, Math.min(340, this.maxWidth - 120));
     for (const p of panels) {
-      const panel = new HeatmapPanel(this.grid, { title: p.title, subtitle: p.formula, describe: p.describe });
-      panel.figure.dataset.step = p.title.split(/[ ,]/)[0].toLowerCase();
       let pixels;
+      let range = '';
       if (p.weights) {
         pixels = paintAttention(p.m, p.rows, p.cols, { scale: new Float32Array(p.rows).fill(1), cutoff: -Infinity,
           colormap: viridis, hiddenColor: HIDDEN_CELL });
       } else {
-        pixels = paintSigned(p.m, p.rows, p.cols, diverging,
-          p.maskFlags ? { masked: Object.assign(p.maskFlags, { color: MASKED_COLOR }) } : {}).pixels;
+        const signed = paintSigned(p.m, p.rows, p.cols, diverging,
+          p.maskFlags ? { masked: Object.assign(p.maskFlags, { color: MASKED_COLOR }) } : {});
+        pixels = signed.pixels;
+        range = `  (|value| ≤ ${f(signed.absMax)})`;
       }
+      const panel = new HeatmapPanel(this.grid, { title: p.title, subtitle: p.formula + range, describe: p.describe });
+      panel.figure.dataset.step = p.title.split(/[ ,]/)[0].toLowerCase();
       panel.draw({ pixels, rows: p.rows, cols: p.cols, rowLabels: tok, colLabels: p.colLabels,
         maxWidth: plot, maxHeight: plot, maxCell: 22, colGroup: p.group });
       this.panels.push(panel);
