@@ -157,6 +157,10 @@ void bench_streaming(bool quick) {
     std::printf("  %-8s %10.1f ms wall %10.1f ms cpu %7.1f GFLOP/s (work done, cpu)\n", causal ? "causal" : "no mask",
                 t.wall_ms, t.cpu_ms, flops / (t.cpu_ms * 1e6));
   }
+#ifdef __EMSCRIPTEN__
+  // The whole wasm memory (inputs, output, everything the runtime holds), the figure a browser tab pays.
+  std::printf("  wasm memory after the runs: %.1f MB\n", double(__builtin_wasm_memory_size(0)) * 65536.0 / 1e6);
+#endif
   const double mb = 4.0 * n * d * sizeof(float) / 1e6;
   std::printf("  memory: q, k, v, output %.1f MB; working set beyond them O(block²) ≈ %.2f MB\n", mb,
               (detail::kStreamQueryBlock * detail::kStreamKeyBlock + 2 * detail::kStreamQueryBlock) *

@@ -70,6 +70,8 @@ export async function createTfjsEngine() {
   wasm.setThreadsCount(1);
   if (!(await tf.setBackend('wasm'))) throw new Error('tfjs: the wasm backend failed to initialise');
   await tf.ready();
+  // tfjs picks tfjs-backend-wasm-simd.wasm when this holds (threads are never used under Node).
+  if (!(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'))) throw new Error('tfjs: expected its SIMD wasm build');
   return {
     name: 'tfjs-backend-wasm',
     version: packageVersion('@tensorflow/tfjs-backend-wasm'),
