@@ -51,13 +51,15 @@ double cpu_now_ms() { return 1000.0 * double(std::clock()) / CLOCKS_PER_SEC; }
 #endif
 
 // Medians of `reps` calls after one warm-up call; reps shrinks for slow calls so that each
-// measurement takes about `budget_ms`. A call slower than the budget is timed once. CPU time is
+// measurement takes about `budget_ms`. A call slower than the budget is timed once, cold. CPU time is
 // reported beside wall time because this machine may be shared: it excludes waiting for a core.
 Timing median_ms(const std::function<void()>& call, double budget_ms = 1500.0, int max_reps = 51) {
+  const double c0 = cpu_now_ms();
   const auto t0 = Clock::now();
   call();
   const double first = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
-  const int reps = first > budget_ms ? 1 : std::clamp(int(budget_ms / std::max(first, 1e-3)), 3, max_reps) | 1;
+  if (first > budget_ms) return {first, cpu_now_ms() - c0};  // slow enough that warming up is moot
+  const int reps = std::clamp(int(budget_ms / std::max(first, 1e-3)), 3, max_reps) | 1;
   std::vector<double> wall, cpu;
   for (int r = 0; r < reps; ++r) {
     const double c0 = cpu_now_ms();
