@@ -3,6 +3,7 @@
 // BertForMaskedLM save them) or without it (as the bare BertModel / GPT2Model saves them).
 #include "model/weights.hpp"
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -54,8 +55,16 @@ class TensorSource {
   void read_linear_into(const std::string& name, std::size_t in, std::size_t out, float* dst,
                         std::size_t ld, std::size_t col) const {
     const std::vector<float> w = read({name}, {out, in});
-    for (std::size_t o = 0; o < out; ++o) {
-      for (std::size_t i = 0; i < in; ++i) dst[i * ld + col + o] = w[o * in + i];
+    // In 32x32 tiles: a plain double loop strides through one of the matrices and is several times
+    // slower on bert-base-sized (768 x 3072) weights.
+    constexpr std::size_t kTile = 32;
+    for (std::size_t o0 = 0; o0 < out; o0 += kTile) {
+      for (std::size_t i0 = 0; i0 < in; i0 += kTile) {
+        const std::size_t o_end = std::min(out, o0 + kTile), i_end = std::min(in, i0 + kTile);
+        for (std::size_t o = o0; o < o_end; ++o) {
+          for (std::size_t i = i0; i < i_end; ++i) dst[i * ld + col + o] = w[o * in + i];
+        }
+      }
     }
   }
 
