@@ -53,9 +53,9 @@ export async function guardPage(page, origin) {
   return problems;
 }
 
-/** The server on web/ plus a browser; newPage() gives a guarded page. */
-export async function startDemo(options = {}) {
-  const server = await startServer({ root: WEB_ROOT, port: 0 });
+/** The server on web/ (or `root`) plus a browser; newPage() gives a guarded page. */
+export async function startDemo({ root = WEB_ROOT, ...options } = {}) {
+  const server = await startServer({ root, port: 0 });
   const browser = await launchChromium(options);
   return {
     url: server.url,

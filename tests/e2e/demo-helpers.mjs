@@ -82,13 +82,13 @@ export function artifactPath(name) {
  * Chromium logs "404" for a model folder's optional files the loader probes for (a folder URL cannot
  * be listed); with `optionalUnder` set, such a 404 passes only if that file really is absent from web/.
  */
-export function assertClean(assert, problems, what = '', { optionalUnder = null } = {}) {
+export function assertClean(assert, problems, what = '', { optionalUnder = null, root = WEB_ROOT } = {}) {
   assert.deepEqual(problems.pageErrors, [], `uncaught exceptions ${what}`);
   const errors = problems.consoleErrors.filter((e) => {
     if (!optionalUnder || !/status of 404/.test(e)) return true;
     const url = e.slice(e.lastIndexOf(' @ ') + 3);
     const path = new URL(url).pathname;
-    return !(path.startsWith(`/${optionalUnder}`) && !existsSync(join(WEB_ROOT, decodeURIComponent(path))));
+    return !(path.startsWith(`/${optionalUnder}`) && !existsSync(join(root, decodeURIComponent(path))));
   });
   assert.deepEqual(errors, [], `console errors ${what}`);
   assert.deepEqual(problems.external, [], `requests outside the origin ${what}`);

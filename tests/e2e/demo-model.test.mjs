@@ -3,7 +3,9 @@
 // the page then shows must equal PyTorch's reference attentions. Skipped, with the reason, while the
 // module has no loadModel; then the control must say so instead.
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { ROOT, startDemo, WEB_ROOT } from './browser.mjs';
@@ -154,4 +156,40 @@ test('the default model opens on the head its evaluation names', async (t) => {
   await page.screenshot({ path: artifactPath('default-model.png'), fullPage: true });
   assertClean(assert, problems, 'with the default model', { optionalUnder: 'models/default/' });
   await page.close();
+});
+
+// The page's default-model path, independent of the real trained model: a site whose
+// models/default/ is the golden BERT checkpoint with an eval.json naming layer 1, head 2.
+test('a default model folder is loaded at start and the page opens on its named head', async () => {
+  const root = await mkdtemp(join(tmpdir(), 'attnscope-site-'));
+  for (const entry of readdirSync(WEB_ROOT)) if (entry !== 'models') await symlink(join(WEB_ROOT, entry), join(root, entry));
+  const folder = join(root, 'models', 'default');
+  await mkdir(folder, { recursive: true });
+  for (const f of ['config.json', 'model.safetensors', 'vocab.txt', 'tokenizer_config.json']) await symlink(join(CHECKPOINT, f), join(folder, f));
+  await writeFile(join(folder, 'eval.json'), JSON.stringify({ best_head: { layer: 1, head: 2 } }));
+  const site = await startDemo({ root });
+  try {
+    const { page, problems } = await site.newPage();
+    await openDemo(page, site.url);
+    if (!(await moduleCanLoadModels(page))) return;
+    assert.match(await page.textContent('#source-name'), /default model/);
+    assert.equal(await page.getAttribute('#tab-head', 'aria-selected'), 'true', 'opens on the head view');
+    assert.equal(await page.inputValue('#layer'), '1');
+    assert.equal(await page.inputValue('#head'), '2');
+    assert.equal(await page.inputValue('#view-head .attnscope-layer-select'), '1');
+    const pressed = await page.locator('#view-head .attnscope-swatch[aria-pressed="true"]').allTextContents();
+    assert.deepEqual(pressed, ['2'], 'only the named head is shown');
+    await page.screenshot({ path: artifactPath('default-model-flow-head.png'), fullPage: true });
+    assert.match(await page.textContent('#message'), /^\d+ tokens · 2 layers × 4 heads/);
+    // An explicit URL state wins over eval.json, and source=seeded skips the model.
+    await openDemo(page, site.url, { layer: '0', view: 'matrix' });
+    assert.equal(await page.inputValue('#layer'), '0');
+    assert.equal(await page.getAttribute('#tab-matrix', 'aria-selected'), 'true');
+    await openDemo(page, site.url, { source: 'seeded' });
+    assert.match(await page.textContent('#source-name'), /seeded/);
+    assertClean(assert, problems, 'with a default model', { optionalUnder: 'models/default/', root });
+  } finally {
+    await site.close();
+    await rm(root, { recursive: true, force: true });
+  }
 });

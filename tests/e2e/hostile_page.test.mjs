@@ -1,0 +1,194 @@
+// The demo page under hostile input and a hostile environment (issue 9), in headless Chromium:
+//   - a checkpoint whose vocabulary holds markup, quotes, RTL overrides and control characters,
+//     loaded through the page's own "Load model" folder picker: the strings are shown as text,
+//     nothing runs, no console errors;
+//   - the page itself: a strict CSP meta tag, no inline event handlers or inline scripts, eval blocked,
+//     no eval / new Function in the code it serves;
+//   - an engine without WebAssembly SIMD: the page runs the scalar build and says so;
+//   - a request too large for wasm memory: a clear message, and the page recovers.
+import assert from 'node:assert/strict';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+
+import { ROOT, startDemo, WEB_ROOT } from './browser.mjs';
+import { afterRender, assertClean, hoverCell, openDemo, showView } from './demo-helpers.mjs';
+
+const CHECKPOINT = join(ROOT, 'tests', 'golden', 'models', 'bert-f32');
+const HOSTILE = {
+  unk: '\u202eRTL override\u0007bell\u0001',
+  cls: '<img src=x onerror=alert(1)>',
+  sep: '"><script>window.__pwned = 1</script>',
+  mask: '\u0000\u001b[31m<b onmouseover=alert(2)>',
+};
+let demo;
+let hostileDir;
+
+before(async () => {
+  demo = await startDemo();
+  // bert-f32 with [UNK] [CLS] [SEP] [MASK] replaced by hostile strings (same ids, so the weights fit),
+  // named as the special tokens in tokenizer_config.json: they appear around every sentence.
+  hostileDir = mkdtempSync(join(tmpdir(), 'attnscope-hostile-'));
+  for (const f of ['config.json', 'model.safetensors']) copyFileSync(join(CHECKPOINT, f), join(hostileDir, f));
+  const vocab = readFileSync(join(CHECKPOINT, 'vocab.txt'), 'utf8').split('\n');
+  [vocab[1], vocab[2], vocab[3], vocab[4]] = [HOSTILE.unk, HOSTILE.cls, HOSTILE.sep, HOSTILE.mask];
+  writeFileSync(join(hostileDir, 'vocab.txt'), vocab.join('\n'));
+  writeFileSync(join(hostileDir, 'tokenizer_config.json'), JSON.stringify({
+    do_lower_case: true, unk_token: HOSTILE.unk, cls_token: HOSTILE.cls, sep_token: HOSTILE.sep, mask_token: HOSTILE.mask,
+  }));
+});
+after(async () => {
+  await demo?.close();
+  if (hostileDir) rmSync(hostileDir, { recursive: true, force: true });
+});
+
+/** Anything that would show script ran or markup was parsed from a string. */
+function pageIntegrity(page) {
+  return page.evaluate(() => {
+    const all = [...document.querySelectorAll('*')];
+    return {
+      pwned: window.__pwned ?? null,
+      injectedImages: document.querySelectorAll('img[src="x"], img[onerror]').length,
+      bold: document.querySelectorAll('b[onmouseover]').length,
+      inlineScripts: [...document.scripts].filter((s) => !s.src).length,
+      handlerAttributes: all.flatMap((el) => [...el.attributes].filter((a) => /^on/i.test(a.name)).map((a) => `${el.tagName}[${a.name}]`)),
+      javascriptUrls: all.filter((el) => /^\s*javascript:/i.test(el.getAttribute('href') ?? el.getAttribute('src') ?? '')).length,
+    };
+  });
+}
+
+test('hostile vocabulary entries loaded through the model control are shown as text and run nothing', async (t) => {
+  const { page, problems } = await demo.newPage();
+  const dialogs = [];
+  page.on('dialog', (dialog) => { dialogs.push(dialog.message()); dialog.dismiss(); });
+  await openDemo(page, demo.url, { source: 'seeded', view: 'matrix' });
+  const canLoad = await page.evaluate(async () => typeof (await (await import('/src/index.js')).load()).loadModel === 'function');
+  if (!canLoad) {
+    await page.close();
+    t.skip('the module has no core.loadModel: hostile vocabulary not testable through the page yet');
+    return;
+  }
+  // "中" is not in the vocabulary, so it becomes the hostile [UNK]; the hostile [MASK] string typed in the
+  // sentence is matched verbatim as a special token.
+  const sentence = `a 中 b ${HOSTILE.cls} c`;
+  await afterRender(page, () => page.fill('#sentence', sentence));
+  await page.click('#model-loader summary');
+  await page.setInputFiles('#model-folder', hostileDir);
+  await page.waitForFunction(() => /loaded in|Could not load/.test(document.getElementById('model-summary').textContent));
+  assert.match(await page.textContent('#model-summary'), /bert · 2 layers × 4 heads/);
+  await page.waitForFunction(() => document.body.dataset.state === 'rendered' && !/seeded/.test(document.getElementById('source-name').textContent));
+
+  await showView(page, 'matrix');
+  const canvas = '#view-matrix figure[data-head="0"] canvas:not(.attnscope-overlay)';
+  const first = await hoverCell(page, canvas, 0, 0);
+  assert.ok(first.startsWith(`query: ${HOSTILE.cls}`), `the [CLS] string is shown verbatim as text: ${JSON.stringify(first)}`);
+  const unk = await hoverCell(page, canvas, 2, 2);  // [CLS] a 中 …: the third token is the hostile [UNK]
+  assert.ok(unk.startsWith(`query: ${HOSTILE.unk}`), `the [UNK] string (RTL override, control characters) as text: ${JSON.stringify(unk)}`);
+  const texts = [first, unk];
+  for (const view of ['head', 'model', 'step', 'matrix']) {
+    await showView(page, view);
+    texts.push(await page.evaluate(() => document.body.innerText));
+  }
+  const shown = texts.join('\n');
+  for (const [name, value] of Object.entries({ cls: HOSTILE.cls, sep: HOSTILE.sep, unk: HOSTILE.unk })) {
+    assert.ok(shown.includes(value), `${name} ${JSON.stringify(value)} appears as text somewhere on the page`);
+  }
+  const integrity = await pageIntegrity(page);
+  assert.deepEqual(integrity, { pwned: null, injectedImages: 0, bold: 0, inlineScripts: 0, handlerAttributes: [], javascriptUrls: 0 });
+  assert.deepEqual(dialogs, [], 'no alert() ran');
+  assertClean(assert, problems, 'with a hostile vocabulary');
+  await page.close();
+});
+
+test('the page has a strict CSP, no inline handlers or scripts, and eval is blocked', async () => {
+  const { page, problems } = await demo.newPage();
+  await openDemo(page, demo.url, { source: 'seeded' });
+  const csp = await page.getAttribute('meta[http-equiv="Content-Security-Policy"]', 'content');
+  assert.ok(csp, 'a Content-Security-Policy meta tag');
+  const directives = Object.fromEntries(csp.split(';').map((d) => d.trim().split(/\s+/)).filter((d) => d[0]).map(([k, ...v]) => [k, v]));
+  assert.deepEqual(directives['default-src'], ["'self'"]);
+  assert.deepEqual(directives['script-src'], ["'self'", "'wasm-unsafe-eval'"], 'scripts: same origin and wasm only');
+  assert.deepEqual(directives['object-src'], ["'none'"]);
+  for (const [name, values] of Object.entries(directives)) {
+    assert.ok(!values.includes("'unsafe-inline'") && !values.includes("'unsafe-eval'") && !values.includes('*') && !values.includes('data:') ||
+      (name === 'img-src' && !values.includes("'unsafe-inline'")), `${name} ${values.join(' ')} is not loosened`);
+  }
+  assert.deepEqual(await pageIntegrity(page), { pwned: null, injectedImages: 0, bold: 0, inlineScripts: 0, handlerAttributes: [], javascriptUrls: 0 });
+  // The CSP is in force: eval and inline script are refused by the page's own policy.
+  const refused = await page.evaluate(() => {
+    const result = {};
+    try { eval('1'); result.eval = 'ran'; } catch (e) { result.eval = e.name; }
+    try { new Function('return 1')(); result.function = 'ran'; } catch (e) { result.function = e.name; }
+    const s = document.createElement('script');
+    s.textContent = 'window.__inline = 1';
+    document.body.append(s);
+    result.inline = window.__inline ?? null;
+    s.remove();
+    return result;
+  });
+  assert.deepEqual(refused, { eval: 'EvalError', function: 'EvalError', inline: null });
+  problems.consoleErrors = problems.consoleErrors.filter((e) => !/Content Security Policy/.test(e));  // our own probes
+  assertClean(assert, problems);
+  await page.close();
+
+  // And nothing the page serves contains dynamic code execution.
+  const files = [];
+  const walk = (dir) => readdirSync(dir, { withFileTypes: true }).forEach((e) => {
+    const path = join(dir, e.name);
+    if (e.isDirectory() && !['node_modules', 'models'].includes(e.name)) walk(path);
+    else if (/\.(m?js|html)$/.test(e.name) && e.name !== 'attnscope-embed.js') files.push(path);
+  });
+  ['src', 'demo', 'views', 'dist'].forEach((d) => walk(join(WEB_ROOT, d)));
+  assert.ok(files.length > 5, `scanned ${files.length} files`);
+  for (const file of files) {
+    const code = readFileSync(file, 'utf8');
+    assert.doesNotMatch(code, /(^|[^\w.])eval\s*\(|new\s+Function\s*\(|setTimeout\s*\(\s*['"`]/, `${file} executes strings as code`);
+    if (file.endsWith('.html')) assert.doesNotMatch(code, /\son[a-z]+\s*=/i, `${file} has an inline event handler`);
+  }
+});
+
+test('without WebAssembly SIMD the page runs the scalar build and says so', async () => {
+  const { page, problems } = await demo.newPage();
+  // An engine without SIMD: validate() rejects SIMD code (the loader's probe), and compiling the SIMD
+  // build would fail as it would there. Requests for it are recorded.
+  await page.addInitScript(() => {
+    const hasSimd = (bytes) => {
+      const b = bytes instanceof ArrayBuffer ? new Uint8Array(bytes) : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      for (let i = 0; i + 1 < b.length; i++) if (b[i] === 0xfd || b[i] === 0x7b) return true;  // SIMD prefix / v128
+      return false;
+    };
+    const validate = WebAssembly.validate;
+    WebAssembly.validate = (bytes) => !hasSimd(bytes) && validate(bytes);
+  });
+  const wasmRequests = [];
+  page.on('request', (r) => { if (/\.wasm$/.test(new URL(r.url()).pathname)) wasmRequests.push(new URL(r.url()).pathname); });
+  await openDemo(page, demo.url, { source: 'seeded', view: 'matrix' });
+  assert.equal(await page.evaluate(() => document.body.dataset.state), 'rendered');
+  assert.match(await page.textContent('#message'), /wasm \(scalar\)/, 'the status line says the scalar build runs');
+  assert.ok(wasmRequests.some((p) => p.endsWith('attnscope-scalar.wasm')), `scalar build fetched: ${wasmRequests}`);
+  assert.ok(!wasmRequests.some((p) => p.endsWith('attnscope-simd.wasm')), `the SIMD build is never fetched: ${wasmRequests}`);
+  assert.equal(await page.evaluate(async () => (await (await import('/src/index.js')).load()).simd), false);
+  assertClean(assert, problems);
+  await page.close();
+});
+
+test('a request too large for wasm memory shows a clear message and the page recovers', async () => {
+  const { page, problems } = await demo.newPage();
+  await openDemo(page, demo.url, { source: 'seeded', view: 'matrix', h: '8', d: '64' });
+  // 40,000 tokens: one layer's attention weights alone would need 8 × 40,000² × 4 bytes ≈ 48 GiB.
+  const before = await page.evaluate(() => performance.memory?.usedJSHeapSize ?? 0);
+  await page.fill('#sentence', 'word '.repeat(40_000));
+  await page.waitForFunction(() => document.body.dataset.state === 'error' || /GiB|memory/i.test(document.getElementById('message').textContent),
+    null, { timeout: 120_000 });
+  const message = await page.textContent('#message');
+  assert.match(message, /GiB of wasm memory|out of wasm memory|too (long|large)/i, `a clear memory message: ${message}`);
+  assert.doesNotMatch(message, /internal error|abort|RuntimeError|undefined/i, message);
+  void before;
+  // The page recovers: a normal sentence draws again.
+  await afterRender(page, () => page.fill('#sentence', 'Mark told Sam that he was leaving.'));
+  assert.equal(await page.evaluate(() => document.body.dataset.state), 'rendered');
+  assert.match(await page.textContent('#message'), /^9 tokens/);
+  assertClean(assert, problems);
+  await page.close();
+});
