@@ -12,7 +12,7 @@ import { createOrtEngine, createTfjsEngine } from './peers.mjs';
 import {
   BENCH_SHAPES, QUICK_SHAPES, flopCount, makeProblem, maxAbsDiff, referenceMultiHeadAttention, shapeLabel,
 } from './problems.mjs';
-import { measureSimdCeiling } from './simd_probe.mjs';
+import { measureGemmTileRate, measureSimdCeiling } from './simd_probe.mjs';
 
 export const TOLERANCE = 1e-4;
 const REFERENCE_MAX_FLOPS = 2e8;  // the float64 JS reference is only run where it takes < ~1 s
@@ -111,6 +111,9 @@ async function main() {
     ceiling = await measureSimdCeiling();
     console.log(`wasm SIMD128 ceiling (probe, independent f32x4 mul+add, ${ceiling.chains} chains): ` +
       `${ceiling.gflops.toFixed(1)} GFLOP/s`);
+    ceiling.gemmTile4x8 = await measureGemmTileRate();
+    console.log(`  the 4×8 GEMM register tile's instruction mix (loads, splats, 8 accumulators; L1-resident): ` +
+      `${ceiling.gemmTile4x8.toFixed(1)} GFLOP/s`);
   }
 
   let failures = 0;

@@ -19,6 +19,7 @@ const op = {
 };
 const simd = (code) => [0xfd, ...uleb(code)];
 const V128_LOAD = 0x00;
+const V128_LOAD32_SPLAT = 0x09;
 const V128_CONST = 0x0c;
 const F32X4_EXTRACT_LANE = 0x1f;
 const F32X4_ADD = 0xe4;
@@ -62,7 +63,11 @@ function probeModule(chains) {
   body.push(op.local_get, acc(0), ...simd(F32X4_EXTRACT_LANE), 0);
   for (let i = 1; i < chains; i++) body.push(op.local_get, acc(i), ...simd(F32X4_EXTRACT_LANE), 0, op.f32_add);
   body.push(op.end);
-  const locals = [2, 1, I32, ...uleb(3 + chains), V128];
+  return wrapModule([2, 1, I32, ...uleb(3 + chains), V128], body);
+}
+
+// One exported function "probe" of type (i32) -> f32 over one page of (zeroed) memory.
+function wrapModule(locals, body) {
   const func = vec([...locals, ...body]);
   return new Uint8Array([
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
@@ -74,39 +79,79 @@ function probeModule(chains) {
   ]);
 }
 
+// The inner step of a packed GEMM's register tile of `rows` × (4·`vecs`) floats (the core's
+// f32_gemm_4x8_simd is rows 4, vecs 2), data in L1:
+//   b_c = f32x4 loads of the packed B panel (c < vecs); for r < rows: a = load32_splat(A panel + r);
+//   acc[r][c] += a·b_c          (rows·vecs accumulators, 8·rows·vecs FLOP per step)
+// It shows what that instruction mix (loads and splats included) can reach in this engine, between
+// the ceiling above and what a whole GEMM reaches (which adds packing, edges and C traffic).
+function gemmTileModule(rows = 4, vecs = 2) {
+  const iters = 0;
+  const ptr = 1;  // i32: A panel at ptr, B panel at ptr + 16384
+  const b = (c) => 2 + c;
+  const a = 2 + vecs;
+  const acc = (i) => 3 + vecs + i;
+  const load = (offset) => [...simd(V128_LOAD), 4, ...uleb(offset)];
+  const splat = (offset) => [...simd(V128_LOAD32_SPLAT), 2, ...uleb(offset)];
+  const body = [op.loop, 0x40];
+  for (let c = 0; c < vecs; c++) body.push(op.local_get, ptr, ...load(16384 + 16 * c), op.local_set, b(c));
+  for (let r = 0; r < rows; r++) {
+    body.push(op.local_get, ptr, ...splat(4 * r), op.local_set, a);
+    for (let c = 0; c < vecs; c++) {
+      body.push(op.local_get, acc(vecs * r + c), op.local_get, a, op.local_get, b(c), ...simd(F32X4_MUL),
+                ...simd(F32X4_ADD), op.local_set, acc(vecs * r + c));
+    }
+  }
+  // ptr += 64, wrapping inside 16 KB: A and B panels stay in L1 as in a packed GEMM.
+  body.push(op.local_get, ptr, op.i32_const, 0xc0, 0x00, op.i32_add, op.i32_const, 0xc0, 0xff, 0x00, op.i32_and, op.local_set, ptr);
+  body.push(op.local_get, iters, op.i32_const, 1, op.i32_sub, op.local_tee, iters, op.br_if, 0, op.end);
+  body.push(op.local_get, acc(0), ...simd(F32X4_EXTRACT_LANE), 0);
+  for (let i = 1; i < rows * vecs; i++) body.push(op.local_get, acc(i), ...simd(F32X4_EXTRACT_LANE), 0, op.f32_add);
+  body.push(op.end);
+  return wrapModule([2, 1, I32, ...uleb(1 + vecs + rows * vecs), V128], body);
+}
+
+// Best GFLOP/s of a probe module (by this process's CPU time: on a shared machine wall time would
+// include waiting for a core). Grows the loop until one call takes ~20 ms, keeps the best call.
+async function bestRate(module, flopsPerIteration, seconds) {
+  const { instance } = await WebAssembly.instantiate(module);
+  const probe = instance.exports.probe;
+  probe(100000);  // tier up (V8 compiles wasm lazily, Liftoff first, then TurboFan)
+  let iters = 1 << 16;
+  for (;;) {
+    const t0 = performance.now();
+    probe(iters);
+    if (performance.now() - t0 > 20) break;
+    iters *= 2;
+  }
+  let rate = 0;
+  const deadline = performance.now() + seconds * 1000;
+  while (performance.now() < deadline) {
+    const c0 = process.cpuUsage();
+    probe(iters);
+    const c = process.cpuUsage(c0);
+    const s = (c.user + c.system) / 1e6;
+    if (s > 0) rate = Math.max(rate, (iters * flopsPerIteration) / s / 1e9);
+  }
+  return rate;
+}
+
 // Returns { gflops, chains, perChains: {chains: gflops} }. `seconds` is the time budget per chain count.
 // Node only (process.cpuUsage).
 export async function measureSimdCeiling({ chainCounts = [4, 8, 12], seconds = 0.3 } = {}) {
   const perChains = {};
   let best = { gflops: 0, chains: 0 };
   for (const chains of chainCounts) {
-    const { instance } = await WebAssembly.instantiate(probeModule(chains));
-    const probe = instance.exports.probe;
-    probe(100000);  // tier up (V8 compiles wasm lazily, Liftoff first, then TurboFan)
-    let iters = 1 << 16;
-    let rate = 0;
-    // grow the loop until one call takes ~20 ms, then keep the best of several calls
-    for (;;) {
-      const t0 = performance.now();
-      probe(iters);
-      const ms = performance.now() - t0;
-      if (ms > 20) break;
-      iters *= 2;
-    }
-    // Timed by this process's CPU time (as run_bench.mjs times the engines): on a shared machine
-    // wall time would include waiting for a core.
-    const deadline = performance.now() + seconds * 1000;
-    while (performance.now() < deadline) {
-      const c0 = process.cpuUsage();
-      probe(iters);
-      const c = process.cpuUsage(c0);
-      const s = (c.user + c.system) / 1e6;
-      if (s > 0) rate = Math.max(rate, (iters * chains * 8) / s / 1e9);
-    }
+    const rate = await bestRate(probeModule(chains), chains * 8, seconds);
     perChains[chains] = rate;
     if (rate > best.gflops) best = { gflops: rate, chains };
   }
   return { ...best, perChains };
+}
+
+// GFLOP/s of a GEMM register tile's instruction mix (gemmTileModule above). Node only.
+export async function measureGemmTileRate({ rows = 4, vecs = 2, seconds = 0.3 } = {}) {
+  return bestRate(gemmTileModule(rows, vecs), 8 * rows * vecs, seconds);
 }
 
 export function simdSupported() {

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 
 import { buildMultiHeadAttentionOnnx } from '../bench/make_onnx_graph.mjs';
 import { makeProblem, maxAbsDiff, referenceMultiHeadAttention } from '../bench/problems.mjs';
-import { measureSimdCeiling } from '../bench/simd_probe.mjs';
+import { measureGemmTileRate, measureSimdCeiling } from '../bench/simd_probe.mjs';
 
 const benchDir = join(dirname(fileURLToPath(import.meta.url)), '..', 'bench');
 
@@ -52,4 +52,5 @@ test('the SIMD ceiling probe measures a positive rate', async () => {
   const { gflops, chains } = await measureSimdCeiling({ chainCounts: [4], seconds: 0.05 });
   assert.ok(gflops > 0.1, `probe measured ${gflops} GFLOP/s`);
   assert.equal(chains, 4);
+  assert.ok((await measureGemmTileRate({ seconds: 0.05 })) > 0.1);
 });
