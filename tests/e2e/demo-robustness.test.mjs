@@ -116,22 +116,28 @@ test('2,048 tokens: the matrix view draws in under a second and hover does not s
   const text = Array.from({ length: 2046 }, (_, i) => words[(i * 7 + (i >> 3)) % words.length]).join(' ');
   await openDemo(page, demo.url, { source: 'seeded', view: 'matrix', text });
   assert.match(await page.textContent('#message'), /^2048 tokens/);
-  const first = Number(await page.getAttribute('#view-matrix', 'data-draw-ms'));
-  // Redraw a few times (a control change redraws without recomputing). The machine running the
-  // tests may be shared, so the best of five draws is what is asserted; all are printed.
-  const times = [first];
-  for (const norm of ['row', 'global', 'row', 'global']) {
-    await afterRender(page, () => page.selectOption('#normalize', norm));
-    times.push(Number(await page.getAttribute('#view-matrix', 'data-draw-ms')));
+  const drawMs = async () => Number(await page.getAttribute('#view-matrix', 'data-draw-ms'));
+  // Uncached draws only (the view keeps pooled heads per setting): the first draw, the first
+  // per-row normalisation, and two new seeds (new weights). The machine running the tests may be
+  // shared, so the best of these is asserted; all are printed.
+  const fresh = [await drawMs()];
+  await afterRender(page, () => page.selectOption('#normalize', 'row'));
+  fresh.push(await drawMs());
+  for (const seed of ['2', '3']) {
+    await afterRender(page, () => page.fill('#seed', seed).then(() => page.dispatchEvent('#seed', 'change')));
+    fresh.push(await drawMs());
   }
+  await afterRender(page, () => page.selectOption('#normalize', 'global'));
+  await afterRender(page, () => page.selectOption('#normalize', 'row'));
+  const cached = await drawMs();
   await afterRender(page, () => page.selectOption('#head', '2'));
-  const single = Number(await page.getAttribute('#view-matrix', 'data-draw-ms'));
-  const sorted = [...times].sort((a, b) => a - b);
+  const single = await drawMs();
+  const best = Math.min(...fresh);
   const computeMs = (await page.textContent('#message')).match(/computed in (\d+) ms/)[1];
-  console.log(`# 2048 tokens, 4 heads × 2048² weights: matrix view drawn in ${times.map((t) => t.toFixed(0)).join(', ')} ms `
-    + `(best ${sorted[0].toFixed(0)}, median ${sorted[2].toFixed(0)}); one head ${single.toFixed(0)} ms; `
+  console.log(`# 2048 tokens, 4 heads × 2048² weights: matrix view drawn in ${fresh.map((t) => t.toFixed(0)).join(', ')} ms `
+    + `(best ${best.toFixed(0)}); redraw of a seen setting ${cached.toFixed(0)} ms; one head ${single.toFixed(0)} ms; `
     + `seeded model (3 layers) computed in ${computeMs} ms`);
-  assert.ok(sorted[0] < 1000, `matrix view took at best ${sorted[0]} ms`);
+  assert.ok(best < 1000, `matrix view took at best ${best} ms`);
   assert.ok(single < 1000, `one head took ${single} ms`);
   const stats = await canvasStats(page, '#view-matrix .attnscope-canvas-wrap canvas:not(.attnscope-overlay)');
   assert.ok(stats[0].distinct > 20, 'the 2,048² heatmap has colour');

@@ -69,9 +69,9 @@ test('hostile vocabulary entries loaded through the model control are shown as t
     t.skip('the module has no core.loadModel: hostile vocabulary not testable through the page yet');
     return;
   }
-  // "中" is not in the vocabulary, so it becomes the hostile [UNK]; the hostile [MASK] string typed in the
+  // "ж" is not in the vocabulary, so it becomes the hostile [UNK]; the hostile [MASK] string typed in the
   // sentence is matched verbatim as a special token.
-  const sentence = `a 中 b ${HOSTILE.cls} c`;
+  const sentence = `a ж b ${HOSTILE.cls} c`;
   await afterRender(page, () => page.fill('#sentence', sentence));
   await page.click('#model-loader summary');
   await page.setInputFiles('#model-folder', hostileDir);
@@ -83,17 +83,12 @@ test('hostile vocabulary entries loaded through the model control are shown as t
   const canvas = '#view-matrix figure[data-head="0"] canvas:not(.attnscope-overlay)';
   const first = await hoverCell(page, canvas, 0, 0);
   assert.ok(first.startsWith(`query: ${HOSTILE.cls}`), `the [CLS] string is shown verbatim as text: ${JSON.stringify(first)}`);
-  const unk = await hoverCell(page, canvas, 2, 2);  // [CLS] a 中 …: the third token is the hostile [UNK]
+  const unk = await hoverCell(page, canvas, 2, 2);  // [CLS] a ж …: the third token is the hostile [UNK]
   assert.ok(unk.startsWith(`query: ${HOSTILE.unk}`), `the [UNK] string (RTL override, control characters) as text: ${JSON.stringify(unk)}`);
-  const texts = [first, unk];
-  for (const view of ['head', 'model', 'step', 'matrix']) {
-    await showView(page, view);
-    texts.push(await page.evaluate(() => document.body.innerText));
-  }
-  const shown = texts.join('\n');
-  for (const [name, value] of Object.entries({ cls: HOSTILE.cls, sep: HOSTILE.sep, unk: HOSTILE.unk })) {
-    assert.ok(shown.includes(value), `${name} ${JSON.stringify(value)} appears as text somewhere on the page`);
-  }
+  const last = await hoverCell(page, canvas, 6, 4);  // [CLS] a ж b <cls> c [SEP]: the query is the hostile [SEP]
+  assert.ok(last.startsWith(`query: ${HOSTILE.sep}  (#6)\nkey: ${HOSTILE.cls}  (#4)`), `[SEP] and the typed [CLS] as text: ${JSON.stringify(last)}`);
+  // Every view draws these tokens (canvas labels, SVG text, DOM text) without running anything.
+  for (const view of ['head', 'model', 'step', 'matrix']) await showView(page, view);
   const integrity = await pageIntegrity(page);
   assert.deepEqual(integrity, { pwned: null, injectedImages: 0, bold: 0, inlineScripts: 0, handlerAttributes: [], javascriptUrls: 0 });
   assert.deepEqual(dialogs, [], 'no alert() ran');
@@ -115,8 +110,10 @@ test('the page has a strict CSP, no inline handlers or scripts, and eval is bloc
       (name === 'img-src' && !values.includes("'unsafe-inline'")), `${name} ${values.join(' ')} is not loosened`);
   }
   assert.deepEqual(await pageIntegrity(page), { pwned: null, injectedImages: 0, bold: 0, inlineScripts: 0, handlerAttributes: [], javascriptUrls: 0 });
-  // The CSP is in force: eval and inline script are refused by the page's own policy.
-  const refused = await page.evaluate(() => {
+  // The CSP is in force. DevTools' evaluate is exempt from it, so the probe is a same-origin script
+  // (allowed by script-src 'self') served for this test only, which then tries eval, new Function and
+  // an inline script the way injected code would.
+  await page.route(`${demo.url}/__csp_probe.js`, (route) => route.fulfill({ contentType: 'text/javascript', body: `
     const result = {};
     try { eval('1'); result.eval = 'ran'; } catch (e) { result.eval = e.name; }
     try { new Function('return 1')(); result.function = 'ran'; } catch (e) { result.function = e.name; }
@@ -124,10 +121,15 @@ test('the page has a strict CSP, no inline handlers or scripts, and eval is bloc
     s.textContent = 'window.__inline = 1';
     document.body.append(s);
     result.inline = window.__inline ?? null;
-    s.remove();
-    return result;
-  });
-  assert.deepEqual(refused, { eval: 'EvalError', function: 'EvalError', inline: null });
+    window.__cspProbe = result;` }));
+  await page.evaluate(() => new Promise((resolve, reject) => {
+    const s = document.createElement('script');
+    s.src = '/__csp_probe.js';
+    s.onload = resolve;
+    s.onerror = () => reject(new Error('the probe script did not load'));
+    document.head.append(s);
+  }));
+  assert.deepEqual(await page.evaluate(() => window.__cspProbe), { eval: 'EvalError', function: 'EvalError', inline: null });
   problems.consoleErrors = problems.consoleErrors.filter((e) => !/Content Security Policy/.test(e));  // our own probes
   assertClean(assert, problems);
   await page.close();
@@ -177,18 +179,17 @@ test('a request too large for wasm memory shows a clear message and the page rec
   const { page, problems } = await demo.newPage();
   await openDemo(page, demo.url, { source: 'seeded', view: 'matrix', h: '8', d: '64' });
   // 40,000 tokens: one layer's attention weights alone would need 8 × 40,000² × 4 bytes ≈ 48 GiB.
-  const before = await page.evaluate(() => performance.memory?.usedJSHeapSize ?? 0);
   await page.fill('#sentence', 'word '.repeat(40_000));
   await page.waitForFunction(() => document.body.dataset.state === 'error' || /GiB|memory/i.test(document.getElementById('message').textContent),
     null, { timeout: 120_000 });
   const message = await page.textContent('#message');
+  console.log(`out-of-memory message: ${message}`);
   assert.match(message, /GiB of wasm memory|out of wasm memory|too (long|large)/i, `a clear memory message: ${message}`);
   assert.doesNotMatch(message, /internal error|abort|RuntimeError|undefined/i, message);
-  void before;
   // The page recovers: a normal sentence draws again.
   await afterRender(page, () => page.fill('#sentence', 'Mark told Sam that he was leaving.'));
   assert.equal(await page.evaluate(() => document.body.dataset.state), 'rendered');
-  assert.match(await page.textContent('#message'), /^9 tokens/);
+  assert.match(await page.textContent('#message'), /^10 tokens/);  // [CLS] 7 words . [SEP]
   assertClean(assert, problems);
   await page.close();
 });

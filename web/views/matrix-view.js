@@ -42,9 +42,16 @@ export class MatrixView {
     grid.className = 'attnscope-grid';
     const size = displaySize(k, k, { maxWidth: plot, maxHeight: plot });
     const matrices = (k === 0 ? [] : heads).map((head) => {
+      // Pooling a 2,048² head reads 4 M weights; switching tabs or resizing redraws the same thing,
+      // so results are kept per attention array (dropped with it) and per setting.
+      const key = `${head}|${o.hideSpecial}|${o.threshold}|${o.normalize}|${size.imageRows}x${size.imageCols}`;
+      const cached = cacheFor(d.attentions[layer]).get(key);
+      if (cached) return cached;
       const values = headMatrix(d, layer, head, keep);
       const cutoff = thresholdCutoff(values, o.threshold);
-      return { head, values, cutoff, ...poolAttention(values, k, size.imageRows, size.imageCols, { cutoff, mode: o.normalize }) };
+      const entry = { head, values, cutoff, ...poolAttention(values, k, size.imageRows, size.imageCols, { cutoff, mode: o.normalize }) };
+      cacheFor(d.attentions[layer]).set(key, entry);
+      return entry;
     });
     // Global normalisation shares one scale across the panels so heads can be compared.
     const legendMax = Math.max(0, ...matrices.map((m) => m.max));
@@ -83,6 +90,15 @@ export class MatrixView {
     this.container.dataset.renderMs = this.renderMs.toFixed(1);
     return this;
   }
+}
+
+const poolCache = new WeakMap();  // attention array -> Map(setting -> pooled head), at most 32 settings
+
+function cacheFor(layerArray) {
+  let map = poolCache.get(layerArray);
+  if (!map) { map = new Map(); poolCache.set(layerArray, map); }
+  if (map.size > 32) map.delete(map.keys().next().value);
+  return map;
 }
 
 export function renderMatrixView(container, data, options) {
