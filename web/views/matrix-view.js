@@ -83,7 +83,8 @@ export class MatrixView {
       colormap: viridis,
       min: 0,
       max: o.normalize === 'row' ? 1 : legendMax,
-      label: o.normalize === 'row' ? 'weight ÷ its row’s largest weight' : 'attention weight (scale shared by all panels)',
+      label: (o.normalize === 'row' ? 'weight ÷ its row’s largest weight' : 'attention weight (scale shared by all panels)')
+        + (o.threshold < 100 ? `; grey: below the top ${o.threshold} %` : ''),
     });
     this.container.append(grid);
     this.renderMs = performance.now() - started;

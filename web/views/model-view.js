@@ -50,6 +50,7 @@ export class ModelView {
         button.dataset.layer = String(l);
         button.dataset.head = String(h);
         button.setAttribute('aria-label', `layer ${l}, head ${h}: open large`);
+        button.title = `layer ${l}, head ${h}`;
         if (l === o.layer && h === o.head) button.classList.add('attnscope-selected');
         const canvas = document.createElement('canvas');
         canvas.width = bins;
