@@ -52,6 +52,8 @@ class ByteLevelBpeTokenizer : public Tokenizer {
   ByteLevelBpeOptions options_;
   std::unordered_map<std::string, std::int32_t> ranks_;  // key: first + '\xFF' + second
   std::string byte_alphabet_[256];                       // bytes_to_unicode, as UTF-8
+  // Merged pieces by input piece. Makes encode() unsafe to call from two threads at once (the
+  // module has one tokenizer per wasm instance, and wasm instances are single-threaded).
   mutable std::unordered_map<std::string, std::vector<std::string>> cache_;
 };
 
