@@ -39,6 +39,12 @@ test('the documented example page renders every element from the bundle', async 
   assert.deepEqual(blocked, []);
   assert.deepEqual(errors, []);
   await page.screenshot({ path: join(ROOT, 'tests', 'artifacts', 'embed-example.png'), fullPage: true });
+  // Clicking a thumbnail of the model view opens that head large, inside the element.
+  await page.locator('#seeded-model').locator('.attnscope-thumb[data-layer="2"][data-head="1"]').click();
+  const dialog = page.locator('#seeded-model').locator('dialog[open]');
+  await dialog.waitFor();
+  assert.match(await dialog.locator('figcaption').first().textContent(), /Layer 2 · head 1/);
+  assert.deepEqual(errors, []);
   await context.close();
 });
 
