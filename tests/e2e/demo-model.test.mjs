@@ -187,6 +187,13 @@ test('a default model folder is loaded at start and the page opens on its named 
     assert.equal(await page.getAttribute('#tab-matrix', 'aria-selected'), 'true');
     await openDemo(page, site.url, { source: 'seeded' });
     assert.match(await page.textContent('#source-name'), /seeded/);
+    // The URL field loads a same-origin folder, and the URL then names it so the view can be shared.
+    await page.click('#model-loader summary');
+    await page.fill('#model-url', '../models/default');
+    await afterRender(page, () => page.press('#model-url', 'Enter'));
+    assert.match(await page.textContent('#model-summary'), /^\.\.\/models\/default: bert · 2 layers × 4 heads/);
+    assert.equal(new URL(page.url()).searchParams.get('model'), '../models/default/');
+    assert.equal(new URL(page.url()).searchParams.get('source'), 'model');
     assertClean(assert, problems, 'with a default model', { optionalUnder: 'models/default/', root });
   } finally {
     await site.close();
