@@ -103,13 +103,18 @@ std::unique_ptr<Tokenizer> bpe_from_files(std::string_view model_type, const Tok
     special = {token_or("bos_token", eot), eot};
     options.unk_token = token_or("unk_token", eot).content;
   }
+  const auto in_vocab = [&](const std::string& token) {
+    for (const std::string& v : vocab) {
+      if (v == token) return true;
+    }
+    return false;
+  };
+  // Tokens the vocabulary lacks are not special for this checkpoint (e.g. a GPT-2 fine-tune whose
+  // config names a pad token it never added); without an unk token a missing piece is an error.
   for (const SpecialToken& t : special) {
-    // Tokens the vocabulary lacks are not special for this checkpoint (e.g. a GPT-2 fine-tune
-    // whose config names a pad token it never added).
-    bool present = false;
-    for (const std::string& v : vocab) present = present || v == t.content;
-    if (present) options.special_tokens.push_back(t);
+    if (in_vocab(t.content)) options.special_tokens.push_back(t);
   }
+  if (options.unk_token && !in_vocab(*options.unk_token)) options.unk_token.reset();
   return std::make_unique<ByteLevelBpeTokenizer>(std::move(vocab), std::move(merges), std::move(options));
 }
 

@@ -122,6 +122,15 @@ TEST(TokenizerBpe, RobertaWrapsWithSentenceTokensAndMaskSwallowsTheSpaceBeforeIt
   EXPECT_EQ(ids(*load_tokenizer("roberta", files), "Hello"), (std::vector<std::int32_t>{50257, 18435, 50258}));
 }
 
+TEST(TokenizerBpe, ToyVocabularyWithoutEndOfTextLoads) {
+  TokenizerFiles files;
+  files.vocab_json = R"({"a": 0, "b": 1, "ab": 2})";
+  files.merges_txt = "#version: 0.2\na b\n";
+  const auto t = load_tokenizer("gpt2", files);
+  EXPECT_EQ(ids(*t, "abab"), (std::vector<std::int32_t>{2, 2}));
+  EXPECT_THROW(t->encode("c"), InvalidArgument);  // no unk token: the missing piece is named
+}
+
 TEST(TokenizerBpe, BadVocabJsonIsAClearError) {
   TokenizerFiles files = gpt2_files();
   files.vocab_json = R"({"a": -1})";
