@@ -107,9 +107,10 @@ test('a notebook calling show() twice, exported to HTML, draws both views offlin
 });
 
 // JupyterLab (and VS Code) put an output's HTML in with innerHTML, where scripts do not run, then
-// replace each <script> with a fresh copy so it does. Outputs arrive one after another, and an output
-// may be rendered again later (scrolling, re-opening): each copy must work, and none may break another.
-test('show() outputs inserted the way JupyterLab renders them work, each on its own and repeated', async () => {
+// replace each <script> with a fresh copy so it does; classic Notebook (jQuery) runs each script as a
+// new element in <head>. Outputs arrive one after another, and an output may be rendered again later
+// (scrolling, re-opening): each copy must work, and none may break another.
+test('show() outputs inserted the way JupyterLab and classic Notebook render them work, each on its own and repeated', async () => {
   const fragments = JSON.parse(execFileSync(PYTHON, ['-c', `
 import json, attnscope
 tokens = ["[CLS]", "the", "cat", "sat", "[SEP]"]
@@ -117,33 +118,47 @@ heads = [[[1.0 if j == (i + h) % 5 else 0.0 for j in range(5)] for i in range(5)
 print(json.dumps([attnscope.html_fragment([heads, heads], tokens, view=v) for v in ("head", "model", "matrix")]))`],
   { env: { ...process.env, PYTHONPATH: site }, encoding: 'utf8', maxBuffer: 64 << 20 }));
   browser ??= await launchBrowser();
-  const { page, errors, blocked, context } = await guardedPage(browser, offlineOnly);
-  await page.setContent('<!doctype html><html><head><meta charset="utf-8"></head><body></body></html>');
-  await page.evaluate(async (outputs) => {
-    const render = (html) => {
-      const area = document.createElement('div');
-      area.className = 'output_area';
-      area.innerHTML = html;
-      for (const old of area.querySelectorAll('script')) {
-        const fresh = document.createElement('script');
-        if (old.type) fresh.type = old.type;
-        fresh.text = old.text;
-        old.replaceWith(fresh);
-      }
-      document.body.append(area);
-    };
-    for (const html of outputs) {
-      render(html);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    render(outputs[0]);  // the first output rendered again
-  }, fragments);
-  const states = await waitForViews(page, 'attnscope-view', 4);
-  assert.deepEqual(states.map((s) => s.state), ['rendered', 'rendered', 'rendered', 'rendered'], JSON.stringify(states));
-  const drawn = await drawnPixels(page);
-  for (const d of drawn) assert.ok(d.inked > 100, JSON.stringify(d));
-  assert.equal(await page.locator('attnscope-view[view=model]').locator('.attnscope-thumb').count(), 2 * 3);
-  assert.deepEqual(blocked, []);
-  assert.deepEqual(errors, []);
-  await context.close();
+  // Each page starts with the first output in one of the two ways, so that its own script must run.
+  for (const firstInPlace of [true, false]) {
+    const { page, errors, blocked, context } = await guardedPage(browser, offlineOnly);
+    await page.setContent('<!doctype html><html><head><meta charset="utf-8"></head><body></body></html>');
+    const states = await page.evaluate(async ([outputs, inPlaceFirst]) => {
+      // inPlace: JupyterLab / VS Code (the script replaced where it was); otherwise classic Notebook's
+      // jQuery, which evaluates each script as a new element in <head> and removes it again.
+      const render = async (html, inPlace) => {
+        const area = document.createElement('div');
+        area.className = 'output_area';
+        area.innerHTML = html;
+        document.body.append(area);
+        for (const old of area.querySelectorAll('script')) {
+          const fresh = document.createElement('script');
+          if (old.type) fresh.type = old.type;
+          fresh.text = old.text;
+          if (inPlace) {
+            old.replaceWith(fresh);
+          } else {
+            old.remove();
+            document.head.append(fresh);
+            fresh.remove();
+          }
+        }
+        const el = area.querySelector('attnscope-view');
+        for (let t = 0; t < 400 && !['rendered', 'error'].includes(el.dataset.state); t++) {
+          await new Promise((r) => setTimeout(r, 25));
+        }
+        return el.dataset.state ?? 'never upgraded';
+      };
+      const result = [await render(outputs[0], inPlaceFirst)];
+      result.push(await render(outputs[1], !inPlaceFirst), await render(outputs[2], inPlaceFirst));
+      result.push(await render(outputs[0], true));  // the first output rendered again
+      return result;
+    }, [fragments, firstInPlace]);
+    assert.deepEqual(states, ['rendered', 'rendered', 'rendered', 'rendered'], `first in place: ${firstInPlace}`);
+    const drawn = await drawnPixels(page);
+    for (const d of drawn) assert.ok(d.inked > 100, JSON.stringify(d));
+    assert.equal(await page.locator('attnscope-view[view=model]').locator('.attnscope-thumb').count(), 2 * 3);
+    assert.deepEqual(blocked, []);
+    assert.deepEqual(errors, []);
+    await context.close();
+  }
 });
