@@ -38,6 +38,7 @@ export class HeadView {
 
   #build() {
     const { d } = this;
+    hideTooltip();  // its cell is gone
     this.container.replaceChildren();
     this.container.classList.add('attnscope-head-view');
     const bar = document.createElement('div');

@@ -5,6 +5,7 @@ import { colorPooled, formatNumber, headMatrix, normalizeData, poolAttention, th
 import { HIDDEN_CELL, viridis } from './colormap.js';
 import { displaySize, HeatmapPanel } from './heatmap-panel.js';
 import { renderLegend } from './legend.js';
+import { hideTooltip } from './tooltip.js';
 
 export const DEFAULT_VIEW_OPTIONS = Object.freeze({
   layer: 0, head: 'all', averageHeads: false, hideSpecial: false, threshold: 100, normalize: 'global',
@@ -35,6 +36,7 @@ export class MatrixView {
     const single = heads.length === 1;
     const plot = single ? Math.min(available - 110, 720) : Math.min(Math.max(220, (available - 40) / 2 - 100), 420);
 
+    hideTooltip();  // its cell is gone
     this.container.replaceChildren();
     this.container.classList.add('attnscope-matrix-view');
     this.panels = [];

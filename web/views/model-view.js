@@ -3,6 +3,7 @@
 import { colorPooled, headMatrix, normalizeData, poolAttention, thresholdCutoff, visibleIndices } from './attention-data.js';
 import { HIDDEN_CELL, viridis } from './colormap.js';
 import { DEFAULT_VIEW_OPTIONS, MatrixView } from './matrix-view.js';
+import { hideTooltip } from './tooltip.js';
 
 export class ModelView {
   /** @param onSelect called with (layer, head) when a thumbnail is opened. */
@@ -20,6 +21,7 @@ export class ModelView {
     const k = keep.length;
     const thumb = Math.max(24, Math.min(96, Math.floor(((this.container.clientWidth || 900) - 80) / d.numHeads) - 8));
     const bins = Math.max(1, Math.min(k, thumb));
+    hideTooltip();  // its cell is gone
     this.container.replaceChildren();
     this.container.classList.add('attnscope-model-view');
     const table = document.createElement('table');

@@ -13,6 +13,7 @@ import { HeatmapPanel } from './heatmap-panel.js';
 import { paintAttention, paintSigned } from './attention-data.js';
 import { clampInt } from './matrix-view.js';
 import { renderLegend } from './legend.js';
+import { hideTooltip } from './tooltip.js';
 
 const f = (v) => formatNumber(v, 4);
 const MASKED_COLOR = HIDDEN_CELL;
@@ -29,6 +30,7 @@ export class StepView {
     this.s = steps;
     this.head = clampInt(options.head === 'all' ? 0 : options.head ?? 0, 0, steps.numHeads - 1);
     this.maxWidth = options.maxWidth ?? (this.container.clientWidth || 960);
+    hideTooltip();  // its cell is gone
     this.container.replaceChildren();
     this.container.classList.add('attnscope-step-view');
     const bar = document.createElement('div');
