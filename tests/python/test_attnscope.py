@@ -72,6 +72,25 @@ class NormalizeTest(unittest.TestCase):
         half = tuple(a.detach().half() for a in attentions)
         self.assertEqual(len(_data.normalize(half, list("abcd"))[0][0]), 3)
 
+    def test_objects_with_a_numpy_method_like_tensorflow_tensors(self):
+        class FakeEagerTensor:  # what TensorFlow's tensors offer: .numpy(), no .tolist()
+            def __init__(self, nested):
+                self.nested = nested
+
+            def numpy(self):
+                return _ListArray(self.nested)
+
+        class _ListArray:
+            def __init__(self, nested):
+                self.nested = nested
+
+            def tolist(self):
+                return self.nested
+
+        item = [[[0.25, 0.75], [0.5, 0.5]]]
+        layers, _ = _data.normalize((FakeEagerTensor([item]), FakeEagerTensor([item])), ["a", "b"])
+        self.assertEqual(layers, [item, item])
+
     def test_errors_name_the_argument(self):
         cases = [
             ((uniform(1, 1, 3), ["a", "b"]), ValueError, r"attentions\[0\]\[0\]: expected 2 rows"),

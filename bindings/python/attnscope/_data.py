@@ -8,11 +8,13 @@ VIEWS = ("head", "model", "matrix")
 
 
 def _to_nested(value):
-    """Nested Python lists from a torch tensor, a numpy array, or lists/tuples of those."""
+    """Nested Python lists from a torch or TensorFlow tensor, a numpy array, or lists/tuples of those."""
     if hasattr(value, "detach") and hasattr(value, "cpu"):  # torch.Tensor (possibly on a GPU)
         value = value.detach().cpu()
         if hasattr(value, "float"):
             value = value.float()  # bfloat16 / half have no Python float conversion in tolist
+    if not hasattr(value, "tolist") and callable(getattr(value, "numpy", None)):  # TensorFlow tensors
+        value = value.numpy()
     if hasattr(value, "tolist") and not isinstance(value, (list, tuple)):
         return value.tolist()
     if isinstance(value, (list, tuple)):
