@@ -120,7 +120,7 @@ export class HeadView {
     ctx.font = `${fontSize}px system-ui, sans-serif`;
     const labels = Array.from(keep, (i) => displayToken(d.tokens[i]));
     const colW = rowH >= 9 ? Math.max(40, ...labels.map((t) => ctx.measureText(t).width)) + 10 : 24;
-    const gap = Math.max(120, Math.min(300, (this.container.clientWidth || 600) - 2 * colW - 20));
+    const gap = Math.max(120, Math.min(420, (this.container.clientWidth || 600) - 2 * colW - 20));
     this.g = { k, rowH, fontSize, colW, gap, top: 8, width: Math.ceil(2 * colW + gap), height: 16 + k * rowH, labels };
     this.note.textContent = k > ALL_LINES_LIMIT
       ? `${k} tokens: hover or arrow-key to a token to draw its lines (all ${k}² lines at once would stall the page).`
