@@ -143,6 +143,8 @@ export interface Core {
   createMultiHeadAttention(options: MultiHeadParameters): MultiHeadAttention;
   /** Wasm memory use. */
   memory(): MemoryInfo;
+  /** A Hugging Face checkpoint folder (BERT, RoBERTa, DistilBERT, GPT-2); see ModelSource. */
+  loadModel(source: ModelSource, options?: LoadModelOptions): Promise<Model>;
 }
 
 /** Loads the wasm (SIMD build where supported) and returns the core. Each call makes a new instance. */
@@ -153,3 +155,45 @@ export function simdSupported(): boolean;
 
 /** The package version. */
 export const version: string;
+
+// ---- Real checkpoints (web/src/model.js; README "Real models") ----
+
+/** A folder URL, File[] / FileList, { fileName: contents }, or (Node) a directory path. */
+export type ModelSource = string | URL | File[] | FileList |
+  Record<string, string | Uint8Array | ArrayBuffer | Blob>;
+
+export interface LoadModelOptions {
+  /** Called as bytes arrive; totalBytes may grow while the folder is read. */
+  onProgress?: (loadedBytes: number, totalBytes: number) => void;
+}
+
+export interface ModelConfig {
+  numLayers: number; numHeads: number; dModel: number; dFF: number; vocabSize: number;
+  maxPositions: number; maxTokens: number; typeVocabSize: number; activation: string;
+  layerNormEps: number; causal: boolean; preLayerNorm: boolean;
+}
+
+export interface ModelRunOptions { attentions?: boolean; hidden?: boolean; }
+
+export interface ModelRunResult {
+  tokens: string[];
+  ids: Int32Array;
+  /** One per layer, each [numHeads*n*n] (head-major; row = query). Absent with attentions: false. */
+  attentions?: Float32Array[];
+  /** [n*dModel]: BERT family the last layer's output, GPT-2 after ln_f. Absent with hidden: false. */
+  hidden?: Float32Array;
+}
+
+export interface Model {
+  readonly architecture: 'bert' | 'roberta' | 'distilbert' | 'gpt2';
+  readonly config: Readonly<ModelConfig>;
+  /** False when the folder had no tokenizer files (run() then takes token ids only). */
+  readonly hasTokenizer: boolean;
+  readonly disposed: boolean;
+  /** With the model's special tokens ([CLS] … [SEP], <s> … </s>, none for GPT-2). */
+  tokenize(text: string): { ids: Int32Array; tokens: string[] };
+  /** Text is tokenized with special tokens; token ids are used as given. */
+  run(input: string | Int32Array | number[], options?: ModelRunOptions): ModelRunResult;
+  /** Frees the model's wasm memory. Idempotent. */
+  dispose(): void;
+}
