@@ -63,6 +63,20 @@ def main():
         "c": ("BF16", [1, 2], struct.pack("<2H", 0x3F80, 0xFF80)), "d": ("I32", [2], struct.pack("<2i", 7, -1)),
         "e": ("F32", [0, 3], b"")}, {"format": "pt"}))
     write("safetensors_fuzz", "scalar.safetensors", safetensors({"s": ("F32", [], struct.pack("<f", 2.0))}))
+    # Lying headers: overflowing shapes, inverted/overlapping/out-of-range offsets, odd byte counts.
+    def raw_header(header, data=b""):
+        text = json.dumps(header).encode()
+        return struct.pack("<Q", len(text)) + text + data
+    for i, header in enumerate([
+            {"a": {"dtype": "F32", "shape": [4294967296, 4294967296], "data_offsets": [0, 0]}},
+            {"a": {"dtype": "F32", "shape": [-1], "data_offsets": [0, 4]}},
+            {"a": {"dtype": "F32", "shape": [1], "data_offsets": [4, 0]}},
+            {"a": {"dtype": "F16", "shape": [1], "data_offsets": [0, 3]}},
+            {"a": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]}, "b": {"dtype": "F32", "shape": [1], "data_offsets": [2, 6]}},
+            {"a": {"dtype": "F32", "shape": [2.5], "data_offsets": [0, 10]}},
+            {"__metadata__": {"k": 1}, "a": {"dtype": "F64", "shape": [1], "data_offsets": [0, 8]}}]):
+        write("safetensors_fuzz", f"lying{i}.safetensors", raw_header(header, b"\0" * 8))
+    write("safetensors_fuzz", "header-too-long.safetensors", struct.pack("<Q", 2**63) + b"{}")
     write("safetensors_fuzz", "bert-bf16.safetensors", (MODELS / "bert-bf16" / "model.safetensors").read_bytes())
 
     # A whole checkpoint: config.json, 0xFF, model.safetensors.
