@@ -77,8 +77,9 @@ def breakdown(correct, examples):
     return {k: {"accuracy": round(sum(v) / len(v), 4), "n": len(v)} for k, v in sorted(cells.items())}
 
 
-def masked_token_accuracy(model, texts, seed, max_len=126, mask_prob=0.15):
-    """Top-1 accuracy at 15 % of held-out corpus tokens replaced by [MASK]."""
+def masked_token_accuracy(model, texts, seed, max_len=93, mask_prob=0.15):
+    """Top-1 accuracy at 15 % of held-out corpus tokens replaced by [MASK], in chunks no longer
+    than the training sequences (positions beyond them were never trained)."""
     g = torch.Generator().manual_seed(seed)
     stream = [t for text in texts for t in text]
     chunks = [stream[i:i + max_len] for i in range(0, len(stream), max_len)]
@@ -106,6 +107,8 @@ def main():
     ap.add_argument("--train-log", required=True)
     ap.add_argument("--corpus", required=True)
     ap.add_argument("--total-seconds", type=float, default=None)
+    # For checkpoints written before train.py recorded its own CPU time (measured with ps).
+    ap.add_argument("--train-cpu-seconds", type=float, default=None)
     args = ap.parse_args()
     torch.set_num_threads(1)
     tok = WordPieceTokenizer.from_file(f"{args.model_dir}/vocab.txt")
@@ -167,10 +170,16 @@ def main():
     assert all(c["ids"] == ids for c, ids in zip(tokenizer_check, corpus["heldout"]))
 
     sup_l, sup_h = ckpt["supervised"]
+    unsupervised_dev = dev_acc.clone()
+    unsupervised_dev[sup_l, sup_h] = -1
+    UL, UH = divmod(int(unsupervised_dev.flatten().argmax()), cfg.num_attention_heads)
     result = {
         "model": "attnscope default: a small demonstration model trained by the project, not BERT",
         "best_head": {"layer": L, "head": H, "selected_on": "dev split (frames and verbs unseen in training)",
                       "supervised": (L, H) == (sup_l, sup_h)},
+        "best_unsupervised_head": {"layer": UL, "head": UH, "test_accuracy": round(float(test_acc[UL, UH]), 4),
+                                   "breakdown": breakdown(test_correct[:, UL, UH], test),
+                                   "selected_on": "dev split, excluding the supervised head"},
         "supervised_head": {"layer": sup_l, "head": sup_h,
                             "note": "trained with an auxiliary attention loss (LISA-style): at the pronoun, "
                                     "this head's row is pulled towards the antecedent name"},
@@ -191,6 +200,7 @@ def main():
         "tokenizer_check": tokenizer_check,
         "training": {"steps": ckpt["steps"], "train_seconds": round(ckpt["seconds"]),
                      "threads": ckpt.get("threads"), "total_seconds": args.total_seconds,
+                     "train_cpu_seconds": round(ckpt.get("cpu_seconds") or args.train_cpu_seconds or 0) or None,
                      "hyperparameters": ckpt["hyper"], "corpus": corpus["stats"],
                      "final_log": ckpt["log"][-1]},
     }

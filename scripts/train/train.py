@@ -168,7 +168,7 @@ def main():
             print(json.dumps(entry), flush=True)
         if (step + 1) % 1000 == 0 or step == args.steps - 1:
             torch.save({"state": model.state_dict(), "config": cfg.__dict__, "steps": step + 1,
-                        "seconds": time.time() - t0, "log": log, "threads": args.threads,
+                        "seconds": time.time() - t0, "cpu_seconds": time.process_time(), "log": log, "threads": args.threads,
                         "supervised": [SUPERVISED_LAYER, SUPERVISED_HEAD],
                         "hyper": {"seed": SEED, "pronoun_batch": PRONOUN_BATCH, "text_batch": TEXT_BATCH,
                                   "lr": LR, "aux_weight": AUX_WEIGHT,

@@ -1,0 +1,78 @@
+// The default model the demo opens with (web/models/default, trained by scripts/train/run): it loads
+// through the module, our loader tokenizes exactly as training did, its attention matches what
+// torch computed on the same exported files, and the head eval.json names resolves pronouns.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+import { load } from './helpers/module.mjs';
+
+// DEFAULT_MODEL_DIR: check a freshly trained folder (scripts/train) before it replaces the committed one.
+const modelDir = process.env.DEFAULT_MODEL_DIR?.replace(/\/?$/, '/')
+  ?? fileURLToPath(new URL('../../web/models/default/', import.meta.url));
+const evaluation = JSON.parse(readFileSync(`${modelDir}eval.json`, 'utf8'));
+const { layer: bestLayer, head: bestHead } = evaluation.best_head;
+
+/** Attention weight of `head` in one layer's [numHeads*n*n] array, from token i to token j. */
+function weight(layerAttention, n, head, i, j) {
+  return layerAttention[head * n * n + i * n + j];
+}
+
+describe('default model', () => {
+  let model;
+  before(async () => {
+    const core = await load();
+    model = await core.loadModel(modelDir);
+  });
+
+  test('loads as the small BERT its config describes', () => {
+    assert.equal(model.architecture, 'bert');
+    assert.equal(model.config.numLayers, 4);
+    assert.equal(model.config.numHeads, 4);
+    assert.ok(bestLayer < model.config.numLayers && bestHead < model.config.numHeads);
+  });
+
+  test('the loader tokenizes held-out corpus lines to the ids training used', () => {
+    assert.ok(evaluation.tokenizer_check.length >= 50);
+    for (const { text, ids } of evaluation.tokenizer_check) {
+      assert.deepEqual(Array.from(model.tokenize(text).ids), [2, ...ids, 3], text);
+    }
+  });
+
+  test('"Mark told Sam that he was leaving." gives he -> mark on the eval.json head, as torch computed', () => {
+    const expected = evaluation.default_sentence;
+    const out = model.run(expected.sentence, { attentions: true });
+    assert.deepEqual(Array.from(out.tokens), expected.tokens);
+    const n = out.tokens.length;
+    const he = out.tokens.indexOf('he');
+    const toMark = weight(out.attentions[bestLayer], n, bestHead, he, out.tokens.indexOf('mark'));
+    const toSam = weight(out.attentions[bestLayer], n, bestHead, he, out.tokens.indexOf('sam'));
+    assert.ok(toMark > toSam, `he -> mark ${toMark}, he -> sam ${toSam}`);
+    // Same F16 weights, read by torch in float32 (evaluate.py): only rounding differences allowed.
+    assert.ok(Math.abs(toMark - expected.attention.mark) < 2e-3, `mark: ${toMark} vs torch ${expected.attention.mark}`);
+    assert.ok(Math.abs(toSam - expected.attention.sam) < 2e-3, `sam: ${toSam} vs torch ${expected.attention.sam}`);
+  });
+
+  test('held-out sentences of each case and gender resolve to their antecedent', () => {
+    const cells = new Set(evaluation.examples.map((e) => `${e.case}/${e.gender}`));
+    assert.deepEqual([...cells].sort(), ['gender/female', 'gender/male', 'same_gender/female', 'same_gender/male']);
+    for (const example of evaluation.examples) {
+      const out = model.run(example.text, { attentions: true });
+      assert.deepEqual(Array.from(out.tokens), example.tokens, example.text);
+      const n = out.tokens.length;
+      const [first, second] = example.candidate_indices;
+      const other = example.antecedent_index === first ? second : first;
+      const right = weight(out.attentions[bestLayer], n, bestHead, example.pronoun_index, example.antecedent_index);
+      const wrong = weight(out.attentions[bestLayer], n, bestHead, example.pronoun_index, other);
+      assert.ok(right > wrong, `${example.text}: antecedent ${right}, other name ${wrong}`);
+    }
+  });
+
+  test('eval.json and the model card say the coreference head is supervised', () => {
+    const card = readFileSync(`${modelDir}MODEL_CARD.md`, 'utf8');
+    assert.match(card, /not BERT/);
+    assert.match(card, /supervised/i);
+    assert.equal(typeof evaluation.supervised_head.layer, 'number');
+  });
+});
