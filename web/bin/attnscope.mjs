@@ -97,6 +97,19 @@ export async function render(o) {
     const result = await page.evaluate(async (format) => {
       const el = document.querySelector('attnscope-view');
       if (el.dataset.state === 'error') return { error: el.shadowRoot.querySelector('[role=status]').textContent };
+      // A figure, not a page: narrow the element to the right edge of what the view drew (canvases,
+      // buttons, text), so the export has no empty margin. The views lay out once, so nothing moves.
+      const stage = el.shadowRoot.querySelector('.attnscope-embed-stage');
+      let right = 0;
+      for (const node of stage.querySelectorAll('canvas, button, select')) right = Math.max(right, node.getBoundingClientRect().right);
+      const walker = document.createTreeWalker(stage, NodeFilter.SHOW_TEXT);
+      for (let t = walker.nextNode(); t; t = walker.nextNode()) {
+        const range = document.createRange();
+        range.selectNodeContents(t);
+        right = Math.max(right, range.getBoundingClientRect().right);
+      }
+      const left = stage.getBoundingClientRect().left;
+      if (right > left) el.style.width = `${Math.ceil(right - left) + 2}px`;
       if (format === 'svg') return { svg: el.toSVG() };
       const blob = await el.toPNG();
       const bytes = new Uint8Array(await blob.arrayBuffer());
