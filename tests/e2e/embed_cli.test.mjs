@@ -92,6 +92,7 @@ test('render --out fig.png: a valid PNG of the default sentence with the heatmap
     const height = png.readUInt32BE(20);
     const image = await decodeInBrowser(`data:image/png;base64,${png.toString('base64')}`);
     assert.deepEqual([image.width, image.height], [width, height]);
+    assert.ok(width < 900, `${view}: cropped to the figure, not the 1000 px page (${width} px)`);
     assert.ok(image.inked > 5000 && image.colours > 20, `${view}: the PNG shows little: ${JSON.stringify(image)}`);
   }
 });
