@@ -27,7 +27,7 @@ test('the documented example page renders every element from the bundle', async 
   const { page, errors, blocked, context } = await guardedPage(browser, sameOrigin);
   const started = Date.now();
   await page.goto(`${server.url}/embed/example.html`);
-  const states = await waitForViews(page, 'attnscope-view', 4);
+  const states = await waitForViews(page, 'attnscope-view', 5, 60000);
   console.log(`# example page: ${states.length} elements rendered in ${Date.now() - started} ms`);
   for (const s of states) assert.equal(s.state, 'rendered', `${s.id}: ${s.message}`);
   const drawn = await drawnPixels(page);
