@@ -119,6 +119,26 @@ TEST_P(GemmAgainstNaive, EmptyDepthGivesZeroOrLeavesC) {
 INSTANTIATE_TEST_SUITE_P(Paths, GemmAgainstNaive, ::testing::ValuesIn(testing::available_paths()),
                          [](const auto& info) { return std::string(testing::path_name(info.param)); });
 
+// The two paths sum in different orders, so they agree to rounding, not bit for bit.
+TEST(GemmPaths, SimdAndScalarAgree) {
+  if (!kernels::simd_available()) GTEST_SKIP() << "scalar-only build";
+  for (std::size_t size : {1, 3, 5, 17, 33, 65, 130}) {
+    const std::size_t m = size, n = size + 2, k = 2 * size + 1;
+    const std::vector<float> a = random_vector(m * k, 4), b = random_vector(k * n, 5);
+    std::vector<float> by_path[2];
+    for (Path path : {Path::scalar, Path::simd}) {
+      kernels::ScopedPath scoped(path);
+      std::vector<float>& c = by_path[path == Path::simd];
+      c.assign(m * n, 0.0f);
+      kernels::gemm_nn(m, n, k, a.data(), k, b.data(), n, c.data(), n);
+      kernels::gemm_nt(m, n, k, a.data(), k, b.data(), k, c.data(), n, /*accumulate=*/true);
+    }
+    for (std::size_t i = 0; i < m * n; ++i) {
+      ASSERT_NEAR(by_path[0][i], by_path[1][i], 1e-5 * double(k)) << "size " << size << " index " << i;
+    }
+  }
+}
+
 TEST(KernelPath, SwitchIsScopedAndSimdRequiresSupport) {
   const Path original = kernels::active_path();
   EXPECT_EQ(original, kernels::simd_available() ? Path::simd : Path::scalar);
