@@ -49,7 +49,9 @@ export class MatrixView {
       const key = `${head}|${o.hideSpecial}|${o.threshold}|${o.normalize}|${size.imageRows}x${size.imageCols}`;
       const cached = cacheFor(d.attentions[layer]).get(key);
       if (cached) return cached;
-      const values = headMatrix(d, layer, head, keep);
+      const valuesKey = `values|${head}|${o.hideSpecial}`;  // the head's (copied) matrix, before any threshold
+      const values = cacheFor(d.attentions[layer]).get(valuesKey) ?? headMatrix(d, layer, head, keep);
+      cacheFor(d.attentions[layer]).set(valuesKey, values);
       const cutoff = thresholdCutoff(values, o.threshold);
       const entry = { head, values, cutoff, ...poolAttention(values, k, size.imageRows, size.imageCols, { cutoff, mode: o.normalize }) };
       cacheFor(d.attentions[layer]).set(key, entry);
