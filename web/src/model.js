@@ -131,7 +131,8 @@ function wrapModel(wasm, handle, architecture) {
   const config = Object.freeze({
     numLayers: info.numLayers, numHeads: info.numHeads, dModel: info.dModel, dFF: info.dFF,
     vocabSize: info.vocabSize, maxPositions: info.maxPositions, maxTokens: info.maxTokens,
-    typeVocabSize: info.typeVocabSize, activation: info.activation, layerNormEps: info.layerNormEps,
+    typeVocabSize: info.typeVocabSize, activation: info.activation,
+    layerNormEps: Number(info.layerNormEps.toPrecision(7)),  // the core keeps it as float32
     causal: info.causal, preLayerNorm: info.preLayerNorm,
   });
   const hasTokenizer = handle.hasTokenizer();
