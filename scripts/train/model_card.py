@@ -24,7 +24,7 @@ def write_model_card(path, r, cfg):
     cpu = (f"; the training process itself used {t['train_cpu_seconds'] / 60:.0f} CPU-minutes, so on an idle"
            " machine expect roughly that") if t.get("train_cpu_seconds") else ""
     ub = r["best_unsupervised_head"]
-    total = f"{t['total_seconds'] / 60:.0f} min in all" if t["total_seconds"] else "see eval.json"
+    total = f"{t['total_seconds'] / 60:.0f} min from corpus building to export" if t["total_seconds"] else "see eval.json"
     text = f"""# attnscope default model — model card
 
 **A small demonstration model trained by the project, not BERT.** It exists so that the demo shows
