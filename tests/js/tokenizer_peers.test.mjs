@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 
 import { bertPeer, bertVocabTxt, gpt2Files, gpt2Peer } from './helpers/tokenizer_peers.mjs';
 import { FLAVOURS, load } from './helpers/module.mjs';
@@ -142,6 +143,24 @@ for (const { name: flavour, options } of FLAVOURS) {
       for (const [text, expected] of cases) {
         assert.deepEqual(bert.encode(text, false).tokens, expected, text);
       }
+    });
+
+    test('checkpoint folders: RoBERTa wraps in <s> … </s>, GPT-2 adds nothing, tokens keep their marks', async () => {
+      const core = await load(options);
+      const folder = (name) => fileURLToPath(new URL(`../golden/models/${name}/`, import.meta.url));
+      const vocabOf = (name) => JSON.parse(readFileSync(`${folder(name)}vocab.json`, 'utf8'));
+      const roberta = await core.loadModel(folder('roberta-f32'));
+      const rv = vocabOf('roberta-f32');
+      const r = roberta.tokenize('the cat');
+      assert.equal(r.ids[0], rv['<s>']);
+      assert.equal(r.ids[r.ids.length - 1], rv['</s>']);
+      assert.deepEqual(r.tokens.slice(1, -1).join(''), 'the\u0120cat');  // Ġ marks the space
+      assert.deepEqual(Array.from(r.ids, (id) => Object.keys(rv).find((k) => rv[k] === id)), r.tokens);
+      roberta.dispose();
+      const gpt2Tiny = await core.loadModel(folder('gpt2-f32'));
+      const g = gpt2Tiny.tokenize('the cat');
+      assert.equal(g.tokens.join(''), 'the\u0120cat');
+      gpt2Tiny.dispose();
     });
 
     test('bad tokenizer files are clear errors and the module stays usable', async () => {
