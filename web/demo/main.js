@@ -231,6 +231,11 @@ async function loadDefaultModel() {
       state.heads = [best.head];
       // Open where the learned head is visible at a glance (the step view needs no model).
       if (!state.explicitView) state.view = 'head';
+      // Honesty: this head's attention was trained with an auxiliary loss (see MODEL_CARD.md).
+      if (best.supervised) {
+        els.summary.textContent += ` · opened on layer ${best.layer} head ${best.head}, a head whose attention was`
+          + ' supervised during training to point pronouns at their antecedent (see MODEL_CARD.md)';
+      }
     }
   } catch {
     // No evaluation: open on the first layer, all heads.
