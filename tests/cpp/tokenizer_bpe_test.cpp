@@ -56,6 +56,11 @@ TEST(TokenizerBpe, PreTokenisationFollowsGpt2sPattern) {
   EXPECT_EQ(pre(U"$100 + 3.5%"), (Pieces{U"$", U"100", U" +", U" 3", U".", U"5", U"%"}));
   EXPECT_EQ(pre(U"caf\u00E9 \u4E2D\u6587"), (Pieces{U"caf\u00E9", U" \u4E2D\u6587"}));
   EXPECT_EQ(pre(U""), Pieces{});
+  // \s is Unicode White_Space: U+0085 is one, U+FEFF is not (it is "other"). JavaScript's \s, and
+  // so the peer gpt-3-encoder, has it the other way round: it splits "x\uFEFF!" into "x", "\uFEFF",
+  // "!" and treats U+0085 as "other". The real text in the JS tests contains neither.
+  EXPECT_EQ(pre(U"x\uFEFF!"), (Pieces{U"x", U"\uFEFF!"}));
+  EXPECT_EQ(pre(U"a\u0085\u0085b"), (Pieces{U"a", U"\u0085", U"\u0085", U"b"}));
 }
 
 TEST(TokenizerBpe, MergesApplyLowestRankFirstAndLeftToRight) {
