@@ -148,7 +148,9 @@ function wrapModel(wasm, handle, architecture) {
       throw new Error(`${what}: the folder had no tokenizer files (${TOKENIZER_FILES[architecture].join(' + ')} ` +
         'or tokenizer.json); pass token ids to run() instead');
     }
-    throwIfFailed(handle.tokenize(text, true), what);
+    // A lone UTF-16 surrogate cannot cross into C++ as UTF-8: replace it with U+FFFD, as TextEncoder does.
+    const wellFormed = typeof text.toWellFormed === 'function' ? text.toWellFormed() : text;
+    throwIfFailed(handle.tokenize(wellFormed, true), what);
     return { ids: handle.lastIds(), tokens: handle.lastTokens() };
   };
 
