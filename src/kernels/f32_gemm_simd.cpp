@@ -1,11 +1,18 @@
 // SIMD GEMM: C = A·B (gemm_nn) and C = A·Bᵀ (gemm_nt) on packed panels with a register-blocked
 // 4x8 micro-kernel (4 rows of A times two 4-lane vectors of B, 8 accumulators).
 //
-// Blocking (BLIS order): for each block of kKc rows of B and kNc columns, B is packed into panels of
-// 8 columns laid out [k][8]; for each block of kMc rows of A, A is packed into panels of 4 rows laid
-// out [k][4]. Packing pads ragged edges with zeros, so the micro-kernel always runs full tiles; edge
-// tiles go through a small buffer. gemm_nt differs only in how B is packed (Bᵀ is read by rows of B),
-// so Q·Kᵀ never materialises Kᵀ. Pack buffers are thread-local and only grow.
+// Why 4x8 under V8: wasm SIMD128 has no fused multiply-add, so every step is a mul and an add and
+// the arithmetic ports, not loads, bound the kernel; V8 keeps one of the 16 xmm registers as scratch,
+// and 6x8 or 4x12 tiles (12 accumulators + B + splat + product = 16) spill every iteration. 4x8 and
+// 5x8 are the largest tiles that fit, and 5 rows leave edges on the usual multiple-of-4 sizes.
+//
+// Blocking (BLIS order): for each block of up to kMaxKc rows of B (K split into equal blocks, so
+// k <= kMaxKc is one pass and C is written once instead of reloaded per block) and kNc columns, B is
+// packed into panels of 8 columns laid out [k][8]; for each block of kMc rows of A, A is packed into
+// panels of 4 rows laid out [k][4]. Packing uses 4x4 in-register transposes where the source is
+// read across rows (A always, B for gemm_nt: Q·Kᵀ never materialises Kᵀ) and pads ragged edges with
+// zeros, so the micro-kernel always runs full tiles; edge tiles go through a small buffer. Pack
+// buffers are thread-local and only grow.
 #include <algorithm>
 #include <cstring>
 #include <vector>
@@ -17,11 +24,11 @@ namespace attnscope::kernels {
 namespace {
 
 using simd::f32x4;
-constexpr std::size_t kMr = 4;    // rows of the micro-tile
-constexpr std::size_t kNr = 8;    // columns of the micro-tile (two vectors)
-constexpr std::size_t kKc = 256;  // depth of a packed block
-constexpr std::size_t kMc = 64;   // rows of A packed at once (multiple of kMr)
-constexpr std::size_t kNc = 512;  // columns of B packed at once (multiple of kNr)
+constexpr std::size_t kMr = 4;       // rows of the micro-tile
+constexpr std::size_t kNr = 8;       // columns of the micro-tile (two vectors)
+constexpr std::size_t kMaxKc = 512;  // deepest packed block (B panel 16 KB, fits L1 with the A panel)
+constexpr std::size_t kMc = 64;      // rows of A packed at once (multiple of kMr)
+constexpr std::size_t kNc = 512;     // columns of B packed at once (multiple of kNr)
 
 // C[4, 8] (= or +=) packed_a[kc][4] · packed_b[kc][8]. Kept out of line: inlined into the loops
 // below, compilers (notably for wasm) spill the accumulators.
@@ -57,13 +64,31 @@ constexpr std::size_t kNc = 512;  // columns of B packed at once (multiple of kN
   }
 }
 
+// Four rows of a row-major source (row r at src + r*ld), elements [p, p+4) of each, transposed:
+// out[q*stride + r] = src[r*ld + p + q] for q, r in 0..3.
+inline void pack_4x4_transposed(const float* src, std::size_t ld, std::size_t p, float* out,
+                                std::size_t stride) {
+  f32x4 r0 = simd::load(src + p), r1 = simd::load(src + ld + p);
+  f32x4 r2 = simd::load(src + 2 * ld + p), r3 = simd::load(src + 3 * ld + p);
+  simd::transpose4x4(r0, r1, r2, r3);
+  simd::store(out, r0);
+  simd::store(out + stride, r1);
+  simd::store(out + 2 * stride, r2);
+  simd::store(out + 3 * stride, r3);
+}
+
 // A[mc, kc] (row-major, lda) into panels of kMr rows: panel[p][r] = A[r, p], zero rows past mc.
 void pack_a(std::size_t mc, std::size_t kc, const float* a, std::size_t lda, float* packed) {
-  for (std::size_t i0 = 0; i0 < mc; i0 += kMr) {
+  for (std::size_t i0 = 0; i0 < mc; i0 += kMr, packed += kc * kMr) {
     const std::size_t rows = std::min(kMr, mc - i0);
-    for (std::size_t p = 0; p < kc; ++p, packed += kMr) {
-      for (std::size_t r = 0; r < rows; ++r) packed[r] = a[(i0 + r) * lda + p];
-      for (std::size_t r = rows; r < kMr; ++r) packed[r] = 0.0f;
+    const float* a_rows = a + i0 * lda;
+    std::size_t p = 0;
+    if (rows == kMr) {
+      for (; p + 4 <= kc; p += 4) pack_4x4_transposed(a_rows, lda, p, packed + p * kMr, kMr);
+    }
+    for (; p < kc; ++p) {
+      for (std::size_t r = 0; r < rows; ++r) packed[p * kMr + r] = a_rows[r * lda + p];
+      for (std::size_t r = rows; r < kMr; ++r) packed[p * kMr + r] = 0.0f;
     }
   }
 }
@@ -72,13 +97,27 @@ void pack_a(std::size_t mc, std::size_t kc, const float* a, std::size_t lda, flo
 // kNr columns: panel[p][c] = B(p, j0 + c), zero columns past nc.
 template <bool kTransposedB>
 void pack_b(std::size_t kc, std::size_t nc, const float* b, std::size_t ldb, float* packed) {
-  for (std::size_t j0 = 0; j0 < nc; j0 += kNr) {
+  for (std::size_t j0 = 0; j0 < nc; j0 += kNr, packed += kc * kNr) {
     const std::size_t cols = std::min(kNr, nc - j0);
-    for (std::size_t p = 0; p < kc; ++p, packed += kNr) {
-      for (std::size_t c = 0; c < cols; ++c) {
-        packed[c] = kTransposedB ? b[(j0 + c) * ldb + p] : b[p * ldb + j0 + c];
+    std::size_t p = 0;
+    if (cols == kNr && !kTransposedB) {
+      for (; p < kc; ++p) {
+        simd::store(packed + p * kNr, simd::load(b + p * ldb + j0));
+        simd::store(packed + p * kNr + 4, simd::load(b + p * ldb + j0 + 4));
       }
-      for (std::size_t c = cols; c < kNr; ++c) packed[c] = 0.0f;
+    } else if (cols == kNr) {  // rows j0..j0+7 of the stored matrix, read 4 elements at a time
+      const float* b_rows = b + j0 * ldb;
+      for (; p + 4 <= kc; p += 4) {
+        pack_4x4_transposed(b_rows, ldb, p, packed + p * kNr, kNr);
+        pack_4x4_transposed(b_rows + 4 * ldb, ldb, p, packed + p * kNr + 4, kNr);
+      }
+    }
+    for (; p < kc; ++p) {
+      float* dst = packed + p * kNr;
+      for (std::size_t c = 0; c < cols; ++c) {
+        dst[c] = kTransposedB ? b[(j0 + c) * ldb + p] : b[p * ldb + j0 + c];
+      }
+      for (std::size_t c = cols; c < kNr; ++c) dst[c] = 0.0f;
     }
   }
 }
@@ -98,15 +137,18 @@ void gemm_packed(std::size_t m, std::size_t n, std::size_t k, const float* a, st
     }
     return;
   }
+  // K in equal blocks of at most kMaxKc (768 -> 2 x 384 rather than 512 + 256).
+  const std::size_t k_blocks = (k + kMaxKc - 1) / kMaxKc;
+  const std::size_t kc_step = (k + k_blocks - 1) / k_blocks;
   thread_local std::vector<float> packed_a_buffer, packed_b_buffer;
-  float* packed_a = grow(packed_a_buffer, kMc * kKc);
-  float* packed_b = grow(packed_b_buffer, kKc * kNc);
+  float* packed_a = grow(packed_a_buffer, kMc * kc_step);
+  float* packed_b = grow(packed_b_buffer, kc_step * kNc);
   alignas(16) float edge_tile[kMr * kNr];
 
   for (std::size_t jc = 0; jc < n; jc += kNc) {
     const std::size_t nc = std::min(kNc, n - jc);
-    for (std::size_t pc = 0; pc < k; pc += kKc) {
-      const std::size_t kc = std::min(kKc, k - pc);
+    for (std::size_t pc = 0; pc < k; pc += kc_step) {
+      const std::size_t kc = std::min(kc_step, k - pc);
       const bool load_c = accumulate || pc > 0;
       const float* b_block = kTransposedB ? b + jc * ldb + pc : b + pc * ldb + jc;
       pack_b<kTransposedB>(kc, nc, b_block, ldb, packed_b);

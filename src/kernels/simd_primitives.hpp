@@ -24,6 +24,17 @@ inline f32x4 vexp(f32x4 x) noexcept { return xsimd::exp(x); }
 inline float sum_lanes(f32x4 v) noexcept { return xsimd::reduce_add(v); }
 inline float max_lanes(f32x4 v) noexcept { return xsimd::reduce_max(v); }
 
+// In-register 4x4 transpose: rows r0..r3 in, columns out (r0 becomes {r0[0], r1[0], r2[0], r3[0]}).
+// Used to pack GEMM panels with vector loads and stores instead of scalar gathers.
+inline void transpose4x4(f32x4& r0, f32x4& r1, f32x4& r2, f32x4& r3) noexcept {
+  const f32x4 t0 = xsimd::zip_lo(r0, r2), t1 = xsimd::zip_hi(r0, r2);
+  const f32x4 t2 = xsimd::zip_lo(r1, r3), t3 = xsimd::zip_hi(r1, r3);
+  r0 = xsimd::zip_lo(t0, t2);
+  r1 = xsimd::zip_hi(t0, t2);
+  r2 = xsimd::zip_lo(t1, t3);
+  r3 = xsimd::zip_hi(t1, t3);
+}
+
 // The first `count` (< kLanes) elements of p, the other lanes set to `fill`.
 inline f32x4 load_partial(const float* p, std::size_t count, float fill) noexcept {
   alignas(16) float lanes[kLanes] = {fill, fill, fill, fill};

@@ -100,10 +100,28 @@ TEST_P(GemmAgainstNaive, StridedOperandsAndAccumulate) {
   }
 }
 
-// Crosses every packing block boundary of the SIMD GEMM (rows 64, depth 256, columns 512).
+// Crosses every packing block boundary of the SIMD GEMM (rows 64, columns 512, depth split into
+// equal blocks of at most 512: 513 -> 257 + 256, 1030 -> 3 x 344 with a shorter last block).
 TEST_P(GemmAgainstNaive, LargerThanPackingBlocks) {
   run_and_check({70, 521, 300, 2, false, false}, GetParam());
   run_and_check({67, 515, 259, 0, true, true}, GetParam());
+  run_and_check({9, 19, 513, 1, false, false}, GetParam());
+  run_and_check({9, 19, 513, 3, true, true}, GetParam());
+  run_and_check({5, 10, 1030, 0, true, false}, GetParam());
+  run_and_check({6, 9, 1030, 2, false, true}, GetParam());
+}
+
+// Full 4-row and 8-column panels are packed with 4x4 vector transposes over depth steps of 4, the
+// rest element by element: depths around multiples of 4, with and without padding (unaligned rows).
+TEST_P(GemmAgainstNaive, PanelPackingFastPathAndRemainders) {
+  for (std::size_t k : {4, 6, 7, 8, 64, 66}) {
+    for (bool transposed : {false, true}) {
+      SCOPED_TRACE("k=" + std::to_string(k) + (transposed ? " nt" : " nn"));
+      run_and_check({8, 16, k, 0, transposed, false}, GetParam());
+      run_and_check({12, 24, k, 1, transposed, true}, GetParam());
+      run_and_check({4, 8, k, 3, transposed, false}, GetParam());
+    }
+  }
 }
 
 TEST_P(GemmAgainstNaive, EmptyDepthGivesZeroOrLeavesC) {
