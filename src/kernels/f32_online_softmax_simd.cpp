@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "kernels/f32_online_softmax_kernel.hpp"
+#include "kernels/f32_exp_row_simd.hpp"
 #include "kernels/simd_primitives.hpp"
 
 namespace attnscope::kernels {
@@ -41,26 +42,6 @@ float scale_mask_and_max(float* s, std::size_t count, float scale, const std::ui
   return simd::max_lanes(running);
 }
 
-// s[j] = exp(s[j] - row_max) for j < count, -inf (masked) becoming exactly 0; returns the sum.
-float exp_and_sum(float* s, std::size_t count, float row_max) {
-  const f32x4 m = simd::splat(row_max), minus_inf = simd::splat(kMinusInf), zero = simd::splat(0.0f);
-  f32x4 sum = zero;
-  std::size_t j = 0;
-  for (; j + kLanes <= count; j += kLanes) {
-    const f32x4 value = simd::load(s + j);
-    const f32x4 e = xsimd::select(value == minus_inf, zero, simd::vexp(value - m));
-    simd::store(s + j, e);
-    sum += e;
-  }
-  if (j < count) {
-    const f32x4 value = simd::load_partial(s + j, count - j, kMinusInf);
-    const f32x4 e = xsimd::select(value == minus_inf, zero, simd::vexp(value - m));
-    simd::store_partial(s + j, count - j, e);
-    sum += e;
-  }
-  return simd::sum_lanes(sum);
-}
-
 void scale_row(float* o, std::size_t count, float factor) {
   const f32x4 f = simd::splat(factor);
   std::size_t j = 0;
@@ -83,7 +64,7 @@ void f32_online_softmax_block_simd(const OnlineSoftmaxBlock& b) {
       std::memset(s, 0, b.cols * sizeof(float));
       continue;
     }
-    const float sum = exp_and_sum(s, kept_end, new_max);
+    const float sum = simd::exp_row_and_sum(s, kept_end, new_max);
     if (kept_end < b.cols) std::memset(s + kept_end, 0, (b.cols - kept_end) * sizeof(float));
     const float alpha = std::exp(old_max - new_max);  // once per row and block: scalar is fine
     if (alpha != 1.0f) scale_row(b.acc + i * b.ld_acc, b.acc_cols, alpha);

@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "kernels/kernels_impl.hpp"
+#include "kernels/f32_exp_row_simd.hpp"
 #include "kernels/simd_primitives.hpp"
 
 namespace attnscope::kernels {
@@ -29,27 +30,6 @@ float scale_row_and_max(const float* in, float* out, std::size_t count, float fa
     running = simd::vmax(running, value);
   }
   return simd::max_lanes(running);
-}
-
-// row[j] = exp(row[j] - row_max) for j < count, -inf entries (masked) becoming exactly 0;
-// returns the sum.
-float exp_row_and_sum(float* row, std::size_t count, float row_max) {
-  const f32x4 m = simd::splat(row_max), minus_inf = simd::splat(kMinusInf), zero = simd::splat(0.0f);
-  f32x4 sum = zero;
-  std::size_t j = 0;
-  for (; j + kLanes <= count; j += kLanes) {
-    const f32x4 value = simd::load(row + j);
-    const f32x4 e = xsimd::select(value == minus_inf, zero, simd::vexp(value - m));
-    simd::store(row + j, e);
-    sum += e;
-  }
-  if (j < count) {  // padding lanes are -inf, so they add 0
-    const f32x4 value = simd::load_partial(row + j, count - j, kMinusInf);
-    const f32x4 e = xsimd::select(value == minus_inf, zero, simd::vexp(value - m));
-    simd::store_partial(row + j, count - j, e);
-    sum += e;
-  }
-  return simd::sum_lanes(sum);
 }
 
 void scale_row(const float* in, float* out, std::size_t count, float factor) {
@@ -98,7 +78,7 @@ void f32_scale_mask_softmax_simd(std::size_t rows, std::size_t cols, float scale
     if (row_max == kMinusInf) {  // every key masked: zero weights by convention, never 0/0 = NaN
       kept_end = 0;
     } else {
-      const float inv_sum = 1.0f / exp_row_and_sum(out_row, kept_end, row_max);
+      const float inv_sum = 1.0f / simd::exp_row_and_sum(out_row, kept_end, row_max);
       scale_row(out_row, out_row, kept_end, inv_sum);
     }
     if (kept_end < cols) std::memset(out_row + kept_end, 0, (cols - kept_end) * sizeof(float));
