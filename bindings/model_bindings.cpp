@@ -22,7 +22,7 @@
 #include "model/config.hpp"
 #include "model/transformer.hpp"
 #include "model/weights.hpp"
-#include "tokenizers/loader.hpp"
+#include "tokenizer_handle.hpp"
 
 namespace attnscope::bindings {
 namespace {
@@ -57,23 +57,16 @@ class ModelHandle {
     });
   }
 
-  void setTokenizerFile(std::string name, std::string text) {
-    if (name == "vocab.txt") files_.vocab_txt = std::move(text);
-    else if (name == "vocab.json") files_.vocab_json = std::move(text);
-    else if (name == "merges.txt") files_.merges_txt = std::move(text);
-    else if (name == "tokenizer.json") files_.tokenizer_json = std::move(text);
-    else if (name == "tokenizer_config.json") files_.tokenizer_config_json = std::move(text);
+  std::string setTokenizerFile(std::string name, std::string text) {
+    return tokenizer_.setFile(std::move(name), std::move(text));
   }
 
   std::string loadTokenizer() {
-    return guarded([&] {
-      if (!config_) throw InvalidArgument("loadModel: config.json has not been read");
-      tokenizer_ = tokenizers::load_tokenizer(model::architecture_name(config_->architecture), files_);
-      files_ = {};  // the tokenizer keeps what it needs
-    });
+    if (!config_) return guarded([] { throw InvalidArgument("loadModel: config.json has not been read"); });
+    return tokenizer_.load(std::string(model::architecture_name(config_->architecture)));
   }
 
-  bool hasTokenizer() const { return tokenizer_ != nullptr; }
+  bool hasTokenizer() const { return tokenizer_.loaded(); }
 
   val info() const {
     val o = val::object();
@@ -96,29 +89,16 @@ class ModelHandle {
   }
 
   std::string tokenize(std::string text, bool add_special_tokens) {
-    return guarded([&] {
-      if (!tokenizer_) throw InvalidArgument("tokenize: this model was loaded without tokenizer files");
-      last_ = tokenizer_->encode(text, add_special_tokens);
-    });
+    if (!tokenizer_.loaded()) {
+      return guarded([] { throw InvalidArgument("tokenize: this model was loaded without tokenizer files"); });
+    }
+    return tokenizer_.encode(std::move(text), add_special_tokens);
   }
 
-  val lastIds() const {
-    val ids = val::global("Int32Array").new_(last_.ids.size());
-    ids.call<void>("set", val(emscripten::typed_memory_view(last_.ids.size(), last_.ids.data())));
-    return ids;
-  }
-
-  val lastTokens() const {
-    val tokens = val::array();
-    for (std::size_t i = 0; i < last_.tokens.size(); ++i) tokens.set(i, last_.tokens[i]);
-    return tokens;
-  }
-
+  val lastIds() const { return tokenizer_.lastIds(); }
+  val lastTokens() const { return tokenizer_.lastTokens(); }
   // The vocabulary string of an id ("" without a tokenizer or for an id it does not know).
-  std::string tokenOf(std::int32_t id) const {
-    if (!tokenizer_ || id < 0 || static_cast<std::size_t>(id) >= tokenizer_->vocab_size()) return {};
-    return tokenizer_->id_to_token(id);
-  }
+  std::string tokenOf(std::int32_t id) const { return tokenizer_.tokenOf(id); }
 
   // attentions: [layers][heads*n*n] contiguous (0 = not requested); hidden [n*d] (0 = not requested).
   std::string run(Address ids, std::size_t n, Address attentions, Address hidden) {
@@ -138,9 +118,7 @@ class ModelHandle {
  private:
   std::optional<model::ModelConfig> config_;
   std::unique_ptr<model::TransformerModel> model_;
-  tokenizers::TokenizerFiles files_;
-  std::unique_ptr<tokenizers::Tokenizer> tokenizer_;
-  tokenizers::Encoding last_;
+  TokenizerHandle tokenizer_;
 };
 
 }  // namespace
