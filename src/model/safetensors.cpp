@@ -25,6 +25,10 @@ constexpr DtypeSpec kDtypes[] = {
     {"BOOL", 1, Dtype::other}, {"F8_E4M3", 1, Dtype::other}, {"F8_E5M2", 1, Dtype::other},
 };
 
+std::uint16_t load_u16(const std::uint8_t* p) { return static_cast<std::uint16_t>(p[0] | (p[1] << 8)); }
+
+}  // namespace
+
 std::string shape_text(const std::vector<std::size_t>& shape) {
   std::string s = "[";
   for (std::size_t i = 0; i < shape.size(); ++i) {
@@ -33,10 +37,6 @@ std::string shape_text(const std::vector<std::size_t>& shape) {
   }
   return s + "]";
 }
-
-std::uint16_t load_u16(const std::uint8_t* p) { return static_cast<std::uint16_t>(p[0] | (p[1] << 8)); }
-
-}  // namespace
 
 float f16_to_f32(std::uint16_t h) noexcept {
   const std::uint32_t sign = static_cast<std::uint32_t>(h & 0x8000u) << 16;

@@ -66,6 +66,9 @@ class SafetensorsFile {
   std::vector<TensorInfo> tensors_;
 };
 
+// "[2, 3]": a shape as error messages print it.
+std::string shape_text(const std::vector<std::size_t>& shape);
+
 // IEEE half and bfloat16 to float (exact; subnormals, infinities and NaN included).
 float f16_to_f32(std::uint16_t bits) noexcept;
 float bf16_to_f32(std::uint16_t bits) noexcept;

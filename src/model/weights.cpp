@@ -12,15 +12,6 @@
 namespace attnscope::model {
 namespace {
 
-std::string shape_text(const std::vector<std::size_t>& shape) {
-  std::string s = "[";
-  for (std::size_t i = 0; i < shape.size(); ++i) {
-    if (i) s += ", ";
-    s += std::to_string(shape[i]);
-  }
-  return s + "]";
-}
-
 class TensorSource {
  public:
   TensorSource(const SafetensorsFile& file, std::string prefix) : file_(file), prefix_(std::move(prefix)) {}
