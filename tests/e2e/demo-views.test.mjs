@@ -104,6 +104,12 @@ test('the default sentence renders every view (canvas pixels and DOM)', async ()
   const dialog = page.locator('#view-model dialog[open]');
   await dialog.waitFor();
   assert.match(await dialog.locator('figcaption').textContent(), /Layer 2 · head 1/);
+  // A redraw (a window resize; a full-page screenshot causes one too) keeps the opened head open.
+  const size = page.viewportSize();
+  await afterRender(page, () => page.setViewportSize({ width: size.width - 40, height: size.height }));
+  await dialog.waitFor();
+  assert.match(await dialog.locator('figcaption').textContent(), /Layer 2 · head 1/);
+  await afterRender(page, () => page.setViewportSize(size));
   const [large] = await canvasStats(page, '#view-model dialog .attnscope-canvas-wrap canvas:not(.attnscope-overlay)');
   assert.ok(large.width > 300 && large.distinct > 20, 'the opened head is drawn large');
   await page.screenshot({ path: artifactPath('view-model-open.png') });

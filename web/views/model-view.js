@@ -13,6 +13,8 @@ export class ModelView {
   }
 
   update(data, options = {}) {
+    // A redraw (window resize, new settings or sentence) keeps an opened head open, drawn anew.
+    const reopen = this.dialog?.open ? this.openedAt : null;
     const d = normalizeData(data);
     const o = { ...DEFAULT_VIEW_OPTIONS, ...options };
     this.data = data;
@@ -69,11 +71,14 @@ export class ModelView {
     scroller.className = 'attnscope-scroll';
     scroller.append(table);
     this.container.append(scroller);
+    if (reopen && reopen.layer < d.numLayers && reopen.head < d.numHeads) {
+      this.open(reopen.layer, reopen.head, { notify: false });
+    }
     return this;
   }
 
-  /** Opens layer l, head h large in a modal dialog. */
-  open(l, h) {
+  /** Opens layer l, head h large in a modal dialog (`notify: false`: without calling onSelect). */
+  open(l, h, { notify = true } = {}) {
     this.dialog?.remove();
     const dialog = document.createElement('dialog');
     dialog.className = 'attnscope-dialog';
@@ -87,11 +92,12 @@ export class ModelView {
     dialog.addEventListener('close', () => dialog.remove());
     this.container.append(dialog);
     this.dialog = dialog;
+    this.openedAt = { layer: l, head: h };
     dialog.showModal();
     new MatrixView(body).update(this.data, {
       ...this.options, layer: l, head: h, averageHeads: false, maxWidth: Math.min(window.innerWidth - 60, 820),
     });
-    this.onSelect?.(l, h);
+    if (notify) this.onSelect?.(l, h);
   }
 }
 
