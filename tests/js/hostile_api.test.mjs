@@ -8,10 +8,12 @@
 // checkpoint files, disposed objects and calls made while a load is still pending.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { before, describe, test } from 'node:test';
 
 import { FLAVOURS, load } from './helpers/module.mjs';
 import { randomFloats, randomParameters } from './helpers/numeric.mjs';
+import { readModelReference } from './helpers/safetensors.mjs';
 
 const MODEL_DIR = new URL('../golden/models/bert-f32/', import.meta.url);
 const MODEL_FILE_NAMES = ['config.json', 'vocab.txt', 'tokenizer_config.json', 'model.safetensors'];
@@ -19,20 +21,7 @@ const modelFiles = () => Object.fromEntries(MODEL_FILE_NAMES.map((f) => [f, read
 const config = JSON.parse(readFileSync(new URL('config.json', MODEL_DIR), 'utf8'));
 const withConfig = (changes) => ({ ...modelFiles(), 'config.json': JSON.stringify({ ...config, ...changes }) });
 
-/** reference.safetensors of the golden checkpoint: PyTorch's input_ids and attentions per layer. */
-function readModelReference() {
-  const file = readFileSync(new URL('reference.safetensors', MODEL_DIR));
-  const headerLength = Number(file.readBigUInt64LE(0));
-  const header = JSON.parse(file.subarray(8, 8 + headerLength).toString('utf8'));
-  const tensor = (key, Type) => {
-    const [begin, end] = header[key].data_offsets;
-    return new Type(new Uint8Array(file.subarray(8 + headerLength + begin, 8 + headerLength + end)).buffer);
-  };
-  const attentions = [];
-  for (let l = 0; `attentions.${l}` in header; l++) attentions.push(tensor(`attentions.${l}`, Float32Array));
-  return { ids: tensor('input_ids', Int32Array), attentions };
-}
-const modelReference = readModelReference();
+const modelReference = readModelReference(fileURLToPath(MODEL_DIR));
 
 /** softmax(q·kᵀ/√dK)·v in float64, written independently of the module (the module-keeps-working check). */
 function referenceAttention(q, k, v, n, m, dK, dV) {

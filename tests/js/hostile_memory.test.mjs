@@ -7,29 +7,18 @@
 //   - the last result is still right: PyTorch's reference for the model, a fresh core's for the handle.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 
 import { load } from './helpers/module.mjs';
 import { randomFloats, randomParameters } from './helpers/numeric.mjs';
+import { readModelReference } from './helpers/safetensors.mjs';
 
 const MODEL_DIR = new URL('../golden/models/bert-f32/', import.meta.url);
 const modelFiles = () => Object.fromEntries(['config.json', 'vocab.txt', 'tokenizer_config.json', 'model.safetensors']
   .map((f) => [f, readFileSync(new URL(f, MODEL_DIR))]));
 const SLACK_BYTES = 1024;
 const kib = (bytes) => `${(bytes / 1024).toFixed(1)} KiB`;
-
-function referenceAttentions() {
-  const file = readFileSync(new URL('reference.safetensors', MODEL_DIR));
-  const headerLength = Number(file.readBigUInt64LE(0));
-  const header = JSON.parse(file.subarray(8, 8 + headerLength).toString('utf8'));
-  const tensor = (key, Type) => {
-    const [begin, end] = header[key].data_offsets;
-    return new Type(new Uint8Array(file.subarray(8 + headerLength + begin, 8 + headerLength + end)).buffer);
-  };
-  const attentions = [];
-  for (let l = 0; `attentions.${l}` in header; l++) attentions.push(tensor(`attentions.${l}`, Float32Array));
-  return { ids: tensor('input_ids', Int32Array), attentions };
-}
 
 const maxDiff = (a, b) => a.reduce((worst, x, i) => Math.max(worst, Math.abs(x - b[i])), 0);
 
@@ -43,7 +32,7 @@ function assertBounded(label, warm, end) {
 
 test('loading and disposing a model 50 times leaves the heap bounded', { timeout: 300_000 }, async () => {
   const core = await load();
-  const ref = referenceAttentions();
+  const ref = readModelReference(fileURLToPath(MODEL_DIR));
   const empty = core.memory();
   let warm = null;
   for (let i = 0; i < 50; i++) {
@@ -65,7 +54,7 @@ test('loading and disposing a model 50 times leaves the heap bounded', { timeout
 
 test('10,000 model forward passes leave the heap bounded', { timeout: 600_000 }, async () => {
   const core = await load();
-  const ref = referenceAttentions();
+  const ref = readModelReference(fileURLToPath(MODEL_DIR));
   const model = await core.loadModel(modelFiles());
   const text = 'Mark told Sam that he was leaving.';
   let warm = null, last = null;

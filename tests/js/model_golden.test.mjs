@@ -10,35 +10,15 @@ import { fileURLToPath } from 'node:url';
 
 import { startServer } from '../../scripts/serve.mjs';
 import { FLAVOURS, load } from './helpers/module.mjs';
+import { maxAbsDiff } from './helpers/numeric.mjs';
+import { readModelReference } from './helpers/safetensors.mjs';
 
 const MODELS = fileURLToPath(new URL('../golden/models/', import.meta.url));
 const NAMES = readdirSync(MODELS).sort();
 const ARCHITECTURE = (name) => name.split('-')[0];
 
-/** reference.safetensors: input_ids (I32), attentions.<l> (F32 [h, n, n]), hidden (F32 [n, d]). */
-function readReference(name) {
-  const file = readFileSync(join(MODELS, name, 'reference.safetensors'));
-  const headerLength = Number(file.readBigUInt64LE(0));
-  const header = JSON.parse(file.subarray(8, 8 + headerLength).toString('utf8'));
-  const tensor = (key) => {
-    const [begin, end] = header[key].data_offsets;
-    const bytes = new Uint8Array(file.subarray(8 + headerLength + begin, 8 + headerLength + end));
-    return header[key].dtype === 'I32' ? new Int32Array(bytes.buffer) : new Float32Array(bytes.buffer);
-  };
-  const attentions = [];
-  for (let l = 0; `attentions.${l}` in header; l++) attentions.push(tensor(`attentions.${l}`));
-  return { ids: tensor('input_ids'), attentions, hidden: tensor('hidden') };
-}
-
-function maxAbsDiff(a, b) {
-  assert.equal(a.length, b.length);
-  let worst = 0;
-  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
-  return worst;
-}
-
 function checkAgainstReference(model, name) {
-  const ref = readReference(name);
+  const ref = readModelReference(join(MODELS, name));
   const out = model.run(ref.ids);
   assert.deepEqual(Array.from(out.ids), Array.from(ref.ids));
   assert.equal(out.tokens.length, ref.ids.length);
@@ -66,7 +46,7 @@ for (const flavour of FLAVOURS) {
         const model = await core.loadModel(join(MODELS, name));
         try {
           assert.equal(model.architecture, ARCHITECTURE(name));
-          assert.equal(model.config.numLayers, readReference(name).attentions.length);
+          assert.equal(model.config.numLayers, readModelReference(join(MODELS, name)).attentions.length);
           checkAgainstReference(model, name);
         } finally {
           model.dispose();

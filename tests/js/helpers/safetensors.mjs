@@ -1,12 +1,13 @@
 // Reads the golden .safetensors files written by scripts/golden/make_attention_golden.py:
-// 8-byte little-endian header length, a JSON header, then raw little-endian tensors (F32 or U8).
+// 8-byte little-endian header length, a JSON header, then raw little-endian tensors (F32, I32 or U8).
+// Also the reference.safetensors files beside the golden checkpoints (make_model_golden.py).
 import { readFileSync, readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const GOLDEN_DIR = fileURLToPath(new URL('../../golden/attention/', import.meta.url));
 
-/** { name, metadata: {key: string}, tensors: {name: Float32Array | Uint8Array}, shapes: {name: number[]} } */
+/** { name, metadata: {key: string}, tensors: {name: Float32Array | Int32Array | Uint8Array}, shapes: {name: number[]} } */
 export function readSafetensors(path) {
   const file = readFileSync(path);
   const headerLength = Number(file.readBigUInt64LE(0));
@@ -20,6 +21,7 @@ export function readSafetensors(path) {
     // Copy into a fresh, aligned buffer (the file's data need not be 4-byte aligned in memory).
     const bytes = new Uint8Array(file.subarray(dataStart + begin, dataStart + end));
     if (entry.dtype === 'F32') tensors[name] = new Float32Array(bytes.buffer);
+    else if (entry.dtype === 'I32') tensors[name] = new Int32Array(bytes.buffer);
     else if (entry.dtype === 'U8') tensors[name] = bytes;
     else throw new Error(`${path}: tensor ${name} has unsupported dtype ${entry.dtype}`);
     shapes[name] = entry.shape;
@@ -33,4 +35,15 @@ export function goldenCases(prefix) {
     .filter((file) => file.startsWith(prefix + '_') && file.endsWith('.safetensors'))
     .sort()
     .map((file) => readSafetensors(join(GOLDEN_DIR, file)));
+}
+
+/**
+ * PyTorch's results for a golden checkpoint (`dir` holds reference.safetensors):
+ * { ids: Int32Array, attentions: Float32Array[] per layer [h*n*n], hidden: Float32Array [n*d] }.
+ */
+export function readModelReference(dir) {
+  const { tensors } = readSafetensors(join(dir, 'reference.safetensors'));
+  const attentions = [];
+  for (let l = 0; `attentions.${l}` in tensors; l++) attentions.push(tensors[`attentions.${l}`]);
+  return { ids: tensors.input_ids, attentions, hidden: tensors.hidden };
 }
