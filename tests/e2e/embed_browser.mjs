@@ -1,8 +1,11 @@
 // Shared by the embed_*.test.mjs browser tests: headless Debian Chromium through playwright-core, a
 // network guard, console-error capture, and reading what <attnscope-view> elements drew.
+import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
+import { after, before } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { startServer } from '../../scripts/serve.mjs';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const BUNDLE = join(ROOT, 'web', 'dist', 'attnscope-embed.js');
@@ -34,6 +37,31 @@ export async function guardedPage(browser, allowed, viewport = { width: 1280, he
     return route.abort();
   });
   return { context, page, errors, blocked };
+}
+
+/**
+ * For a test file whose pages are served from web/: registers hooks that build the embed bundle,
+ * start the static server and launch Chromium before its tests (and close both after). Returns the
+ * site: `site.url` (the server's origin), `site.page()` (a guarded page that may load only from that
+ * origin, data: and blob:), both usable once the tests run.
+ */
+export function servedSite() {
+  let server;
+  let browser;
+  before(async () => {
+    execFileSync('node', [join(ROOT, 'web', 'embed', 'build.mjs')], { stdio: 'inherit' });
+    server = await startServer({ root: join(ROOT, 'web') });
+    browser = await launchBrowser();
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+  const sameOrigin = (url) => url.startsWith(`${server.url}/`) || url.startsWith('data:') || url.startsWith('blob:');
+  return {
+    get url() { return server.url; },
+    page: (viewport) => guardedPage(browser, sameOrigin, viewport),
+  };
 }
 
 export const offlineOnly = (url) => url.startsWith('file:') || url.startsWith('data:') || url.startsWith('blob:');

@@ -2,31 +2,16 @@
 // elements on one page stay independent, hover shows the given weights, bad input is reported by the
 // element (which stays usable), and nothing is requested outside the page's origin.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
-import { startServer } from '../../scripts/serve.mjs';
-import { drawnPixels, guardedPage, launchBrowser, ROOT, waitForViews } from './embed_browser.mjs';
+import { test } from 'node:test';
+import { drawnPixels, ROOT, servedSite, waitForViews } from './embed_browser.mjs';
 
-let server;
-let browser;
-
-before(async () => {
-  execFileSync('node', [join(ROOT, 'web', 'embed', 'build.mjs')], { stdio: 'inherit' });
-  server = await startServer({ root: join(ROOT, 'web') });
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
-
-const sameOrigin = (url) => url.startsWith(`${server.url}/`) || url.startsWith('data:') || url.startsWith('blob:');
+const site = servedSite();
 
 test('the documented example page renders every element from the bundle', async () => {
-  const { page, errors, blocked, context } = await guardedPage(browser, sameOrigin);
+  const { page, errors, blocked, context } = await site.page();
   const started = Date.now();
-  await page.goto(`${server.url}/embed/example.html`);
+  await page.goto(`${site.url}/embed/example.html`);
   const states = await waitForViews(page, 'attnscope-view', 5, 60000);
   console.log(`# example page: ${states.length} elements rendered in ${Date.now() - started} ms`);
   for (const s of states) assert.equal(s.state, 'rendered', `${s.id}: ${s.message}`);
@@ -35,7 +20,7 @@ test('the documented example page renders every element from the bundle', async 
   // The seeded model view: 3 layers × 4 heads of thumbnails (the attributes' defaults).
   assert.equal(drawn.find((d) => d.id === 'seeded-model').canvases, 12);
   const requests = await page.evaluate(() => performance.getEntriesByType('resource').map((e) => e.name));
-  assert.ok(requests.every((u) => u.startsWith(server.url)), `requests outside the origin: ${requests}`);
+  assert.ok(requests.every((u) => u.startsWith(site.url)), `requests outside the origin: ${requests}`);
   assert.deepEqual(blocked, []);
   assert.deepEqual(errors, []);
   await page.screenshot({ path: join(ROOT, 'tests', 'artifacts', 'embed-example.png'), fullPage: true });
@@ -71,11 +56,11 @@ const TWO_ELEMENTS = (a, b) => `<!doctype html><html><head><meta charset="utf-8"
 test('two elements on one page render, stay independent and show their own weights', async () => {
   const a = { tokens: ['[CLS]', 'the', 'cat', 'sat', '[SEP]'], attentions: softmaxRows(5, 3, 2, 0) };
   const b = { tokens: ['Mark', 'told', 'Sam', 'that', 'he', 'was', 'leaving'], attentions: softmaxRows(7, 2, 2, 5) };
-  const { page, errors, blocked, context } = await guardedPage(browser, sameOrigin);
-  await context.route(`${server.url}/embed/two-elements.html`, (route) => route.fulfill({
+  const { page, errors, blocked, context } = await site.page();
+  await context.route(`${site.url}/embed/two-elements.html`, (route) => route.fulfill({
     contentType: 'text/html; charset=utf-8', body: TWO_ELEMENTS(a, b),
   }));
-  await page.goto(`${server.url}/embed/two-elements.html`);
+  await page.goto(`${site.url}/embed/two-elements.html`);
   const states = await waitForViews(page, 'attnscope-view', 2);
   assert.deepEqual(states.map((s) => s.state), ['rendered', 'rendered'], JSON.stringify(states));
   const before = await drawnPixels(page);
@@ -107,8 +92,8 @@ test('two elements on one page render, stay independent and show their own weigh
 });
 
 test('bad input is reported by the element, which recovers when given good input', async () => {
-  const { page, errors, context } = await guardedPage(browser, sameOrigin);
-  await context.route(`${server.url}/embed/bad-input.html`, (route) => route.fulfill({
+  const { page, errors, context } = await site.page();
+  await context.route(`${site.url}/embed/bad-input.html`, (route) => route.fulfill({
     contentType: 'text/html; charset=utf-8',
     body: `<!doctype html><script type="module" src="/dist/attnscope-embed.js"></script>
 <attnscope-view id="ragged" tokens='["a","b"]' attentions='[[[[1,0],[0.5]]]]'></attnscope-view>
@@ -116,7 +101,7 @@ test('bad input is reported by the element, which recovers when given good input
 <attnscope-view id="kind" view="pie" tokens='["a"]' attentions='[[[[1]]]]'></attnscope-view>
 <attnscope-view id="good" tokens='["a","b"]' attentions='[[[[1,0],[0.5,0.5]]]]'></attnscope-view>`,
   }));
-  await page.goto(`${server.url}/embed/bad-input.html`);
+  await page.goto(`${site.url}/embed/bad-input.html`);
   const states = Object.fromEntries((await waitForViews(page, 'attnscope-view', 4)).map((s) => [s.id, s]));
   assert.equal(states.ragged.state, 'error');
   assert.match(states.ragged.message, /attentions\[0\]\[0\]\[1\]: expected 2 weights/);
@@ -133,8 +118,8 @@ test('bad input is reported by the element, which recovers when given good input
 });
 
 test('the bundle exports the module: load() runs attention from the inlined wasm', async () => {
-  const { page, errors, context } = await guardedPage(browser, sameOrigin);
-  await page.goto(`${server.url}/embed/example.html`);
+  const { page, errors, context } = await site.page();
+  await page.goto(`${site.url}/embed/example.html`);
   const result = await page.evaluate(async () => {
     const { load } = await import('/dist/attnscope-embed.js');
     const core = await load();

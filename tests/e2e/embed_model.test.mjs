@@ -4,46 +4,32 @@
 // checkpoint (web/models/default) is checked against the weights PyTorch computed for the default
 // sentence (its eval.json, written by scripts/train).
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
-import { startServer } from '../../scripts/serve.mjs';
-import { drawnPixels, guardedPage, launchBrowser, ROOT, waitForViews } from './embed_browser.mjs';
+import { test } from 'node:test';
+import { drawnPixels, ROOT, servedSite, waitForViews } from './embed_browser.mjs';
 
 const MODEL_DIR = join(ROOT, 'web', 'models', 'default');
 const GOLDEN_BERT = join(ROOT, 'tests', 'golden', 'models', 'bert-f32');
 const missing = ['config.json', 'eval.json'].filter((f) => !existsSync(join(MODEL_DIR, f)));
 const skip = missing.length ? `web/models/default has no ${missing.join(', ')} (scripts/train makes it)` : false;
-let server;
-let browser;
-
-before(async () => {
-  execFileSync('node', [join(ROOT, 'web', 'embed', 'build.mjs')], { stdio: 'inherit' });
-  server = await startServer({ root: join(ROOT, 'web') });
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
-
-const sameOrigin = (url) => url.startsWith(`${server.url}/`) || url.startsWith('data:') || url.startsWith('blob:');
+const site = servedSite();
 
 test('an element with model and text draws what the module computes for that checkpoint', async () => {
-  const { page, errors, blocked, context } = await guardedPage(browser, sameOrigin);
+  const { page, errors, blocked, context } = await site.page();
   // The golden checkpoint's files, served under /golden-bert/ (outside web/).
-  await context.route(`${server.url}/golden-bert/*`, (route) => {
+  await context.route(`${site.url}/golden-bert/*`, (route) => {
     const file = join(GOLDEN_BERT, new URL(route.request().url()).pathname.split('/').pop());
     return existsSync(file) ? route.fulfill({ body: readFileSync(file) }) : route.fulfill({ status: 404, body: '' });
   });
-  await context.route(`${server.url}/embed/golden-element.html`, (route) => route.fulfill({
+  await context.route(`${site.url}/embed/golden-element.html`, (route) => route.fulfill({
     contentType: 'text/html; charset=utf-8',
     body: `<!doctype html><meta charset="utf-8"><script type="module" src="/dist/attnscope-embed.js"></script>
 <attnscope-view id="g" view="model" model="/golden-bert/" text="the cat is in it"></attnscope-view>`,
   }));
-  await page.goto(`${server.url}/embed/golden-element.html`);
+  await page.goto(`${site.url}/embed/golden-element.html`);
   const [state] = await waitForViews(page, '#g', 1, 60000);
   assert.equal(state.state, 'rendered', state.message);
   const check = await page.evaluate(async () => {
@@ -97,14 +83,14 @@ test('the default checkpoint in an element gives PyTorch\'s weights for the defa
   const evaluation = JSON.parse(readFileSync(join(MODEL_DIR, 'eval.json'), 'utf8'));
   const { layer, head } = evaluation.best_head;
   const expected = evaluation.default_sentence;
-  const { page, errors, blocked, context } = await guardedPage(browser, sameOrigin);
-  await context.route(`${server.url}/embed/model-element.html`, (route) => route.fulfill({
+  const { page, errors, blocked, context } = await site.page();
+  await context.route(`${site.url}/embed/model-element.html`, (route) => route.fulfill({
     contentType: 'text/html; charset=utf-8',
     body: `<!doctype html><meta charset="utf-8"><script type="module" src="/dist/attnscope-embed.js"></script>
 <attnscope-view id="m" view="head" layer="${layer}" model="../models/default/" text="${expected.sentence}"></attnscope-view>`,
   }));
   const started = Date.now();
-  await page.goto(`${server.url}/embed/model-element.html`);
+  await page.goto(`${site.url}/embed/model-element.html`);
   const [state] = await waitForViews(page, '#m', 1, 60000);
   console.log(`# model element rendered in ${Date.now() - started} ms`);
   assert.equal(state.state, 'rendered', state.message);
