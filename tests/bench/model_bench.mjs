@@ -1,0 +1,233 @@
+// Model throughput (scripts/bench runs this after the peers table):
+//   node tests/bench/model_bench.mjs           checks, then a bert-base-sized random checkpoint timed
+//   node tests/bench/model_bench.mjs --quick   checks only (CI smoke): no big checkpoint, no timing
+//   options: --lengths 128,512 (tokens per forward), --reps N (timed runs per case, odd; default 3)
+// The checkpoint (tests/bench/random_bert.mjs) goes through the module's public API exactly as a
+// user's would: core.loadModel({ 'config.json', 'model.safetensors', 'vocab.txt' }) then model.run(ids)
+// with { attentions: true } (every layer's and head's weights copied out) and { attentions: false }.
+// Checks first: a golden checkpoint against PyTorch's output (tests/golden/models, written by
+// scripts/golden/make_model_golden.py), then a tiny random BERT: outputs finite, attention rows
+// summing to 1, the same hidden states with and without attentions (1e-5). The big checkpoint's
+// untimed warm-up runs are checked the same way.
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { readModelReference } from '../js/helpers/safetensors.mjs';
+import { maxAbsDiff } from './problems.mjs';
+import { BERT_BASE, bertParameterCount, makeBertCheckpoint } from './random_bert.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const { load } = await import(join(here, '..', '..', 'web', 'src', 'index.js'));
+const GOLDEN_MODEL_DIR = join(here, '..', 'golden', 'models', 'bert-f32');
+const TINY_BERT = { numLayers: 2, dModel: 64, numHeads: 4, dFF: 128, vocabSize: 300, maxPositions: 64 };
+
+// Tolerances: the golden model tests' own (float32 forward vs float64 PyTorch), and 1e-5 between two
+// runs of the same forward that differ only in whether the attention weights are copied out.
+const GOLDEN_ATTENTION_TOLERANCE = 1e-5;
+const GOLDEN_HIDDEN_TOLERANCE = 1e-4;
+const SAME_FORWARD_TOLERANCE = 1e-5;
+
+function parseArgs(argv) {
+  const args = { quick: false, lengths: [128, 512], reps: 3 };
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--quick') args.quick = true;
+    else if (argv[i] === '--lengths') args.lengths = argv[++i].split(',').map(Number);
+    else if (argv[i] === '--reps') args.reps = Number(argv[++i]) | 1;
+    else throw new Error(`model_bench: unknown argument ${argv[i]} (--quick, --lengths 128,512, --reps N)`);
+  }
+  if (!args.lengths.every((n) => Number.isInteger(n) && n >= 2 && n <= BERT_BASE.maxPositions)) {
+    throw new Error(`model_bench: --lengths must be integers in [2, ${BERT_BASE.maxPositions}]`);
+  }
+  return args;
+}
+
+/** Seeded token ids: [CLS] (2), random ids past the special tokens, [SEP] (3). */
+export function tokenIds(n, vocabSize, seed = 7) {
+  let state = seed >>> 0;
+  const ids = new Int32Array(n);
+  for (let i = 1; i < n - 1; i++) {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    ids[i] = 5 + (state % (vocabSize - 5));
+  }
+  ids[0] = 2;
+  ids[n - 1] = 3;
+  return ids;
+}
+
+function firstNonFinite(values) {
+  for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i])) return i;
+  return -1;
+}
+
+/**
+ * Checks a run with attentions against one without, for the same ids:
+ * [{ what, ok, detail }]. Exported for the smoke test, which feeds it broken results.
+ */
+export function checkRunPair(withAttentions, withoutAttentions, { numLayers, numHeads, dModel }, n) {
+  const checks = [];
+  const add = (what, ok, detail) => checks.push({ what, ok, detail });
+  const { hidden, attentions } = withAttentions;
+  add('hidden length', hidden?.length === n * dModel, `${hidden?.length} values for ${n}×${dModel}`);
+  const badHidden = hidden ? firstNonFinite(hidden) : 0;
+  add('hidden finite', badHidden < 0, badHidden < 0 ? 'all finite' : `hidden[${badHidden}] = ${hidden[badHidden]}`);
+  add('attentions per layer', attentions?.length === numLayers &&
+    attentions.every((a) => a.length === numHeads * n * n), `${attentions?.length} layers of [${numHeads}·${n}·${n}]`);
+  let worstRow = 0, worstAt = '';
+  for (let l = 0; l < (attentions?.length ?? 0); l++) {
+    const bad = firstNonFinite(attentions[l]);
+    if (bad >= 0) { worstRow = NaN; worstAt = `layer ${l} value ${bad} = ${attentions[l][bad]}`; break; }
+    for (let row = 0; row < numHeads * n; row++) {
+      let sum = 0;
+      for (let j = 0; j < n; j++) sum += attentions[l][row * n + j];
+      if (Math.abs(sum - 1) > worstRow) { worstRow = Math.abs(sum - 1); worstAt = `layer ${l} row ${row}`; }
+    }
+  }
+  add('attention rows sum to 1', worstRow <= SAME_FORWARD_TOLERANCE,
+    `max |sum - 1| ${worstRow.toExponential(2)}${worstAt ? ` (${worstAt})` : ''}`);
+  add('no attentions when not asked', withoutAttentions.attentions === undefined, 'attentions: false');
+  const same = withoutAttentions.hidden && hidden
+    ? maxAbsDiff(withoutAttentions.hidden, hidden) : { diff: Infinity, why: 'no hidden states' };
+  add('same hidden without attentions', same.diff <= SAME_FORWARD_TOLERANCE,
+    `max |diff| ${same.diff.toExponential(2)}${same.why ? ` (${same.why})` : ''}`);
+  return checks;
+}
+
+function report(label, checks) {
+  for (const c of checks) console.log(`${c.ok ? 'ok  ' : 'FAIL'} ${label}: ${c.what}: ${c.detail}`);
+  return checks.filter((c) => !c.ok).length;
+}
+
+// The independent reference: PyTorch's attentions and hidden states for a golden checkpoint.
+async function checkGolden(core) {
+  const model = await core.loadModel(GOLDEN_MODEL_DIR);
+  try {
+    const ref = readModelReference(GOLDEN_MODEL_DIR);
+    const out = model.run(ref.ids, { attentions: true, hidden: true });
+    const checks = ref.attentions.map((expected, l) => {
+      const { diff, why } = maxAbsDiff(out.attentions[l], expected);
+      return { what: `layer ${l} attentions vs PyTorch`, ok: diff <= GOLDEN_ATTENTION_TOLERANCE,
+        detail: `max |diff| ${diff.toExponential(2)}${why ? ` (${why})` : ''}` };
+    });
+    const { diff, why } = maxAbsDiff(out.hidden, ref.hidden);
+    checks.push({ what: 'hidden vs PyTorch', ok: diff <= GOLDEN_HIDDEN_TOLERANCE,
+      detail: `max |diff| ${diff.toExponential(2)}${why ? ` (${why})` : ''}` });
+    return report('golden bert-f32', checks);
+  } finally {
+    model.dispose();
+  }
+}
+
+async function checkTinyRandom(core) {
+  const model = await core.loadModel(makeBertCheckpoint(TINY_BERT));
+  try {
+    const n = 40;
+    const ids = tokenIds(n, TINY_BERT.vocabSize);
+    return report(`random bert ${describeShape(TINY_BERT)}, ${n} tokens`, checkRunPair(
+      model.run(ids, { attentions: true }), model.run(ids, { attentions: false }), model.config, n));
+  } finally {
+    model.dispose();
+  }
+}
+
+const describeShape = (s) => `${s.numLayers}L d${s.dModel} h${s.numHeads} ff${s.dFF} vocab ${s.vocabSize}`;
+
+// FLOPs of one forward (multiply-add = 2): per layer the Q, K, V and output projections (8·n·d²),
+// the two FFN matrices (4·n·d·dFF) and Q·Kᵀ plus P·V (4·n²·d); embeddings and norms are negligible.
+export function forwardFlops({ numLayers, dModel: d, dFF }, n) {
+  return numLayers * (8 * n * d * d + 4 * n * d * dFF + 4 * n * n * d);
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[(xs.length - 1) >> 1];
+
+// Both modes alternate run by run (who goes first rotates) so drift in machine load hits both alike.
+function timeModes(model, ids, reps) {
+  const modes = [true, false];
+  const samples = new Map(modes.map((m) => [m, { wall: [], cpu: [] }]));
+  for (let r = 0; r < reps; r++) {
+    for (let k = 0; k < modes.length; k++) {
+      const attentions = modes[(r + k) % modes.length];
+      const c0 = process.cpuUsage();
+      const t0 = performance.now();
+      model.run(ids, { attentions });
+      samples.get(attentions).wall.push(performance.now() - t0);
+      const c = process.cpuUsage(c0);
+      samples.get(attentions).cpu.push((c.user + c.system) / 1000);
+    }
+  }
+  return modes.map((attentions) => ({
+    attentions, ms: median(samples.get(attentions).wall), cpuMs: median(samples.get(attentions).cpu),
+  }));
+}
+
+const mib = (bytes) => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
+
+async function benchBertBase(args) {
+  const core = await load({ simd: true });  // a fresh instance: its memory() is this model's alone
+  if (!core.simd) throw new Error('model_bench: the SIMD build did not load');
+  const t0 = performance.now();
+  let files = makeBertCheckpoint(BERT_BASE);
+  const fileBytes = files['model.safetensors'].length;
+  const t1 = performance.now();
+  const model = await core.loadModel(files);
+  files = null;  // the JS copy of the checkpoint can go
+  const t2 = performance.now();
+  console.log(`checkpoint: bert-base shape, ${describeShape(BERT_BASE)}, ${BERT_BASE.maxPositions} positions, ` +
+    `${(bertParameterCount(BERT_BASE) / 1e6).toFixed(1)} M parameters, model.safetensors ${mib(fileBytes)} F32 ` +
+    `(made in ${((t1 - t0) / 1000).toFixed(1)} s, loaded in ${((t2 - t1) / 1000).toFixed(1)} s); ` +
+    `wasm memory after load ${mib(core.memory().heapBytes)}, ${mib(core.memory().bytesInUse)} in use`);
+
+  let failures = 0;
+  const rows = [];
+  for (const n of args.lengths) {
+    const ids = tokenIds(n, BERT_BASE.vocabSize);
+    // Warm-up, one run per mode, checked (finite, rows sum to 1, same hidden states) but not timed.
+    failures += report(`bert-base ${n} tokens`, checkRunPair(
+      model.run(ids, { attentions: true }), model.run(ids, { attentions: false }), model.config, n));
+    if (failures) break;
+    for (const t of timeModes(model, ids, args.reps)) {
+      rows.push({ n, ...t, gflops: forwardFlops(BERT_BASE, n) / (t.cpuMs * 1e6) });
+    }
+  }
+  const memory = core.memory();
+  model.dispose();
+  return { rows, failures, peakHeapBytes: memory.heapBytes };
+}
+
+const pad = (s, w, right = true) => (right ? String(s).padStart(w) : String(s).padEnd(w));
+
+function printTable(rows, reps) {
+  const header = ['tokens', 'attentions', 'wall ms', 'cpu ms', 'tokens/s wall', 'tokens/s cpu', 'GFLOP/s'];
+  const widths = [6, 10, 9, 9, 13, 12, 7];
+  const line = (cells) => cells.map((c, i) => pad(c, widths[i], i !== 1)).join(' | ');
+  console.log(line(header));
+  console.log(widths.map((w) => '-'.repeat(w)).join('-|-'));
+  for (const r of rows) {
+    console.log(line([r.n, r.attentions ? 'all' : 'none', r.ms.toFixed(0), r.cpuMs.toFixed(0),
+      (r.n / (r.ms / 1000)).toFixed(0), (r.n / (r.cpuMs / 1000)).toFixed(0), r.gflops.toFixed(1)]));
+  }
+  console.log(`Medians of ${reps} runs per case after one warm-up; ms per forward; GFLOP/s from CPU time ` +
+    '(projections, FFN, Q·Kᵀ and P·V).');
+}
+
+async function main() {
+  const args = parseArgs(process.argv.slice(2));
+  const checkCore = await load({ simd: true });
+  let failures = await checkGolden(checkCore) + await checkTinyRandom(checkCore);
+  if (!args.quick && failures === 0) {
+    console.log(`== model throughput (attnscope SIMD build, one thread, Node ${process.version})`);
+    const result = await benchBertBase(args);
+    failures += result.failures;
+    if (result.rows.length) {
+      printTable(result.rows, args.reps);
+      console.log(`peak wasm memory (memory().heapBytes, which never shrinks): ${mib(result.peakHeapBytes)}`);
+    }
+  }
+  if (failures) {
+    console.error(`model_bench: ${failures} check(s) failed; nothing after the failure was timed`);
+    process.exitCode = 1;
+  } else {
+    console.log('model_bench: all checks passed');
+  }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) await main();

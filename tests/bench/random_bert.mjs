@@ -1,0 +1,117 @@
+// A seeded random BERT checkpoint in the Hugging Face layout, built in memory for the model bench:
+// { 'config.json': string, 'model.safetensors': Uint8Array (F32), 'vocab.txt': string }, the object
+// form core.loadModel accepts. Weights follow BertPreTrainedModel's init (Linear and embedding weights
+// N(0, 0.02), biases 0, LayerNorm weight 1 and bias 0); tensor names are BertModel's (no `bert.`
+// prefix, no pooler: the loader reads neither the pooler nor a task head).
+
+/** bert-base-uncased's shape. */
+export const BERT_BASE = Object.freeze({
+  numLayers: 12, dModel: 768, numHeads: 12, dFF: 3072, vocabSize: 30522, maxPositions: 512,
+});
+
+const INIT_STD = 0.02;
+
+/** [{ name, shape, init: 'normal' | 'zeros' | 'ones' }] in the order they are written. */
+export function bertTensorSpecs({ numLayers, dModel: d, dFF, vocabSize, maxPositions }) {
+  const specs = [];
+  const linear = (name, outFeatures, inFeatures) => {  // nn.Linear: weight [out, in]
+    specs.push({ name: `${name}.weight`, shape: [outFeatures, inFeatures], init: 'normal' });
+    specs.push({ name: `${name}.bias`, shape: [outFeatures], init: 'zeros' });
+  };
+  const layerNorm = (name) => {
+    specs.push({ name: `${name}.weight`, shape: [d], init: 'ones' });
+    specs.push({ name: `${name}.bias`, shape: [d], init: 'zeros' });
+  };
+  specs.push({ name: 'embeddings.word_embeddings.weight', shape: [vocabSize, d], init: 'normal' });
+  specs.push({ name: 'embeddings.position_embeddings.weight', shape: [maxPositions, d], init: 'normal' });
+  specs.push({ name: 'embeddings.token_type_embeddings.weight', shape: [2, d], init: 'normal' });
+  layerNorm('embeddings.LayerNorm');
+  for (let l = 0; l < numLayers; l++) {
+    const p = `encoder.layer.${l}`;
+    linear(`${p}.attention.self.query`, d, d);
+    linear(`${p}.attention.self.key`, d, d);
+    linear(`${p}.attention.self.value`, d, d);
+    linear(`${p}.attention.output.dense`, d, d);
+    layerNorm(`${p}.attention.output.LayerNorm`);
+    linear(`${p}.intermediate.dense`, dFF, d);
+    linear(`${p}.output.dense`, d, dFF);
+    layerNorm(`${p}.output.LayerNorm`);
+  }
+  return specs;
+}
+
+export const elementCount = (shape) => shape.reduce((a, b) => a * b, 1);
+
+/** Number of parameters (float32 values) in the checkpoint. */
+export function bertParameterCount(shape) {
+  return bertTensorSpecs(shape).reduce((sum, s) => sum + elementCount(s.shape), 0);
+}
+
+// mulberry32 with Box-Muller on top: reproducible normal samples, two per pair of uniforms.
+function normalSampler(seed) {
+  let a = seed >>> 0;
+  const uniform = () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  let spare = null;
+  return () => {
+    if (spare !== null) { const s = spare; spare = null; return s; }
+    const radius = Math.sqrt(-2 * Math.log(1 - uniform()));  // 1 - u: never log(0)
+    const angle = 2 * Math.PI * uniform();
+    spare = radius * Math.sin(angle);
+    return radius * Math.cos(angle);
+  };
+}
+
+function configJson({ numLayers, dModel, numHeads, dFF, vocabSize, maxPositions }) {
+  return JSON.stringify({
+    architectures: ['BertModel'], model_type: 'bert', hidden_act: 'gelu',
+    hidden_size: dModel, num_hidden_layers: numLayers, num_attention_heads: numHeads,
+    intermediate_size: dFF, vocab_size: vocabSize, max_position_embeddings: maxPositions,
+    type_vocab_size: 2, layer_norm_eps: 1e-12, pad_token_id: 0, initializer_range: INIT_STD,
+    position_embedding_type: 'absolute', torch_dtype: 'float32',
+  }, null, 2);
+}
+
+// WordPiece vocabulary of the right size: BERT's special tokens at their usual ids, then filler.
+function vocabText(vocabSize) {
+  const special = ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]'];
+  const lines = special.slice(0, vocabSize);
+  for (let i = lines.length; i < vocabSize; i++) lines.push(`tok${i}`);
+  return lines.join('\n') + '\n';
+}
+
+/** The checkpoint's files as { name: contents }; `shape` like BERT_BASE. */
+export function makeBertCheckpoint(shape, seed = 1234) {
+  if (shape.dModel % shape.numHeads !== 0) throw new Error('makeBertCheckpoint: numHeads must divide dModel');
+  const specs = bertTensorSpecs(shape);
+  const header = {};
+  let offset = 0;
+  for (const s of specs) {
+    const bytes = elementCount(s.shape) * 4;
+    header[s.name] = { dtype: 'F32', shape: s.shape, data_offsets: [offset, offset + bytes] };
+    offset += bytes;
+  }
+  // Header padded with spaces to a multiple of 8 so every tensor starts 4-byte aligned.
+  let headerText = JSON.stringify(header);
+  headerText += ' '.repeat((8 - (headerText.length % 8)) % 8);
+  const headerBytes = new TextEncoder().encode(headerText);
+  const file = new Uint8Array(8 + headerBytes.length + offset);
+  new DataView(file.buffer).setBigUint64(0, BigInt(headerBytes.length), true);
+  file.set(headerBytes, 8);
+
+  const normal = normalSampler(seed);
+  const dataStart = 8 + headerBytes.length;
+  for (const s of specs) {
+    const [begin, end] = header[s.name].data_offsets;
+    const values = new Float32Array(file.buffer, dataStart + begin, (end - begin) / 4);
+    if (s.init === 'ones') values.fill(1);
+    else if (s.init === 'normal') for (let i = 0; i < values.length; i++) values[i] = INIT_STD * normal();
+    // 'zeros': the buffer is already zero
+  }
+  return { 'config.json': configJson(shape), 'model.safetensors': file, 'vocab.txt': vocabText(shape.vocabSize) };
+}
