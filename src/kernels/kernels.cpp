@@ -1,10 +1,12 @@
-// The path switch and the dispatching entry points of kernels.hpp.
+// The path switch and the dispatching entry points of kernels.hpp (large calls split over threads).
 #include "kernels/kernels.hpp"
 
+#include <algorithm>
 #include <atomic>
 
 #include "kernels/kernels_impl.hpp"
 #include "util/error.hpp"
+#include "util/parallel.hpp"
 
 namespace attnscope::kernels {
 namespace {
@@ -40,30 +42,163 @@ void set_active_path(Path path) {
 #define ATTNSCOPE_DISPATCH(name, ...) name##_scalar(__VA_ARGS__)
 #endif
 
+// ---- Splitting large calls over the thread pool (util/parallel.hpp) ----
+// A call is split only when its work pays for a parallel region (tens of microseconds): below the
+// thresholds, or with one thread, it runs as one call. The pieces are independent calls of the same
+// kernel on sub-blocks, each output element computed exactly as in one call, so the results do not
+// depend on the number of threads. More pieces than threads let a thread that gets its core back
+// take over work from one that did not (the machine may be shared).
+namespace {
+
+constexpr double kMinParallelGemmFlops = 4.0e6;                     // ~0.2 ms of one wasm thread
+constexpr std::size_t kMinParallelElements = std::size_t{1} << 16;  // row-wise kernels
+constexpr std::size_t kGemmRowsPerPiece = 64;  // the SIMD GEMM's row block (repacks B per piece)
+constexpr std::size_t kGemmColumnsPerPiece = 128;
+constexpr std::size_t kRowsPerPiece = 16;  // row-wise kernels
+constexpr std::size_t kPiecesPerThread = 4;
+
+std::size_t round_up(std::size_t value, std::size_t multiple) {
+  return (value + multiple - 1) / multiple * multiple;
+}
+
+// Splits [0, total) into pieces of `size` (a multiple of `granule`): about `total / preferred`
+// pieces, at least one per thread and at most kPiecesPerThread per thread. Returns the piece size.
+std::size_t piece_size(std::size_t total, std::size_t preferred, std::size_t granule,
+                       std::size_t threads) {
+  std::size_t pieces = total / preferred;
+  pieces = std::max(pieces, threads);
+  pieces = std::min(pieces, threads * kPiecesPerThread);
+  return round_up((total + pieces - 1) / pieces, granule);
+}
+
+// Calls piece(begin, end) for consecutive ranges of `size` covering [0, total), in parallel.
+template <typename Piece>
+void for_each_piece(std::size_t total, std::size_t size, Piece&& piece) {
+  const std::size_t pieces = (total + size - 1) / size;
+  parallel::parallel_for(pieces, [&](std::size_t i) {
+    const std::size_t begin = i * size;
+    piece(begin, std::min(total, begin + size));
+  });
+}
+
+enum class GemmSplit { none, rows, columns };
+
+// Rows (of A and C) when there are enough 4-row tiles for every thread, else column panels of 8.
+GemmSplit choose_gemm_split(std::size_t m, std::size_t n, std::size_t k, std::size_t threads) {
+  if (threads < 2) return GemmSplit::none;
+  if (2.0 * static_cast<double>(m) * static_cast<double>(n) * static_cast<double>(k) <
+      kMinParallelGemmFlops) {
+    return GemmSplit::none;
+  }
+  if (m >= 8 * threads) return GemmSplit::rows;
+  if (n >= 16 * threads) return GemmSplit::columns;
+  return GemmSplit::none;
+}
+
+bool split_rows(std::size_t rows, std::size_t cols) {
+  return parallel::num_threads() > 1 && rows >= 2 && rows * cols >= kMinParallelElements;
+}
+
+}  // namespace
+
 void gemm_nn(std::size_t m, std::size_t n, std::size_t k, const float* a, std::size_t lda,
              const float* b, std::size_t ldb, float* c, std::size_t ldc, bool accumulate) {
-  ATTNSCOPE_DISPATCH(f32_gemm_nn, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
+  const std::size_t threads = parallel::num_threads();
+  switch (choose_gemm_split(m, n, k, threads)) {
+    case GemmSplit::none:
+      ATTNSCOPE_DISPATCH(f32_gemm_nn, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
+      return;
+    case GemmSplit::rows:
+      for_each_piece(m, piece_size(m, kGemmRowsPerPiece, 4, threads),
+                     [&](std::size_t i0, std::size_t i1) {
+                       ATTNSCOPE_DISPATCH(f32_gemm_nn, i1 - i0, n, k, a + i0 * lda, lda, b, ldb,
+                                          c + i0 * ldc, ldc, accumulate);
+                     });
+      return;
+    case GemmSplit::columns:  // B[k, n]: a column panel starts j0 elements into each row
+      for_each_piece(n, piece_size(n, kGemmColumnsPerPiece, 8, threads),
+                     [&](std::size_t j0, std::size_t j1) {
+                       ATTNSCOPE_DISPATCH(f32_gemm_nn, m, j1 - j0, k, a, lda, b + j0, ldb, c + j0,
+                                          ldc, accumulate);
+                     });
+      return;
+  }
 }
 
 void gemm_nt(std::size_t m, std::size_t n, std::size_t k, const float* a, std::size_t lda,
              const float* b, std::size_t ldb, float* c, std::size_t ldc, bool accumulate) {
-  ATTNSCOPE_DISPATCH(f32_gemm_nt, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
+  const std::size_t threads = parallel::num_threads();
+  switch (choose_gemm_split(m, n, k, threads)) {
+    case GemmSplit::none:
+      ATTNSCOPE_DISPATCH(f32_gemm_nt, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
+      return;
+    case GemmSplit::rows:
+      for_each_piece(m, piece_size(m, kGemmRowsPerPiece, 4, threads),
+                     [&](std::size_t i0, std::size_t i1) {
+                       ATTNSCOPE_DISPATCH(f32_gemm_nt, i1 - i0, n, k, a + i0 * lda, lda, b, ldb,
+                                          c + i0 * ldc, ldc, accumulate);
+                     });
+      return;
+    case GemmSplit::columns:  // B[n, k] stored by rows: a column panel of C is a block of B's rows
+      for_each_piece(n, piece_size(n, kGemmColumnsPerPiece, 8, threads),
+                     [&](std::size_t j0, std::size_t j1) {
+                       ATTNSCOPE_DISPATCH(f32_gemm_nt, m, j1 - j0, k, a, lda, b + j0 * ldb, ldb,
+                                          c + j0, ldc, accumulate);
+                     });
+      return;
+  }
 }
 
 void add_bias(std::size_t m, std::size_t n, const float* bias, float* c, std::size_t ldc) {
-  ATTNSCOPE_DISPATCH(f32_add_bias, m, n, bias, c, ldc);
+  if (!split_rows(m, n)) {
+    ATTNSCOPE_DISPATCH(f32_add_bias, m, n, bias, c, ldc);
+    return;
+  }
+  const std::size_t size = piece_size(m, kRowsPerPiece, 1, parallel::num_threads());
+  for_each_piece(m, size, [&](std::size_t i0, std::size_t i1) {
+    ATTNSCOPE_DISPATCH(f32_add_bias, i1 - i0, n, bias, c + i0 * ldc, ldc);
+  });
 }
 
 void scale_mask_softmax(std::size_t rows, std::size_t cols, float scale, const float* in,
                         std::size_t ld_in, float* out, std::size_t ld_out, SoftmaxMask mask,
                         const std::uint8_t* allowed, std::size_t ld_allowed) {
-  ATTNSCOPE_DISPATCH(f32_scale_mask_softmax, rows, cols, scale, in, ld_in, out, ld_out, mask, allowed,
-                     ld_allowed);
+  if (!split_rows(rows, cols)) {
+    ATTNSCOPE_DISPATCH(f32_scale_mask_softmax, rows, cols, scale, in, ld_in, out, ld_out, mask,
+                       allowed, ld_allowed);
+    return;
+  }
+  const std::size_t size = piece_size(rows, kRowsPerPiece, 1, parallel::num_threads());
+  for_each_piece(rows, size, [&](std::size_t i0, std::size_t i1) {
+    if (mask != SoftmaxMask::causal) {
+      const std::uint8_t* allowed_rows = allowed != nullptr ? allowed + i0 * ld_allowed : nullptr;
+      ATTNSCOPE_DISPATCH(f32_scale_mask_softmax, i1 - i0, cols, scale, in + i0 * ld_in, ld_in,
+                         out + i0 * ld_out, ld_out, mask, allowed_rows, ld_allowed);
+      return;
+    }
+    // The kernel counts causal rows from 0: a causal row i is an unmasked softmax over its first
+    // causal_row_length(i) entries with zeros after them, which is what the kernel computes for it.
+    for (std::size_t i = i0; i < i1; ++i) {
+      const std::size_t kept = causal_row_length(i, cols);
+      float* out_row = out + i * ld_out;
+      ATTNSCOPE_DISPATCH(f32_scale_mask_softmax, 1, kept, scale, in + i * ld_in, ld_in, out_row,
+                         ld_out, SoftmaxMask::none, nullptr, 0);
+      std::fill(out_row + kept, out_row + cols, 0.0f);
+    }
+  });
 }
 
 void scale(std::size_t rows, std::size_t cols, float factor, const float* in, std::size_t ld_in,
            float* out, std::size_t ld_out) {
-  ATTNSCOPE_DISPATCH(f32_scale, rows, cols, factor, in, ld_in, out, ld_out);
+  if (!split_rows(rows, cols)) {
+    ATTNSCOPE_DISPATCH(f32_scale, rows, cols, factor, in, ld_in, out, ld_out);
+    return;
+  }
+  const std::size_t size = piece_size(rows, kRowsPerPiece, 1, parallel::num_threads());
+  for_each_piece(rows, size, [&](std::size_t i0, std::size_t i1) {
+    ATTNSCOPE_DISPATCH(f32_scale, i1 - i0, cols, factor, in + i0 * ld_in, ld_in, out + i0 * ld_out,
+                       ld_out);
+  });
 }
 
 #undef ATTNSCOPE_DISPATCH

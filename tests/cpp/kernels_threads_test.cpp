@@ -1,0 +1,204 @@
+// Kernels split over threads (kernels.cpp dispatch): shapes large enough to be split by rows or by
+// column panels, on both paths, against a double-precision reference and against the same call on
+// one thread (which they must equal exactly: each output element is computed the same way). Then
+// multi-head attention with 2 threads against PyTorch (the golden case whose projections are split).
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "attention/multi_head.hpp"
+#include "golden_helpers.hpp"
+#include "kernels/kernels.hpp"
+#include "util/parallel.hpp"
+
+namespace attnscope {
+namespace {
+
+using kernels::Path;
+using kernels::SoftmaxMask;
+
+std::vector<float> random_vector(std::size_t size, unsigned seed, float spread = 1.0f) {
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> dist(-spread, spread);
+  std::vector<float> out(size);
+  for (float& v : out) v = dist(rng);
+  return out;
+}
+
+// Runs `compute` on 1 thread and on 2 (3) threads; the results must be identical.
+template <typename Compute>
+std::vector<float> same_on_every_thread_count(Compute compute) {
+  parallel::set_num_threads(1);
+  const std::vector<float> one = compute();
+  if (!parallel::threads_available()) return one;
+  for (const std::size_t threads : {2u, 3u}) {
+    parallel::set_num_threads(threads);
+    const std::vector<float> many = compute();
+    parallel::set_num_threads(1);
+    EXPECT_EQ(many.size(), one.size());
+    for (std::size_t i = 0; i < one.size() && i < many.size(); ++i) {
+      if (many[i] != one[i]) {
+        ADD_FAILURE() << threads << " threads differ from one at index " << i << ": " << many[i]
+                      << " vs " << one[i];
+        break;
+      }
+    }
+  }
+  return one;
+}
+
+struct GemmShape {
+  std::size_t m, n, k;
+  bool transposed_b;
+};
+
+class ThreadedKernels : public ::testing::TestWithParam<Path> {};
+
+TEST_P(ThreadedKernels, GemmSplitByRowsOrColumnsMatchesReference) {
+  kernels::ScopedPath path(GetParam());
+  // 4 M+ FLOPs each: rows (m >= 16), column panels (m < 16), ragged edges, C with padding.
+  for (const GemmShape& s : {GemmShape{250, 70, 130, false}, GemmShape{250, 70, 130, true},
+                             GemmShape{9, 2304, 768, false}, GemmShape{5, 1001, 520, true},
+                             GemmShape{129, 512, 64, true}}) {
+    SCOPED_TRACE(std::to_string(s.m) + "x" + std::to_string(s.n) + "x" + std::to_string(s.k) +
+                 (s.transposed_b ? " nt" : " nn"));
+    const std::size_t ldc = s.n + 3;
+    const std::vector<float> a = random_vector(s.m * s.k, 1), b = random_vector(s.k * s.n, 2);
+    const std::vector<float> c0 = random_vector(s.m * ldc, 3);
+    for (const bool accumulate : {false, true}) {
+      const std::vector<float> c = same_on_every_thread_count([&] {
+        std::vector<float> out = c0;
+        if (s.transposed_b) {
+          kernels::gemm_nt(s.m, s.n, s.k, a.data(), s.k, b.data(), s.k, out.data(), ldc, accumulate);
+        } else {
+          kernels::gemm_nn(s.m, s.n, s.k, a.data(), s.k, b.data(), s.n, out.data(), ldc, accumulate);
+        }
+        return out;
+      });
+      for (std::size_t i = 0; i < s.m; i += 7) {
+        for (std::size_t j = 0; j < ldc; j += 3) {
+          double expected = c0[i * ldc + j];
+          if (j < s.n) {
+            double sum = 0.0;
+            for (std::size_t p = 0; p < s.k; ++p) {
+              sum += double(a[i * s.k + p]) * (s.transposed_b ? b[j * s.k + p] : b[p * s.n + j]);
+            }
+            expected = accumulate ? expected + sum : sum;
+          }
+          ASSERT_NEAR(c[i * ldc + j], expected, 1e-4 * std::sqrt(double(s.k))) << i << "," << j;
+        }
+      }
+    }
+  }
+}
+
+TEST_P(ThreadedKernels, SoftmaxSplitByRowsMatchesReferenceForEveryMask) {
+  kernels::ScopedPath path(GetParam());
+  const std::size_t rows = 301, cols = 257;  // 77k entries: split
+  const float scale = 0.125f;
+  const std::vector<float> scores = random_vector(rows * cols, 4, 8.0f);
+  std::vector<std::uint8_t> allowed(rows * cols);
+  std::mt19937 rng(5);
+  for (std::uint8_t& a : allowed) a = rng() % 3 != 0;
+  for (std::size_t j = 0; j < cols; ++j) allowed[17 * cols + j] = 0;  // one fully masked row
+  for (const SoftmaxMask mask : {SoftmaxMask::none, SoftmaxMask::causal, SoftmaxMask::allowed}) {
+    for (const bool in_place : {false, true}) {
+      SCOPED_TRACE("mask " + std::to_string(int(mask)) + (in_place ? " in place" : ""));
+      const std::vector<float> weights = same_on_every_thread_count([&] {
+        std::vector<float> in = scores, out(rows * cols, -7.0f);
+        std::vector<float>& target = in_place ? in : out;
+        kernels::scale_mask_softmax(rows, cols, scale, in.data(), cols, target.data(), cols, mask,
+                                    allowed.data(), cols);
+        return target;
+      });
+      for (std::size_t i = 0; i < rows; ++i) {
+        const auto kept = [&](std::size_t j) {
+          return mask == SoftmaxMask::none || (mask == SoftmaxMask::causal ? j <= i : allowed[i * cols + j] != 0);
+        };
+        double max = -INFINITY, sum = 0.0;
+        for (std::size_t j = 0; j < cols; ++j) {
+          if (kept(j)) max = std::max(max, double(scores[i * cols + j]) * scale);
+        }
+        for (std::size_t j = 0; j < cols; ++j) {
+          if (kept(j)) sum += std::exp(double(scores[i * cols + j]) * scale - max);
+        }
+        for (std::size_t j = 0; j < cols; ++j) {
+          const double expected =
+              kept(j) && sum > 0 ? std::exp(double(scores[i * cols + j]) * scale - max) / sum : 0.0;
+          ASSERT_NEAR(weights[i * cols + j], expected, 1e-6) << "row " << i << ", column " << j;
+        }
+      }
+    }
+  }
+}
+
+TEST_P(ThreadedKernels, BiasAndScaleSplitByRowsMatchNaiveLoops) {
+  kernels::ScopedPath path(GetParam());
+  const std::size_t rows = 300, cols = 2304, ld = cols + 5;
+  const std::vector<float> c0 = random_vector(rows * ld, 6), bias = random_vector(cols, 7);
+  const std::vector<float> biased = same_on_every_thread_count([&] {
+    std::vector<float> c = c0;
+    kernels::add_bias(rows, cols, bias.data(), c.data(), ld);
+    return c;
+  });
+  const std::vector<float> scaled = same_on_every_thread_count([&] {
+    std::vector<float> out(rows * ld, 9.0f);
+    kernels::scale(rows, cols, 0.25f, c0.data(), ld, out.data(), ld);
+    return out;
+  });
+  for (std::size_t i = 0; i < rows; ++i) {
+    for (std::size_t j = 0; j < ld; ++j) {
+      const float x = c0[i * ld + j];
+      ASSERT_EQ(biased[i * ld + j], j < cols ? x + bias[j] : x) << i << "," << j;
+      ASSERT_EQ(scaled[i * ld + j], j < cols ? x * 0.25f : 9.0f) << i << "," << j;
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Paths, ThreadedKernels, ::testing::ValuesIn(testing::available_paths()),
+                         [](const ::testing::TestParamInfo<Path>& info) {
+                           return std::string(testing::path_name(info.param));
+                         });
+
+TEST(ThreadedAttention, LargestGoldenCaseMatchesPyTorchOnTwoThreads) {
+  if (!parallel::threads_available()) GTEST_SKIP() << "build without threads";
+  // n = 9, d_model = 768: the Q/K/V and output projections are split into column panels.
+  const testing::GoldenCase c = testing::read_golden(std::string(ATTNSCOPE_TEST_DATA_DIR) +
+                                                     "/attention/mha_n9_d768_h12_causal_bias.safetensors");
+  MultiHeadAttentionParams p{c.meta_size("d_model"), c.meta_size("heads"), c.f32("wq"), c.f32("wk"),
+                             c.f32("wv"), c.f32("wo"), c.f32("bq"), c.f32("bk"), c.f32("bv"),
+                             c.f32("bo")};
+  MultiHeadAttention attention(p);
+  parallel::set_num_threads(2);
+  const MultiHeadResult r =
+      attention.forward(c.f32("x"), c.meta_size("n"), {}, 0, Mask::causal(), {true, true, false});
+  parallel::set_num_threads(1);
+  EXPECT_LE(testing::max_abs_error(r.weights, c.f32("weights")).max_abs, 1e-5);
+  EXPECT_LE(testing::max_abs_error(r.output, c.f32("output")).max_abs, 1e-4);
+  EXPECT_LE(testing::max_abs_error(r.heads, c.f32("heads")).max_abs, 1e-4);
+}
+
+TEST(ThreadedAttention, SelfAttentionIsIdenticalOnOneAndTwoThreads) {
+  const std::size_t n = 160, d = 256, heads = 4;
+  MultiHeadAttention attention({d, heads, random_vector(d * d, 10, 0.1f), random_vector(d * d, 11, 0.1f),
+                                random_vector(d * d, 12, 0.1f), random_vector(d * d, 13, 0.1f),
+                                random_vector(d, 14), random_vector(d, 15), random_vector(d, 16),
+                                random_vector(d, 17)});
+  const std::vector<float> x = random_vector(n * d, 18);
+  for (const Mask& mask : {Mask::none(), Mask::causal()}) {
+    same_on_every_thread_count([&] {
+      MultiHeadResult r = attention.forward(x, n, {}, 0, mask, {true, true, true});
+      std::vector<float> all = r.output;
+      for (const std::vector<float>* part : {&r.weights, &r.heads, &r.q, &r.scores, &r.scaled}) {
+        all.insert(all.end(), part->begin(), part->end());
+      }
+      return all;
+    });
+  }
+}
+
+}  // namespace
+}  // namespace attnscope
