@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "attention/head.hpp"
+#include "attention/streaming.hpp"
 #include "kernels/kernels.hpp"
 #include "util/checks.hpp"
 #include "util/error.hpp"
@@ -98,8 +99,11 @@ void MultiHeadAttention::forward(std::span<const float> x, std::size_t n,
   checks::require_size(kForward, "m", m);
   const std::size_t nd = checks::checked_product(kForward, "x", n, d);
   const std::size_t md = checks::checked_product(kForward, "context", m, d);
-  const std::size_t hnm = checks::checked_product(kForward, "weights", h, n, m);
-  const std::size_t nm = n * m;
+  // Without weights or score steps, each head streams (online softmax): no [n, m] buffer at all,
+  // so memory stays O((n + m)·d) however long the input, and n·m may exceed one buffer's limit.
+  const bool streaming = out.weights.empty() && out.scores.empty() && out.scaled.empty();
+  const std::size_t hnm = streaming ? 0 : checks::checked_product(kForward, "weights", h, n, m);
+  const std::size_t nm = streaming ? 0 : n * m;
   checks::checked_product(kForward, "projections", std::max(n, m), d, 3);
   checks::require_length(kForward, "x", x.size(), nd, "[n, d_model]");
   if (!context.empty()) checks::require_length(kForward, "context", context.size(), md, "[m, d_model]");
@@ -118,7 +122,7 @@ void MultiHeadAttention::forward(std::span<const float> x, std::size_t n,
   // ---- workspace: projections, concatenated heads, one head's weights (each only if needed) ----
   const std::size_t projection_size = self_attention ? n * 3 * d : nd + m * 2 * d;
   const std::size_t heads_size = out.heads.empty() ? nd : 0;
-  const std::size_t weights_size = out.weights.empty() ? nm : 0;
+  const std::size_t weights_size = out.weights.empty() ? nm : 0;  // 0 when streaming
   const std::size_t needed = projection_size + heads_size + weights_size;
   if (workspace_.size() < needed) workspace_.resize(needed);  // grows only: warm calls do not allocate
   float* projections = workspace_.data();
@@ -154,6 +158,11 @@ void MultiHeadAttention::forward(std::span<const float> x, std::size_t n,
   const AttentionShape head_shape{n, m, d_head, d_head};
   for (std::size_t i = 0; i < h; ++i) {
     const std::size_t column = i * d_head;
+    if (streaming) {
+      detail::stream_one_head({q_all.data + column, q_all.ld}, {k_all.data + column, k_all.ld},
+                              {v_all.data + column, v_all.ld}, head_shape, mask, heads + column, d);
+      continue;
+    }
     float* weights = out.weights.empty() ? head_weights_scratch : out.weights.data() + i * nm;
     float* scores = out.scores.empty() ? nullptr : out.scores.data() + i * nm;
     float* scaled = out.scaled.empty() ? nullptr : out.scaled.data() + i * nm;
@@ -176,7 +185,9 @@ MultiHeadResult MultiHeadAttention::forward(std::span<const float> x, std::size_
   checks::require_size(kForward, "m", keys);
   const std::size_t nd = checks::checked_product(kForward, "x", n, d);
   const std::size_t md = checks::checked_product(kForward, "context", keys, d);
-  const std::size_t hnm = checks::checked_product(kForward, "weights", h, n, keys);
+  // [heads, n, m] results only when asked for (without them the forward streams, see above).
+  const bool square_results = request.weights || request.steps;
+  const std::size_t hnm = square_results ? checks::checked_product(kForward, "weights", h, n, keys) : 0;
   // Input lengths before allocating the results (the span overload checks everything else).
   checks::require_length(kForward, "x", x.size(), nd, "[n, d_model]");
   if (!context.empty()) checks::require_length(kForward, "context", context.size(), md, "[m, d_model]");

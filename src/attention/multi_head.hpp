@@ -25,6 +25,8 @@ struct MultiHeadAttentionParams {
 //   heads   [n*d_model] per-head outputs concatenated, before W_O
 //   q       [n*d_model], k, v [m*d_model]   the projections (biases added)
 //   scores, scaled [h*n*m]                  Q·Kᵀ and Q·Kᵀ/√d_head per head, before the mask
+// When weights, scores and scaled are all empty, every head streams (streaming.hpp: online softmax,
+// no [n, m] matrix), so memory stays O((n + m)·d_model) and n·m may exceed the 2^28 buffer limit.
 struct MultiHeadOutputs {
   std::span<float> output{};
   std::span<float> weights{};

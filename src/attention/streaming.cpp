@@ -2,11 +2,11 @@
 
 #include <algorithm>
 #include <cmath>
-#include <limits>
 
 #include "kernels/f32_online_softmax_kernel.hpp"
 #include "kernels/kernels.hpp"
 #include "util/checks.hpp"
+#include "util/parallel.hpp"
 
 namespace attnscope {
 namespace {
@@ -28,55 +28,32 @@ namespace detail {
 
 void stream_one_head(StridedInput q, StridedInput k, StridedInput v, const AttentionShape& shape,
                      const Mask& mask, float* output, std::size_t ld_output) {
-  const std::size_t br = std::min(kStreamQueryBlock, shape.n);
-  const std::size_t bc = std::min(kStreamKeyBlock, shape.m);
-  // Per call, O(block) memory: the score tile and the running max / sum of its rows.
-  std::vector<float> tile(br * bc), row_max(br), row_sum(br);
-  const float scale = 1.0f / std::sqrt(static_cast<float>(shape.d_k));
-  const kernels::SoftmaxMask kind = softmax_mask(mask.kind);
-
-  for (std::size_t i0 = 0; i0 < shape.n; i0 += br) {
-    const std::size_t rows = std::min(br, shape.n - i0);
-    float* out_block = output + i0 * ld_output;
-    for (std::size_t i = 0; i < rows; ++i) std::fill_n(out_block + i * ld_output, shape.d_v, 0.0f);
-    std::fill_n(row_max.begin(), rows, -std::numeric_limits<float>::infinity());
-    std::fill_n(row_sum.begin(), rows, 0.0f);
-    // Causal: keys after the block's last query are masked for every row, so stop there.
-    const std::size_t key_end =
-        kind == kernels::SoftmaxMask::causal ? std::min(shape.m, i0 + rows) : shape.m;
-    for (std::size_t j0 = 0; j0 < key_end; j0 += bc) {
-      const std::size_t cols = std::min(bc, key_end - j0);
-      kernels::gemm_nt(rows, cols, shape.d_k, q.data + i0 * q.ld, q.ld, k.data + j0 * k.ld, k.ld,
-                       tile.data(), bc);
-      kernels::OnlineSoftmaxBlock block;
-      block.rows = rows;
-      block.cols = cols;
-      block.scale = scale;
-      block.scores = tile.data();
-      block.ld_scores = bc;
-      block.row_max = row_max.data();
-      block.row_sum = row_sum.data();
-      block.acc = out_block;
-      block.ld_acc = ld_output;
-      block.acc_cols = shape.d_v;
-      block.mask = kind;
-      block.row0 = i0;
-      block.col0 = j0;
-      if (kind == kernels::SoftmaxMask::allowed) {
-        block.allowed = mask.allowed.data() + i0 * shape.m + j0;
-        block.ld_allowed = shape.m;
-      }
-      kernels::online_softmax_block(block);
-      kernels::gemm_nn(rows, shape.d_v, cols, tile.data(), bc, v.data + j0 * v.ld, v.ld, out_block,
-                       ld_output, /*accumulate=*/true);
-    }
-    for (std::size_t i = 0; i < rows; ++i) {  // normalise; an all-masked row (sum 0) stays zero
-      if (row_sum[i] == 0.0f) continue;
-      const float inv = 1.0f / row_sum[i];
-      float* o = out_block + i * ld_output;
-      for (std::size_t c = 0; c < shape.d_v; ++c) o[c] *= inv;
-    }
-  }
+  kernels::OnlineSoftmaxAttentionBlock block;
+  block.keys = shape.m;
+  block.d_k = shape.d_k;
+  block.d_v = shape.d_v;
+  block.scale = 1.0f / std::sqrt(static_cast<float>(shape.d_k));
+  block.k = k.data;
+  block.ld_k = k.ld;
+  block.v = v.data;
+  block.ld_v = v.ld;
+  block.mask = softmax_mask(mask.kind);
+  block.ld_q = q.ld;
+  block.ld_output = ld_output;
+  block.ld_allowed = shape.m;
+  // Query blocks are independent (each writes its own rows of the output; the kernel's work buffers
+  // are thread-local), so they are the unit of parallel work.
+  const std::size_t blocks = (shape.n + kStreamQueryBlock - 1) / kStreamQueryBlock;
+  parallel::parallel_for(blocks, [&](std::size_t index) {
+    const std::size_t i0 = index * kStreamQueryBlock;
+    kernels::OnlineSoftmaxAttentionBlock rows = block;
+    rows.rows = std::min(kStreamQueryBlock, shape.n - i0);
+    rows.row0 = i0;
+    rows.q = q.data + i0 * q.ld;
+    rows.output = output + i0 * ld_output;
+    if (block.mask == kernels::SoftmaxMask::allowed) rows.allowed = mask.allowed.data() + i0 * shape.m;
+    kernels::online_softmax_attention(rows);
+  });
 }
 
 }  // namespace detail

@@ -2,8 +2,8 @@
 // block by block with an online softmax, so the [n, m] weights matrix never exists.
 //
 // Use it when the attention weights are not wanted (e.g. long inputs): the extra memory is
-// O(query_block · key_block + n) floats instead of O(n·m), so 16,384 tokens fit in a few MB beyond
-// the inputs. Same conventions as scaled_dot_product_attention: a query row whose keys are all
+// O(query_block · (d_k + d_v) + key_block · (d_k + d_v)) floats instead of O(n·m), so 16,384 tokens
+// fit in well under a MB beyond the inputs. Same conventions as scaled_dot_product_attention: a query row whose keys are all
 // masked gets an all-zero output, non-finite inputs and bad shapes throw InvalidArgument naming the
 // argument. Results agree with the regular path to float rounding (the sums are reassociated).
 #pragma once
@@ -28,9 +28,9 @@ std::vector<float> streaming_attention(std::span<const float> q, std::span<const
 
 namespace detail {
 
-// Block sizes: a [kStreamQueryBlock, kStreamKeyBlock] tile of scores is the only O(block²) buffer.
+// Query rows per call of the streaming kernel (kernels/f32_online_softmax_kernel.hpp): the unit of
+// work (and of parallelism). Its K/V block packing is shared by this many rows.
 inline constexpr std::size_t kStreamQueryBlock = 64;
-inline constexpr std::size_t kStreamKeyBlock = 256;
 
 // Trusted strided form for multi-head callers (per-head column slices of [n, d_model] buffers):
 // arguments are not validated here. output rows are ld_output apart.

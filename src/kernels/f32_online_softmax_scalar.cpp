@@ -1,43 +1,58 @@
-// Scalar twin of the online-softmax block step (see f32_online_softmax_kernel.hpp).
+// Scalar twin of the streaming attention kernel (see f32_online_softmax_kernel.hpp): the online
+// softmax recurrence one query row at a time, keys in blocks of kOnlineSoftmaxKeyBlock.
+#include <algorithm>
 #include <cmath>
 #include <limits>
+#include <vector>
 
 #include "kernels/f32_online_softmax_kernel.hpp"
 
 namespace attnscope::kernels {
 
-void f32_online_softmax_block_scalar(const OnlineSoftmaxBlock& b) {
+void f32_online_softmax_attention_scalar(const OnlineSoftmaxAttentionBlock& b) {
   constexpr float kMinusInf = -std::numeric_limits<float>::infinity();
+  thread_local std::vector<float> scores, acc;  // one key block of scores, one output row
+  if (scores.size() < kOnlineSoftmaxKeyBlock) scores.resize(kOnlineSoftmaxKeyBlock);
+  if (acc.size() < b.d_v) acc.resize(b.d_v);
+
   for (std::size_t i = 0; i < b.rows; ++i) {
-    float* s = b.scores + i * b.ld_scores;
+    const float* q = b.q + i * b.ld_q;
     const std::uint8_t* allowed = b.mask == SoftmaxMask::allowed ? b.allowed + i * b.ld_allowed : nullptr;
-    // Entries from `kept_end` on are masked (causal keeps a prefix of the block).
-    const std::size_t kept_end =
-        b.mask == SoftmaxMask::causal ? causal_block_length(b.row0 + i, b.col0, b.cols) : b.cols;
-    float block_max = kMinusInf;
-    for (std::size_t j = 0; j < kept_end; ++j) {
-      s[j] = (allowed == nullptr || allowed[j] != 0) ? s[j] * b.scale : kMinusInf;
-      block_max = std::fmax(block_max, s[j]);
+    const std::size_t key_end = b.mask == SoftmaxMask::causal ? causal_key_end(b.row0 + i, b.keys) : b.keys;
+    float row_max = kMinusInf, row_sum = 0.0f;
+    std::fill_n(acc.begin(), b.d_v, 0.0f);
+    for (std::size_t j0 = 0; j0 < key_end; j0 += kOnlineSoftmaxKeyBlock) {
+      const std::size_t cols = std::min(kOnlineSoftmaxKeyBlock, key_end - j0);
+      float block_max = kMinusInf;
+      for (std::size_t j = 0; j < cols; ++j) {
+        if (allowed != nullptr && allowed[j0 + j] == 0) {
+          scores[j] = kMinusInf;
+          continue;
+        }
+        const float* k = b.k + (j0 + j) * b.ld_k;
+        float dot = 0.0f;
+        for (std::size_t c = 0; c < b.d_k; ++c) dot += q[c] * k[c];
+        scores[j] = dot * b.scale;
+        block_max = std::fmax(block_max, scores[j]);
+      }
+      if (block_max == kMinusInf) continue;  // every key of the block masked: nothing changes
+      const float new_max = std::fmax(row_max, block_max);
+      const float alpha = std::exp(row_max - new_max);  // 0 while nothing was seen (row_max -inf)
+      float sum = 0.0f;
+      for (std::size_t c = 0; c < b.d_v; ++c) acc[c] *= alpha;
+      for (std::size_t j = 0; j < cols; ++j) {
+        if (scores[j] == kMinusInf) continue;
+        const float p = std::exp(scores[j] - new_max);
+        sum += p;
+        const float* v = b.v + (j0 + j) * b.ld_v;
+        for (std::size_t c = 0; c < b.d_v; ++c) acc[c] += p * v[c];
+      }
+      row_sum = row_sum * alpha + sum;
+      row_max = new_max;
     }
-    const float old_max = b.row_max[i];
-    const float new_max = std::fmax(old_max, block_max);
-    if (new_max == kMinusInf) {  // nothing seen yet for this row: contributes nothing
-      for (std::size_t j = 0; j < b.cols; ++j) s[j] = 0.0f;
-      continue;
-    }
-    float sum = 0.0f;
-    for (std::size_t j = 0; j < kept_end; ++j) {
-      s[j] = s[j] == kMinusInf ? 0.0f : std::exp(s[j] - new_max);
-      sum += s[j];
-    }
-    for (std::size_t j = kept_end; j < b.cols; ++j) s[j] = 0.0f;
-    const float alpha = std::exp(old_max - new_max);  // 0 when old_max is -inf
-    if (alpha != 1.0f) {
-      float* o = b.acc + i * b.ld_acc;
-      for (std::size_t c = 0; c < b.acc_cols; ++c) o[c] *= alpha;
-    }
-    b.row_sum[i] = b.row_sum[i] * alpha + sum;
-    b.row_max[i] = new_max;
+    float* out = b.output + i * b.ld_output;
+    const float inverse = row_sum > 0.0f ? 1.0f / row_sum : 0.0f;  // all masked: a zero row
+    for (std::size_t c = 0; c < b.d_v; ++c) out[c] = acc[c] * inverse;
   }
 }
 

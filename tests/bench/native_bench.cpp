@@ -21,6 +21,7 @@
 
 #include "attention/multi_head.hpp"
 #include "attention/streaming.hpp"
+#include "kernels/f32_online_softmax_kernel.hpp"
 #include "kernels/kernels.hpp"
 
 namespace {
@@ -164,9 +165,9 @@ void bench_streaming(bool quick) {
   std::printf("  wasm memory after the runs: %.1f MB\n", double(__builtin_wasm_memory_size(0)) * 65536.0 / 1e6);
 #endif
   const double mb = 4.0 * n * d * sizeof(float) / 1e6;
-  std::printf("  memory: q, k, v, output %.1f MB; working set beyond them O(block²) ≈ %.2f MB\n", mb,
-              (detail::kStreamQueryBlock * detail::kStreamKeyBlock + 2 * detail::kStreamQueryBlock) *
-                  sizeof(float) / 1e6);
+  std::printf("  memory: q, k, v, output %.1f MB; the kernel's buffers beyond them O(block · d) ≈ %.2f MB\n", mb,
+              (detail::kStreamQueryBlock * 2 * d + 2 * kernels::kOnlineSoftmaxKeyBlock * d +
+               4 * kernels::kOnlineSoftmaxKeyBlock) * sizeof(float) / 1e6);
 }
 
 }  // namespace

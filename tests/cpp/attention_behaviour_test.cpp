@@ -111,12 +111,22 @@ TEST_P(AttentionBehaviour, WorkspaceReuseAcrossSizesMatchesFreshObjects) {
   }
 }
 
+// Without weights (and score steps) the heads stream through the online softmax, which sums in a
+// different order: the outputs agree to float rounding, not bit for bit.
+void expect_near_all(const std::vector<float>& actual, const std::vector<float>& expected, double tolerance) {
+  ASSERT_EQ(actual.size(), expected.size());
+  for (std::size_t i = 0; i < actual.size(); ++i) EXPECT_NEAR(actual[i], expected[i], tolerance) << "index " << i;
+}
+
 TEST_P(AttentionBehaviour, PartialRequestsGiveTheSameOutput) {
   MultiHeadAttention attention(random_params(12, 3, 30));
   const auto x = random_vector(7 * 12, 31);
   const MultiHeadResult full = attention.forward(x, 7, {}, 0, Mask::causal(), {true, true, true});
   const MultiHeadResult bare = attention.forward(x, 7, {}, 0, Mask::causal(), {false, false, false});
-  EXPECT_EQ(bare.output, full.output);
+  expect_near_all(bare.output, full.output, 1e-5);
+  const MultiHeadResult heads_only = attention.forward(x, 7, {}, 0, Mask::causal(), {false, true, false});
+  expect_near_all(heads_only.heads, full.heads, 1e-5);
+  expect_near_all(heads_only.output, full.output, 1e-5);
   EXPECT_TRUE(bare.weights.empty());
   EXPECT_TRUE(bare.heads.empty());
   EXPECT_TRUE(bare.q.empty());
@@ -127,8 +137,36 @@ TEST_P(AttentionBehaviour, PartialRequestsGiveTheSameOutput) {
   MultiHeadOutputs outs{output};
   outs.scaled = scaled;
   attention.forward(x, 7, {}, 0, Mask::causal(), outs);
-  EXPECT_EQ(output, full.output);
+  expect_near_all(output, full.output, 1e-5);
   EXPECT_EQ(scaled, full.scaled);
+}
+
+TEST_P(AttentionBehaviour, StreamingForwardMatchesTheWeightsPathForEveryMaskAndCrossAttention) {
+  // Lengths past the streaming kernel's 64-query and 256-key blocks, a fully masked query (its
+  // output row is b_O on both paths) and cross-attention with m != n.
+  const std::size_t d = 32, h = 4;
+  MultiHeadAttention attention(random_params(d, h, 40));
+  struct Call {
+    std::size_t n, m;
+    MaskKind mask;
+  };
+  for (const Call& call : {Call{70, 300, MaskKind::none}, Call{300, 70, MaskKind::causal},
+                           Call{131, 131, MaskKind::causal}, Call{90, 270, MaskKind::allowed}}) {
+    SCOPED_TRACE("n=" + std::to_string(call.n) + " m=" + std::to_string(call.m));
+    const auto x = random_vector(call.n * d, 41);
+    const auto context = random_vector(call.m * d, 42);
+    std::vector<std::uint8_t> allowed(call.n * call.m, 1);
+    for (std::size_t j = 0; j < call.m; ++j) allowed[5 * call.m + j] = 0;  // query 5 sees nothing
+    for (std::size_t i = 0; i < call.n; ++i) allowed[i * call.m + (i * 7) % call.m] = 0;
+    const Mask mask = call.mask == MaskKind::causal    ? Mask::causal()
+                      : call.mask == MaskKind::allowed ? Mask::from_allowed(allowed)
+                                                       : Mask::none();
+    const MultiHeadResult with_weights = attention.forward(x, call.n, context, call.m, mask, {true, true, false});
+    const MultiHeadResult streamed = attention.forward(x, call.n, context, call.m, mask, {false, true, false});
+    EXPECT_TRUE(streamed.weights.empty());
+    expect_near_all(streamed.heads, with_weights.heads, 1e-5);
+    expect_near_all(streamed.output, with_weights.output, 1e-5);
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Paths, AttentionBehaviour, ::testing::ValuesIn(testing::available_paths()),

@@ -12,6 +12,7 @@
 
 #include "attention/multi_head.hpp"
 #include "attention/scaled_dot_product.hpp"
+#include "attention/streaming.hpp"
 #include "golden_helpers.hpp"
 
 namespace attnscope {
@@ -71,7 +72,11 @@ void check_sdpa(const GoldenCase& c) {
   const double o = expect_close("output", r.output, c.f32("output"), kOutputTolerance);
   expect_close_relative("scores", r.scores, c.f32("scores"));
   expect_close_relative("scaled", r.scaled, c.f32("scaled"));
-  std::cout << "  " << c.name << ": max |error| weights " << w << ", output " << o << "\n";
+  // The streaming path (no weights matrix) against the same PyTorch output.
+  const std::vector<float> streamed = streaming_attention(c.f32("q"), c.f32("k"), c.f32("v"), shape, mask_of(c));
+  const double s = expect_close("streamed output", streamed, c.f32("output"), kOutputTolerance);
+  std::cout << "  " << c.name << ": max |error| weights " << w << ", output " << o << ", streamed output "
+            << s << "\n";
 }
 
 MultiHeadAttentionParams params_of(const GoldenCase& c) {
@@ -105,15 +110,29 @@ void check_mha_result(const GoldenCase& c, const MultiHeadResult& r, const char*
             << o << ", heads " << h << "\n";
 }
 
+// Without weights the heads stream (online softmax, no [n, m] matrix): output and heads still
+// against PyTorch.
+void check_mha_streamed(const GoldenCase& c, const MultiHeadResult& r, const char* variant) {
+  SCOPED_TRACE(variant);
+  EXPECT_TRUE(r.weights.empty());
+  const double o = expect_close("output", r.output, c.f32("output"), kOutputTolerance);
+  const double h = expect_close("heads", r.heads, c.f32("heads"), kOutputTolerance);
+  std::cout << "  " << c.name << " (" << variant << "): max |error| output " << o << ", heads " << h << "\n";
+}
+
 void check_mha(const GoldenCase& c) {
   MultiHeadAttention attention(params_of(c));
   const std::size_t n = c.meta_size("n"), m = c.meta_size("m");
   const std::vector<float>& x = c.f32("x");
   const MultiHeadRequest everything{true, true, true};
+  const MultiHeadRequest no_weights{false, true, false};
   if (c.meta("cross") == "true") {
     check_mha_result(c, attention.forward(x, n, c.f32("context"), m, mask_of(c), everything), "cross");
+    check_mha_streamed(c, attention.forward(x, n, c.f32("context"), m, mask_of(c), no_weights),
+                       "cross, streamed");
     return;
   }
+  check_mha_streamed(c, attention.forward(x, n, {}, 0, mask_of(c), no_weights), "self, streamed");
   // Self-attention three ways: empty context (fused Q/K/V GEMM), context aliasing x (also fused),
   // and a separate copy of x as context (the cross-attention path), all against the same answer.
   check_mha_result(c, attention.forward(x, n, {}, 0, mask_of(c), everything), "self, empty context");
