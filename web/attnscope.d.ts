@@ -15,6 +15,14 @@ export type Mask = null | undefined | 'causal' | Uint8Array;
 export interface LoadOptions {
   /** 'auto' (default): the SIMD build when the engine supports wasm SIMD; false forces scalar; true requires SIMD. */
   simd?: 'auto' | boolean;
+  /**
+   * Threads for the kernels. 'auto' (default): the threads build (attnscope-simd-threads.*) with one
+   * thread per core, up to 4, where it can run (SIMD, and SharedArrayBuffer: a cross-origin isolated
+   * page, i.e. served with COOP/COEP, a worker of one, or Node), otherwise, silently, one thread;
+   * also one thread when wasmBinary is given. false or 1: one thread. true or a count: the threads
+   * build (throws where it cannot run).
+   */
+  threads?: 'auto' | boolean | number;
   /** The bytes of the chosen .wasm (attnscope-simd.wasm or attnscope-scalar.wasm), when you load them yourself. */
   wasmBinary?: ArrayBuffer | Uint8Array;
   /** Maps the file name ('attnscope-simd.wasm' / 'attnscope-scalar.wasm') to the URL (or, in Node, path) to load. */
@@ -133,6 +141,8 @@ export interface MemoryInfo {
 export interface Core {
   /** True when the SIMD build is running. */
   readonly simd: boolean;
+  /** Threads the kernels run on: 1, or more with the threads build (see LoadOptions.threads). */
+  readonly threads: number;
   /** The package version. */
   readonly version: string;
   /** Single-head scaled dot-product attention: softmax(mask(Q·Kᵀ/√dK))·V. */
@@ -152,6 +162,9 @@ export function load(options?: LoadOptions): Promise<Core>;
 
 /** True when this JavaScript engine supports WebAssembly SIMD. */
 export function simdSupported(): boolean;
+
+/** True when the threads build can run here (SharedArrayBuffer and shared wasm memory: isolated pages, Node). */
+export function threadsSupported(): boolean;
 
 /** The package version. */
 export const version: string;

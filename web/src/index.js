@@ -5,21 +5,32 @@
 // The contract is documented in ../attnscope.d.ts. Results are always fresh Float32Arrays owned by
 // the caller (copies out of the wasm heap): they stay valid whatever the module does afterwards.
 import { attention, createMultiHeadAttention, multiHeadAttention } from './attention.js';
-import { chooseFlavour, instantiateFlavour, simdSupported } from './loader.js';
+import { chooseFlavour, chooseThreads, instantiateFlavour, simdSupported, threadsSupported } from './loader.js';
 import { describe } from './validate.js';
 import { VERSION } from './version.js';
 
-export { VERSION as version, simdSupported };
+export { VERSION as version, simdSupported, threadsSupported };
 
 /**
- * Loads the wasm (SIMD build where supported, else scalar) and returns the core object.
- * options: { simd?: 'auto' | true | false, wasmBinary?, locateFile? }
+ * Loads the wasm (SIMD build where supported, else scalar; with threads where SharedArrayBuffer is
+ * usable: cross-origin isolated pages, Node) and returns the core object.
+ * options: { simd?: 'auto' | true | false, threads?: 'auto' | true | false | count, wasmBinary?, locateFile? }
  */
 export async function load(options = {}) {
   if (options === null || typeof options !== 'object') {
     throw new TypeError(`load: expected an options object or nothing, got ${describe(options)}`);
   }
   const flavour = chooseFlavour(options.simd);
+  const threads = await chooseThreads(options.threads, flavour, options);
+  if (threads > 1) {
+    try {
+      return createCore(await instantiateFlavour('simd-threads', options, threads));
+    } catch (error) {
+      // Asked for threads explicitly: say why not. 'auto': one thread, silently (e.g. a package
+      // installed without the threads files, or a page whose workers are blocked).
+      if (options.threads !== undefined && options.threads !== 'auto') throw error;
+    }
+  }
   const wasm = await instantiateFlavour(flavour, options);
   return createCore(wasm);
 }
@@ -28,6 +39,8 @@ function createCore(wasm) {
   const core = {
     /** True when the SIMD build is running. */
     simd: wasm.simdBuild(),
+    /** Threads the kernels use: 1, or more with the threads build. */
+    threads: typeof wasm.numThreads === 'function' ? wasm.numThreads() : 1,
     version: VERSION,
     attention: (options) => attention(wasm, options),
     multiHeadAttention: (options) => multiHeadAttention(wasm, options),

@@ -1,4 +1,5 @@
-// Finding, fetching and instantiating one of the two wasm builds.
+// Finding, fetching and instantiating one of the three wasm builds: simd, scalar, and simd-threads
+// (pthreads; used where SharedArrayBuffer is, i.e. cross-origin isolated pages, workers and Node).
 //
 // The URLs are written as `new URL('<literal>', import.meta.url)` and the glue as `import('<literal>')`
 // so bundlers (Vite, webpack, esbuild) see them and ship both files. We instantiate the wasm ourselves
@@ -16,7 +17,20 @@ const FLAVOURS = {
     glue: () => import('../dist/attnscope-scalar.js'),
     url: () => new URL('../dist/attnscope-scalar.wasm', import.meta.url),
   },
+  // Its glue starts Web Workers from attnscope-simd-threads.worker.js (next to the glue).
+  'simd-threads': {
+    file: 'attnscope-simd-threads.wasm',
+    glue: () => import('../dist/attnscope-simd-threads.js'),
+    url: () => new URL('../dist/attnscope-simd-threads.wasm', import.meta.url),
+  },
 };
+
+/** Threads used when the caller does not say: the cores, at most this many. */
+const DEFAULT_MAX_THREADS = 4;
+/** What the core's thread pool accepts (src/util/parallel.cpp, kMaxThreads). */
+const MAX_THREADS = 64;
+/** A worker that has not loaded by then is taken as broken (the load falls back or fails). */
+const WORKER_START_TIMEOUT_MS = 30_000;
 
 // (module (func (result v128) v128.const i32x4 0 0 0 0)): valid only where wasm SIMD is supported.
 const SIMD_PROBE = new Uint8Array([
@@ -45,6 +59,56 @@ export function chooseFlavour(simd) {
     return 'simd';
   }
   throw new TypeError(`load: simd must be 'auto', true or false, got ${JSON.stringify(simd) ?? String(simd)}`);
+}
+
+/**
+ * True when the threads build can run here: shared wasm memory, and (pages) cross-origin isolation,
+ * which needs the COOP/COEP headers. Node and workers of an isolated page have it too.
+ */
+export function threadsSupported() {
+  if (typeof SharedArrayBuffer !== 'function' || typeof Atomics !== 'object') return false;
+  if (!isNode && globalThis.crossOriginIsolated !== true) return false;
+  if (!isNode && typeof Worker !== 'function') return false;
+  try {
+    return new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true }).buffer instanceof SharedArrayBuffer;
+  } catch {
+    return false;
+  }
+}
+
+async function availableCores() {
+  if (isNode) {
+    const osName = 'node:os';
+    const os = await import(/* @vite-ignore */ osName);
+    return os.availableParallelism?.() ?? os.cpus().length;
+  }
+  return globalThis.navigator?.hardwareConcurrency ?? 1;
+}
+
+/**
+ * How many threads to run: threads 'auto' (default) | true | false | a count >= 1. 1 means the
+ * single-thread builds. Throws for bad values and for `true` or a count > 1 where threads cannot run.
+ * `flavour` is the SIMD choice: the threads build is a SIMD build.
+ */
+export async function chooseThreads(threads, flavour, { wasmBinary } = {}) {
+  const bad = () => new TypeError(`load: threads must be 'auto', true, false or an integer from 1 to ${MAX_THREADS}, ` +
+    `got ${typeof threads === 'bigint' ? `${threads}n` : JSON.stringify(threads) ?? String(threads)}`);
+  if (threads === false || threads === 1) return 1;
+  const explicit = threads !== undefined && threads !== 'auto';
+  if (explicit && threads !== true && !(Number.isInteger(threads) && threads >= 1 && threads <= MAX_THREADS)) {
+    throw bad();
+  }
+  const cannot = flavour !== 'simd' ? 'the threads build needs WebAssembly SIMD (and simd not false)'
+    : !threadsSupported() ? 'this page is not cross-origin isolated (crossOriginIsolated is false: serve it with ' +
+      'Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp) or has no SharedArrayBuffer'
+      : null;
+  if (!explicit) {
+    // The bytes given are the single-thread flavour's: the caller chose the build.
+    if (cannot || wasmBinary !== undefined) return 1;
+    return Math.max(1, Math.min(DEFAULT_MAX_THREADS, await availableCores()));
+  }
+  if (cannot) throw new Error(`load: threads is ${threads} but ${cannot}; use threads: 'auto' or false`);
+  return threads === true ? Math.max(2, Math.min(DEFAULT_MAX_THREADS, await availableCores())) : threads;
 }
 
 async function readWasmBytes(flavour, locateFile) {
@@ -82,8 +146,10 @@ async function instantiate(source, imports) {
 /**
  * Instantiates one flavour and returns the Emscripten module (bindings + heap views).
  * options: { wasmBinary?: ArrayBuffer | Uint8Array, locateFile?: (file, prefix) => string }
+ * For 'simd-threads', `threads` (>= 2) is how many threads its kernels use: the glue pre-starts
+ * threads - 1 workers before it resolves, so no pool thread ever waits for a worker mid-call.
  */
-export async function instantiateFlavour(flavour, { wasmBinary, locateFile } = {}) {
+export async function instantiateFlavour(flavour, { wasmBinary, locateFile } = {}, threads = 1) {
   if (wasmBinary !== undefined && !(wasmBinary instanceof ArrayBuffer) && !ArrayBuffer.isView(wasmBinary)) {
     throw new TypeError(`load: wasmBinary must be an ArrayBuffer or Uint8Array with ${FLAVOURS[flavour].file}, got ${typeof wasmBinary}`);
   }
@@ -91,23 +157,94 @@ export async function instantiateFlavour(flavour, { wasmBinary, locateFile } = {
     throw new TypeError(`load: locateFile must be a function (file, prefix) => url, got ${typeof locateFile}`);
   }
   const { default: createWasm } = await FLAVOURS[flavour].glue();
+  const threaded = flavour === 'simd-threads';
+  // In Node the glue's `new Worker(url)` (called synchronously while the factory sets up its pool)
+  // gets worker_threads behind the Web Worker interface; the global is put back right after.
+  const NodeWebWorker = threaded && isNode ? await importNodeWebWorker() : null;
   // Emscripten waits forever when instantiateWasm fails asynchronously: race it with the failure.
   let rejectInstantiation;
   const instantiationFailed = new Promise((_, reject) => { rejectInstantiation = reject; });
-  const ready = createWasm({
-    instantiateWasm(imports, receiveInstance) {
-      Promise.resolve(wasmBinary ?? readWasmBytes(flavour, locateFile))
-        .then((source) => instantiate(source, imports))
-        .then((result) => receiveInstance(result.instance ?? result, result.module))
-        .catch(rejectInstantiation);
-      return {};  // asynchronous: the exports arrive through receiveInstance
-    },
-    print: () => {},
-    printErr: (text) => { if (typeof console === 'object') console.warn(`attnscope: ${text}`); },
-  });
+  const hadWorker = Object.prototype.hasOwnProperty.call(globalThis, 'Worker');
+  const previousWorker = globalThis.Worker;
+  if (NodeWebWorker) globalThis.Worker = NodeWebWorker;
+  const moduleOptions = {
+      attnscopeWorkers: threaded ? threads - 1 : 0,  // -sPTHREAD_POOL_SIZE=Module.attnscopeWorkers
+      instantiateWasm(imports, receiveInstance) {
+        Promise.resolve(wasmBinary ?? readWasmBytes(flavour, locateFile))
+          .then((source) => instantiate(source, imports))
+          // The module too: the threads build posts it to its workers.
+          .then((result) => receiveInstance(result.instance ?? result, result.module))
+          .catch(rejectInstantiation);
+        return {};  // asynchronous: the exports arrive through receiveInstance
+      },
+      print: () => {},
+      printErr: (text) => {
+        // A worker that fails to start would leave the factory waiting for it forever.
+        if (threaded && String(text).startsWith('worker sent an error')) {
+          rejectInstantiation(new Error(text));
+          return;
+        }
+        // Expected: the page's thread waits (briefly) for the kernels' pool threads at each region.
+        if (threaded && String(text).startsWith('Blocking on the main thread')) return;
+        if (typeof console === 'object') console.warn(`attnscope: ${text}`);
+      },
+  };
+  let ready;
   try {
-    return await Promise.race([ready, instantiationFailed]);
+    ready = createWasm(moduleOptions);
+  } finally {
+    if (NodeWebWorker) {
+      if (hadWorker) globalThis.Worker = previousWorker;
+      else delete globalThis.Worker;
+    }
+  }
+  let timer;
+  if (threaded) {  // e.g. the worker script found but its glue not: no error event, no 'loaded'
+    timer = setTimeout(() => rejectInstantiation(new Error(`its ${threads - 1} worker(s) did not start within ` +
+      `${WORKER_START_TIMEOUT_MS / 1000} s`)), WORKER_START_TIMEOUT_MS);
+  }
+  try {
+    const wasm = await Promise.race([ready, instantiationFailed]);
+    if (threaded) {
+      keepHeapViewsCurrent(wasm);
+      const status = wasm.setNumThreads(threads);
+      if (status !== '') throw new Error(status.slice(status.indexOf(':') + 1));
+    }
+    return wasm;
   } catch (error) {
+    if (threaded) moduleOptions.PThread?.terminateAllThreads();  // the glue put PThread on our options
     throw new Error(`load: could not instantiate ${FLAVOURS[flavour].file}: ${error?.message ?? error}`, { cause: error });
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function importNodeWebWorker() {
+  const name = './node-web-worker.js';  // Node only: hidden from bundlers
+  return (await import(/* @vite-ignore */ name)).NodeWebWorker;
+}
+
+const HEAP_VIEWS = {
+  HEAP8: Int8Array, HEAPU8: Uint8Array, HEAP16: Int16Array, HEAPU16: Uint16Array,
+  HEAP32: Int32Array, HEAPU32: Uint32Array, HEAPF32: Float32Array, HEAPF64: Float64Array,
+};
+
+/**
+ * With threads, a pool thread's malloc can grow the shared memory while the glue's views on this
+ * thread still have the old length (it refreshes them only in its own accessors). The JS layer reads
+ * wasm.HEAPF32 etc. directly, so these become getters that follow the memory's current buffer.
+ */
+function keepHeapViewsCurrent(wasm) {
+  const memory = wasm.wasmMemory;
+  for (const [name, View] of Object.entries(HEAP_VIEWS)) {
+    let view = new View(memory.buffer);
+    Object.defineProperty(wasm, name, {
+      get() {
+        if (view.buffer !== memory.buffer) view = new View(memory.buffer);
+        return view;
+      },
+      set() {},  // the glue's own refreshes: the getter already follows the memory
+      configurable: true,
+    });
   }
 }

@@ -1,0 +1,103 @@
+// The threads build in Chromium: the demo served with COOP/COEP (scripts/serve.mjs) is cross-origin
+// isolated, so load() picks attnscope-simd-threads (Web Workers from its worker script) and the page
+// says how many threads it computes with; results equal the single-thread build's. The same page
+// served without those headers is not isolated and falls back silently: one thread, the threads
+// files never requested, no console error.
+//   node --test --test-concurrency=1 tests/e2e/threads.test.mjs
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { startDemo, WEB_ROOT } from './browser.mjs';
+import { assertClean, openDemo } from './demo-helpers.mjs';
+
+const THREADS_FILES = ['attnscope-simd-threads.js', 'attnscope-simd-threads.wasm', 'attnscope-simd-threads.worker.js'];
+const built = THREADS_FILES.every((f) => existsSync(join(WEB_ROOT, 'dist', f)));
+const skip = built ? false : 'web/dist has no threads build: ./scripts/build wasm-simd-threads';
+
+let demo;
+before(async () => { if (built) demo = await startDemo(); });
+after(async () => { await demo?.close(); });
+
+// In the page: multi-head self-attention (large enough for the kernels to split it) on the default
+// load() and on threads: false; returns the thread counts and the largest differences.
+function compareInPage() {
+  return (async () => {
+    const { load } = await import('/src/index.js');
+    const [threaded, single] = [await load(), await load({ threads: false })];
+    const n = 96, dModel = 256, numHeads = 4;
+    let seed = 7;
+    const random = (length, scale) => Float32Array.from({ length }, () => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return (seed / 2147483648 - 0.5) * scale;
+    });
+    const params = { dModel, numHeads, wq: random(dModel * dModel, 0.2), wk: random(dModel * dModel, 0.2),
+      wv: random(dModel * dModel, 0.2), wo: random(dModel * dModel, 0.2), bq: random(dModel, 1) };
+    const x = random(n * dModel, 2);
+    const results = [threaded, single].map((core) => core.multiHeadAttention({ ...params, x, n, mask: 'causal' }));
+    const maxDiff = (a, b) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
+    return {
+      isolated: globalThis.crossOriginIsolated,
+      threads: threaded.threads,
+      singleThreads: single.threads,
+      weights: maxDiff(results[0].weights, results[1].weights),
+      output: maxDiff(results[0].output, results[1].output),
+      outputScale: results[1].output.reduce((m, v) => Math.max(m, Math.abs(v)), 0),
+    };
+  })();
+}
+
+test('an isolated page uses the threads build, renders, and matches one thread', { skip, timeout: 180000 }, async () => {
+  const { page, problems } = await demo.newPage();
+  const requested = [];
+  page.on('request', (r) => requested.push(new URL(r.url()).pathname));
+  await openDemo(page, demo.url, { source: 'seeded' });
+  assert.equal(await page.evaluate(() => document.body.dataset.state), 'rendered');
+  const message = await page.textContent('#message');
+  const shown = Number(/· (\d+) threads/.exec(message)?.[1]);
+  assert.ok(shown > 1, `the status line names the threads: ${message}`);
+  assert.ok(requested.includes('/dist/attnscope-simd-threads.worker.js'), 'the workers were started');
+
+  const r = await page.evaluate(compareInPage);
+  console.log(`  isolated page: ${r.threads} threads; vs threads: false, max |diff| weights ${r.weights}, output ${r.output}`);
+  assert.equal(r.isolated, true);
+  assert.equal(r.threads, shown);
+  assert.equal(r.singleThreads, 1);
+  assert.ok(r.weights <= 1e-5, `weights differ by ${r.weights}`);
+  assert.ok(r.output <= 1e-5 * Math.max(1, r.outputScale), `outputs differ by ${r.output}`);
+  assertClean(assert, problems, 'on the isolated page');
+  await page.close();
+});
+
+test('without COOP/COEP the page falls back to one thread silently', { skip, timeout: 180000 }, async () => {
+  const { page, problems } = await demo.newPage();
+  // The same server, minus the isolation headers (registered after the page guard, so it runs first).
+  await page.route('**/*', async (route) => {
+    if (!route.request().url().startsWith(`${demo.url}/`)) return route.fallback();
+    const response = await route.fetch();
+    const headers = { ...response.headers() };
+    delete headers['cross-origin-opener-policy'];
+    delete headers['cross-origin-embedder-policy'];
+    return route.fulfill({ response, headers });
+  });
+  const requested = [];
+  page.on('request', (r) => requested.push(new URL(r.url()).pathname));
+  await openDemo(page, demo.url, { source: 'seeded' });
+  assert.equal(await page.evaluate(() => document.body.dataset.state), 'rendered');
+  const message = await page.textContent('#message');
+  assert.match(message, /wasm SIMD/);
+  assert.doesNotMatch(message, /threads/, `one thread: ${message}`);
+  const r = await page.evaluate(async () => {
+    const { load } = await import('/src/index.js');
+    const core = await load();
+    let refused = '';
+    try { await load({ threads: 2 }); } catch (error) { refused = error.message; }
+    return { isolated: globalThis.crossOriginIsolated, threads: core.threads, refused };
+  });
+  assert.equal(r.isolated, false);
+  assert.equal(r.threads, 1);
+  assert.match(r.refused, /threads is 2 but this page is not cross-origin isolated/);
+  assert.deepEqual(requested.filter((p) => p.includes('simd-threads')), [], 'no threads file fetched');
+  assertClean(assert, problems, 'on the page without isolation');
+  await page.close();
+});
