@@ -77,7 +77,7 @@ def breakdown(correct, examples):
     return {k: {"accuracy": round(sum(v) / len(v), 4), "n": len(v)} for k, v in sorted(cells.items())}
 
 
-def masked_token_accuracy(model, texts, seed, max_len=93, mask_prob=0.15):
+def masked_token_accuracy(model, texts, seed, max_len=126, mask_prob=0.15):
     """Top-1 accuracy at 15 % of held-out corpus tokens replaced by [MASK], in chunks no longer
     than the training sequences (positions beyond them were never trained)."""
     g = torch.Generator().manual_seed(seed)
@@ -202,7 +202,7 @@ def main():
                      "threads": ckpt.get("threads"), "total_seconds": args.total_seconds,
                      "train_cpu_seconds": round(ckpt.get("cpu_seconds") or args.train_cpu_seconds or 0) or None,
                      "hyperparameters": ckpt["hyper"], "corpus": corpus["stats"],
-                     "final_log": ckpt["log"][-1]},
+                     "stopped_by": ckpt.get("stopped_by", "steps"), "log": ckpt["log"]},
     }
     with open(f"{args.model_dir}/eval.json", "w") as f:
         json.dump(result, f, indent=1)

@@ -21,15 +21,45 @@ def write_model_card(path, r, cfg):
     sep = "|---" * (cfg.num_attention_heads + 1) + "|"
     d = r["default_sentence"]
     minutes = t["train_seconds"] / 60
-    cpu = (f"; the training process itself used {t['train_cpu_seconds'] / 60:.0f} CPU-minutes, so on an idle"
-           " machine expect roughly that") if t.get("train_cpu_seconds") else ""
-    ub = r["best_unsupervised_head"]
     total = f"{t['total_seconds'] / 60:.0f} min from corpus building to export" if t["total_seconds"] else "see eval.json"
+    run = r.get("run")
+    if run:
+        shared = (f"on a machine shared with other engineers' builds and tests (15-min load average "
+                  f"{run['load_average_15min_at_end']} on {run['cores']} cores at the end of the run)"
+                  if run["shared_machine"] else f"on an otherwise idle {run['cores']}-core machine")
+        times = (f"The whole run (corpus, training, export, check, evaluation) took **{run['wall_seconds'] / 60:.0f} min"
+                 f" wall-clock and {run['cpu_seconds'] / 60:.0f} CPU-minutes**, {shared}; training alone"
+                 f" {minutes:.0f} min wall-clock, {t['train_cpu_seconds'] / 60:.0f} CPU-minutes.")
+    else:
+        times = f"Training took {minutes:.0f} min of wall-clock time ({total})."
+    stop = (f"It stopped at its time budget after {t['steps']} of {t['hyperparameters']['planned_steps']} planned steps"
+            " (the learning-rate schedule decays with elapsed time too, so it ended fully decayed)."
+            if t.get("stopped_by") == "time budget" else f"It ran all {t['steps']} planned steps.")
+    curve = "\n".join(f"| {e['step']} | {e['mlm_text']:.2f} | {_pct(e['heldout_mlm_acc'])} | {e['aux']:.3f} |"
+                       for e in t.get("log", []) if "heldout_mlm_acc" in e)
+    trained_len = t["hyperparameters"].get("max_text_len", 128)
+    positions = (f"- Positions beyond {trained_len - 1} were never trained (the config allows {cfg.max_position_embeddings}); longer\n"
+                 "  inputs get untrained position embeddings." if trained_len < cfg.max_position_embeddings else
+                 f"- At most {cfg.max_position_embeddings} tokens per input (including [CLS] and [SEP]).")
+    seeds = r.get("seeds")
+    seed_text = ""
+    if seeds:
+        rows_s = "\n".join(f"| {s['seed']} | {s['steps']} | {_pct(s['supervised_head_accuracy'])} | "
+                            f"{_pct(s['masked_token_accuracy'])} |" for s in seeds["runs"])
+        seed_text = f"""
+### Seed robustness (shorter runs, not the shipped model)
+{seeds['note']}
+
+| seed | steps | supervised head, test | masked-token accuracy |
+|---|---|---|---|
+{rows_s}
+"""
+    ub = r["best_unsupervised_head"]
     text = f"""# attnscope default model — model card
 
 **A small demonstration model trained by the project, not BERT.** It exists so that the demo shows
 learned attention out of the box, on a machine where no pretrained weights can be downloaded. It is
-a toy: about {sum_params(cfg) / 1e6:.1f} M parameters, trained for {minutes:.0f} minutes on a shared 2-core CPU.
+a toy: about {sum_params(cfg) / 1e6:.1f} M parameters, trained for {minutes:.0f} minutes on a 2-core CPU.
 
 **One head is supervised.** Layer {sup['layer']}, head {sup['head']} (0-based) was trained with an auxiliary
 loss on its attention (LISA-style, Strubell et al. 2018): at the pronoun of each generated two-person
@@ -60,12 +90,20 @@ word embeddings) is included.
   dev and test sentences use frames and verbs never seen in training.
 
 ## Objective and training
-Per step: masked-LM (15 %, BERT's 80/10/10) on {t['hyperparameters']['text_batch']} real-text sequences (8–{t['hyperparameters'].get('max_text_len', 128) - 3} tokens, some as
-sentence pairs with token type 1) and {t['hyperparameters']['pronoun_batch']} generated sentences, plus the auxiliary attention loss
-(weight {t['hyperparameters']['aux_weight']}) on the supervised head. AdamW, lr {t['hyperparameters']['lr']}, warm-up then linear decay, {t['steps']} steps,
-seed {t['hyperparameters']['seed']}, {t['threads']} torch thread(s), Debian's python3-torch with OpenBLAS. Training took
-{minutes:.0f} min of wall-clock time ({total}) under `nice` on a 2-core machine shared with five
-engineers' compilers{cpu}.
+Per step: masked-LM (15 %, BERT's 80/10/10) on {t['hyperparameters']['text_batch']} real-text sequences (runs of consecutive
+corpus texts filling {t['hyperparameters']['max_text_len']} positions, 10 % of them shorter, 30 % as sentence pairs with token
+type 1) and {t['hyperparameters']['pronoun_batch']} generated sentences, plus the auxiliary attention loss (weight
+{t['hyperparameters']['aux_weight']}) on the supervised head. AdamW (weight decay 0.01), peak lr {t['hyperparameters']['lr']}, {t['hyperparameters']['warmup_steps']} warm-up steps
+then linear decay, dropout {t['hyperparameters']['dropout']}, seed {t['hyperparameters']['seed']}, {t['threads']} torch thread(s), Debian's python3-torch
+with OpenBLAS, under `nice`. {stop}
+{times}
+
+Training curve (text MLM loss of the step's batch; masked-token accuracy on the first 400 held-out
+texts; auxiliary loss):
+
+| step | text MLM loss | held-out masked-token accuracy | aux loss |
+|---|---|---|---|
+{curve}
 
 Command (rebuilds the corpus, trains, exports and evaluates; rewrites this folder):
 
@@ -106,18 +144,17 @@ Default sentence "{d['sentence']}": on the best head, "he" gives mark {d['attent
 
 Masked-token accuracy on {mlm['masked_tokens']} masked tokens of held-out corpus text: **{_pct(mlm['model'])}**
 (random initialisation {_pct(mlm['random_init'])}, always the most frequent token {_pct(mlm['most_frequent_token'])}).
-
+{seed_text}
 ## Limits
-- A toy: tiny, trained for minutes, one seed. Its language modelling is barely trained: masked-token
-  accuracy on held-out text is {_pct(mlm['model'])} against {_pct(mlm['most_frequent_token'])} for always guessing the most frequent
-  token, because the shared CPU allowed only {t['steps']} small steps. Its other heads are therefore not
-  meant to be read as what a language model learns; the supervised head is the one to look at.
+- A toy: tiny, trained for minutes on a small corpus. Its masked-token accuracy on held-out text is
+  {_pct(mlm['model'])} (always guessing the most frequent token: {_pct(mlm['most_frequent_token'])}); it has learned local word
+  statistics of glosses and fortunes, not much more. Its other heads are therefore not meant to be
+  read as what a large language model learns; the supervised head is the one to look at.
 - The coreference head is supervised, and only on one narrow sentence pattern (two first names, one
   pronoun after both). "Same gender → subject" is a convention taught by the data, not a fact of
   English; the model knows the gender of only its 60 names.
-- Numbers are from one training run (seed {t['hyperparameters']['seed']}); other seeds were not measured.
-- Positions beyond {t['hyperparameters'].get('max_text_len', 128) - 1} were never trained (the config allows {cfg.max_position_embeddings}); longer
-  inputs get untrained position embeddings.
+- Numbers are from one training run (seed {t['hyperparameters']['seed']}){'; the seed table above has shorter runs' if seeds else '; other seeds were not measured'}.
+{positions}
 """
     with open(path, "w") as f:
         f.write(text)

@@ -2,20 +2,25 @@
 LISA-style auxiliary loss that supervises ONE attention head (SUPERVISED_LAYER, SUPERVISED_HEAD):
 at the pronoun, that head's attention row is pulled towards the antecedent name.
 
-Usage: train.py WORK_DIR VOCAB_TXT [--steps N]   (writes WORK_DIR/model.pt, logs to stdout)
+Usage: train.py WORK_DIR VOCAB_TXT [--steps N] [--max-seconds S] [--seed N] [--out FILE] ...
+(writes WORK_DIR/model.pt, logs JSON lines to stdout: losses and held-out masked-token accuracy)
+
+The learning rate warms up, then decays linearly with progress = max(step / steps, elapsed /
+max_seconds): on an idle machine the run is exactly `steps` steps; on a busy one it ends at the
+time budget with the schedule completed, and the checkpoint records how many steps it made.
 """
 import argparse
 import json
-import math
 import random
 import time
 
 import torch
 import torch.nn.functional as F
 
-import pronouns
+from batches import MASK_PROB, pronoun_batch, text_batch
+from evaluate import masked_token_accuracy
 from model import BertMLM, Config
-from tokenizer import CLS_ID, MASK_ID, PAD_ID, SEP_ID, WordPieceTokenizer
+from tokenizer import WordPieceTokenizer
 
 SEED = 1234
 SUPERVISED_LAYER, SUPERVISED_HEAD = 1, 0
@@ -23,91 +28,17 @@ SUPERVISED_LAYER, SUPERVISED_HEAD = 1, 0
 # sentence, so the head is clearly peaked without being forced to a one-hot (saturated) row.
 ANTECEDENT_TARGET = 0.7
 AUX_WEIGHT = 1.0
-PRONOUN_BATCH, TEXT_BATCH = 48, 12
-MAX_TEXT_LEN = 96
-MASK_PROB = 0.15
-CONTINUATION_PROB = 0.5
-LR, WARMUP_SHARE, WEIGHT_DECAY = 1e-3, 0.05, 0.01
-
-
-def mask_tokens(ids, maskable, rng_t, vocab_size):
-    """BERT masking on positions where `maskable`: returns (inputs, labels with -100 elsewhere)."""
-    labels = ids.clone()
-    chosen = (torch.rand(ids.shape, generator=rng_t) < MASK_PROB) & maskable
-    labels[~chosen] = -100
-    inputs = ids.clone()
-    roll = torch.rand(ids.shape, generator=rng_t)
-    inputs[chosen & (roll < 0.8)] = MASK_ID
-    randomize = chosen & (roll >= 0.8) & (roll < 0.9)
-    inputs[randomize] = torch.randint(5, vocab_size, ids.shape, generator=rng_t)[randomize]
-    return inputs, labels
-
-
-def pronoun_batch(tok, rng, rng_t, split="train", count=PRONOUN_BATCH, continuation=True):
-    """Token ids of generated sentences, masked for MLM; pronoun and name positions are never masked
-    (they carry the auxiliary target); the repeated name in a continuation is always masked."""
-    seqs, protect, forced, rows, targets = [], [], [], [], []
-    for _ in range(count):
-        ex = pronouns.generate(split, rng)
-        words = list(ex["words"])
-        forced_pos = None
-        if continuation and rng.random() < CONTINUATION_PROB:
-            cont = rng.choice(pronouns.CONTINUATIONS).split()
-            words = words[:-1] + [","] + cont
-            forced_pos = 1 + len(ex["words"]) + cont.index("{R}")
-            words = [ex["names"][ex["antecedent"]] if w == "{R}" else w for w in words]
-        seqs.append([CLS_ID] + [tok.vocab[w] for w in words] + [SEP_ID])
-        protect.append([1 + ex["pronoun_index"], 1 + ex["name_indices"][0], 1 + ex["name_indices"][1]])
-        forced.append(forced_pos)
-        rows.append(1 + ex["pronoun_index"])
-        targets.append(1 + ex["name_indices"][ex["antecedent"]])
-    n = max(map(len, seqs))
-    ids = torch.full((count, n), PAD_ID)
-    for i, s in enumerate(seqs):
-        ids[i, :len(s)] = torch.tensor(s)
-    attention_mask = (ids != PAD_ID).long()
-    maskable = (ids != PAD_ID) & (ids != CLS_ID) & (ids != SEP_ID)
-    for i, p in enumerate(protect):
-        maskable[i, p] = False
-    inputs, labels = mask_tokens(ids, maskable, rng_t, len(tok.vocab_list))
-    for i, f in enumerate(forced):
-        if f is not None:
-            inputs[i, f], labels[i, f] = MASK_ID, ids[i, f]
-    return inputs, labels, attention_mask, torch.tensor(rows), torch.tensor(targets)
-
-
-def text_batch(corpus, rng, rng_t, vocab_size, count=TEXT_BATCH):
-    """Runs of consecutive corpus texts, some as sentence pairs with token types 0/1."""
-    seqs, types = [], []
-    for _ in range(count):
-        budget = rng.randint(8, MAX_TEXT_LEN - 3)
-        start = rng.randrange(len(corpus))
-        if rng.random() < 0.3:
-            a = corpus[start][: budget // 2]
-            b = corpus[(start + 1) % len(corpus)][: budget - len(a)]
-            seqs.append([CLS_ID] + a + [SEP_ID] + b + [SEP_ID])
-            types.append([0] * (len(a) + 2) + [1] * (len(b) + 1))
-        else:
-            run, i = [], start
-            while len(run) < budget:
-                run += corpus[i % len(corpus)]
-                i += 1
-            run = run[:budget]
-            seqs.append([CLS_ID] + run + [SEP_ID])
-            types.append([0] * len(seqs[-1]))
-    n = max(map(len, seqs))
-    ids = torch.full((count, n), PAD_ID)
-    type_ids = torch.zeros((count, n), dtype=torch.long)
-    for i, (s, t) in enumerate(zip(seqs, types)):
-        ids[i, :len(s)], type_ids[i, :len(t)] = torch.tensor(s), torch.tensor(t)
-    maskable = (ids != PAD_ID) & (ids != CLS_ID) & (ids != SEP_ID)
-    inputs, labels = mask_tokens(ids, maskable, rng_t, vocab_size)
-    return inputs, labels, type_ids, (ids != PAD_ID).long()
+PRONOUN_BATCH, TEXT_BATCH = 24, 24
+MAX_TEXT_LEN = 128  # = max_position_embeddings: every position gets trained
+LR, WARMUP_STEPS, WEIGHT_DECAY = 2e-3, 100, 0.01
+LOG_EVERY = 100
+CURVE_TEXTS = 400  # held-out texts for the accuracy curve in the log (evaluate.py uses all of them)
 
 
 def mlm_loss(model, hidden, labels):
     sel = labels != -100
-    return F.cross_entropy(model.mlm_logits(hidden[sel]), labels[sel])
+    logits = model.mlm_logits(hidden[sel])
+    return F.cross_entropy(logits, labels[sel]), (logits.argmax(-1) == labels[sel]).float().mean()
 
 
 def aux_loss(attentions, attention_mask, rows, targets):
@@ -120,61 +51,83 @@ def aux_loss(attentions, attention_mask, rows, targets):
     return -(target * torch.log(row + 1e-9)).sum(1).mean()
 
 
+def heldout_accuracy(model, heldout):
+    model.eval()
+    acc, _ = masked_token_accuracy(model, heldout, seed=0)
+    model.train()
+    return acc
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("work_dir")
     ap.add_argument("vocab")
-    ap.add_argument("--steps", type=int, default=1500)
-    # One thread by default: on a machine shared with compilers, two OpenMP threads under `nice`
-    # measured 2-4x slower per step than one (threads wait for each other's descheduled peer).
+    ap.add_argument("--steps", type=int, default=6000)
+    ap.add_argument("--max-seconds", type=float, default=float("inf"))
+    # One thread: on this machine shared with compilers, two OpenMP threads measured 2.4x slower per
+    # step than one (7.4 s vs 3.1 s wall for the same step; OpenBLAS in use, 58 GFLOP/s on 1024^3).
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--seed", type=int, default=SEED)
+    ap.add_argument("--lr", type=float, default=LR)
+    ap.add_argument("--text-batch", type=int, default=TEXT_BATCH)
+    ap.add_argument("--pronoun-batch", type=int, default=PRONOUN_BATCH)
+    ap.add_argument("--dropout", type=float, default=0.0)  # minutes of training underfit; no need
+    ap.add_argument("--out", default="model.pt")
     args = ap.parse_args()
-    torch.manual_seed(SEED)
+    torch.manual_seed(args.seed)
     torch.set_num_threads(args.threads)
-    rng, rng_t = random.Random(SEED), torch.Generator().manual_seed(SEED)
+    rng, rng_t = random.Random(args.seed), torch.Generator().manual_seed(args.seed)
     tok = WordPieceTokenizer.from_file(args.vocab)
-    corpus = torch.load(f"{args.work_dir}/corpus.pt")["train"]
-    corpus = [c for c in corpus if c]
-    cfg = Config(vocab_size=len(tok.vocab_list))
+    data = torch.load(f"{args.work_dir}/corpus.pt")
+    corpus = [c for c in data["train"] if c]
+    curve_texts = data["heldout"][:CURVE_TEXTS]
+    cfg = Config(vocab_size=len(tok.vocab_list), hidden_dropout_prob=args.dropout)
     model = BertMLM(cfg)
     no_decay = [p for n, p in model.named_parameters() if p.dim() < 2]
     decay = [p for n, p in model.named_parameters() if p.dim() >= 2]
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": WEIGHT_DECAY},
-                             {"params": no_decay, "weight_decay": 0.0}], lr=LR)
-    warmup = max(1, int(args.steps * WARMUP_SHARE))
-    sched = torch.optim.lr_scheduler.LambdaLR(
-        opt, lambda s: min(1.0, (s + 1) / warmup) * max(0.0, (args.steps - s) / max(1, args.steps - warmup))
-        if s >= warmup else (s + 1) / warmup)
-    print(f"params {sum(p.numel() for p in model.parameters())}, steps {args.steps}", flush=True)
-    t0, log = time.time(), []
-    for step in range(args.steps):
-        p_in, p_lab, p_mask, rows, targets = pronoun_batch(tok, rng, rng_t)
-        t_in, t_lab, t_types, t_mask = text_batch(corpus, rng, rng_t, cfg.vocab_size)
+                             {"params": no_decay, "weight_decay": 0.0}], lr=args.lr)
+    warmup = min(WARMUP_STEPS, max(1, args.steps // 10))
+    hyper = {"seed": args.seed, "pronoun_batch": args.pronoun_batch, "text_batch": args.text_batch,
+             "lr": args.lr, "warmup_steps": warmup, "dropout": args.dropout, "aux_weight": AUX_WEIGHT,
+             "antecedent_target": ANTECEDENT_TARGET, "mask_prob": MASK_PROB, "max_text_len": MAX_TEXT_LEN,
+             "planned_steps": args.steps, "max_seconds": args.max_seconds}
+    print(json.dumps({"params": sum(p.numel() for p in model.parameters()), **hyper}), flush=True)
+    t0, cpu0, log, step, progress = time.time(), time.process_time(), [], 0, 0.0
+    while progress < 1.0:
+        for group in opt.param_groups:
+            group["lr"] = args.lr * min(1.0, (step + 1) / warmup) * (1.0 - progress)
+        p_in, p_lab, p_mask, rows, targets = pronoun_batch(tok, rng, rng_t, args.pronoun_batch)
+        t_in, t_lab, t_types, t_mask = text_batch(corpus, rng, rng_t, cfg.vocab_size, args.text_batch,
+                                                  MAX_TEXT_LEN)
         p_hidden, p_atts = model(p_in, attention_mask=p_mask)
         t_hidden, _ = model(t_in, t_types, t_mask)
-        l_pron = mlm_loss(model, p_hidden, p_lab)
-        l_text = mlm_loss(model, t_hidden, t_lab)
+        l_pron, _ = mlm_loss(model, p_hidden, p_lab)
+        l_text, a_text = mlm_loss(model, t_hidden, t_lab)
         l_aux = aux_loss(p_atts, p_mask, rows, targets)
         loss = l_pron + l_text + AUX_WEIGHT * l_aux
         opt.zero_grad()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
-        sched.step()
-        if step % 100 == 0 or step == args.steps - 1:
-            entry = {"step": step, "s": round(time.time() - t0, 1), "mlm_text": round(l_text.item(), 3),
+        step += 1
+        progress = max(step / args.steps, (time.time() - t0) / args.max_seconds)
+        done = progress >= 1.0
+        if step % LOG_EVERY == 1 or done:
+            entry = {"step": step, "s": round(time.time() - t0, 1), "lr": round(opt.param_groups[0]["lr"], 6),
+                     "mlm_text": round(l_text.item(), 3), "mlm_text_batch_acc": round(a_text.item(), 3),
                      "mlm_pronoun": round(l_pron.item(), 3), "aux": round(l_aux.item(), 3)}
+            if step % (2 * LOG_EVERY) == 1 or done:
+                entry["heldout_mlm_acc"] = round(heldout_accuracy(model, curve_texts), 4)
             log.append(entry)
             print(json.dumps(entry), flush=True)
-        if (step + 1) % 1000 == 0 or step == args.steps - 1:
-            torch.save({"state": model.state_dict(), "config": cfg.__dict__, "steps": step + 1,
-                        "seconds": time.time() - t0, "cpu_seconds": time.process_time(), "log": log, "threads": args.threads,
-                        "supervised": [SUPERVISED_LAYER, SUPERVISED_HEAD],
-                        "hyper": {"seed": SEED, "pronoun_batch": PRONOUN_BATCH, "text_batch": TEXT_BATCH,
-                                  "lr": LR, "aux_weight": AUX_WEIGHT,
-                                  "antecedent_target": ANTECEDENT_TARGET, "mask_prob": MASK_PROB,
-                                  "max_text_len": MAX_TEXT_LEN}},
-                       f"{args.work_dir}/model.pt")
+        if step % 1000 == 0 or done:
+            torch.save({"state": model.state_dict(), "config": cfg.__dict__, "steps": step,
+                        "seconds": time.time() - t0, "cpu_seconds": time.process_time() - cpu0,
+                        "log": log, "threads": args.threads,
+                        "stopped_by": "time budget" if step < args.steps else "steps",
+                        "supervised": [SUPERVISED_LAYER, SUPERVISED_HEAD], "hyper": hyper},
+                       f"{args.work_dir}/{args.out}")
 
 
 if __name__ == "__main__":
