@@ -9,7 +9,7 @@ const webDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'web');
 
 export async function createAttnscopeEngine({ simd = true } = {}) {
   const { load } = await import(join(webDir, 'src', 'index.js'));
-  const core = await load({ simd });
+  const core = await load({ simd, threads: false });  // one thread, like the peers
   if (simd && !core.simd) throw new Error('attnscope: asked for the SIMD build but the scalar one loaded');
   const version = JSON.parse(readFileSync(join(webDir, 'package.json'), 'utf8')).version;
   return {

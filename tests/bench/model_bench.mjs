@@ -8,7 +8,9 @@
 // Checks first: a golden checkpoint against PyTorch's output (tests/golden/models, written by
 // scripts/golden/make_model_golden.py), then a tiny random BERT: outputs finite, attention rows
 // summing to 1, the same hidden states with and without attentions (1e-5). The big checkpoint's
-// untimed warm-up runs are checked the same way.
+// outputs are checked the same way (its timings are dropped if they fail). Where the threads build
+// loads (load({ threads: 2 }), web/dist/attnscope-simd-threads.*), 2 threads with attentions are timed
+// too, their outputs within 1e-5 of 1 thread's.
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -21,7 +23,7 @@ const { load } = await import(join(here, '..', '..', 'web', 'src', 'index.js'));
 const GOLDEN_MODEL_DIR = join(here, '..', 'golden', 'models', 'bert-f32');
 const TINY_BERT = { numLayers: 2, dModel: 64, numHeads: 4, dFF: 128, vocabSize: 300, maxPositions: 64 };
 
-// Tolerances: the golden model tests' own (float32 forward vs float64 PyTorch), and 1e-5 between two
+// Tolerances (2 threads split the GEMMs differently, hence not bit-equal): the golden model tests' own (float32 forward vs float64 PyTorch), and 1e-5 between two
 // runs of the same forward that differ only in whether the attention weights are copied out.
 const GOLDEN_ATTENTION_TOLERANCE = 1e-5;
 const GOLDEN_HIDDEN_TOLERANCE = 1e-4;
@@ -139,82 +141,122 @@ export function forwardFlops({ numLayers, dModel: d, dFF }, n) {
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[(xs.length - 1) >> 1];
 
-// Both modes alternate run by run (who goes first rotates) so drift in machine load hits both alike.
-function timeModes(model, ids, reps) {
-  const modes = [true, false];
-  const samples = new Map(modes.map((m) => [m, { wall: [], cpu: [] }]));
+// The cases alternate run by run (who goes first rotates) so drift in machine load hits all alike.
+// cases: [{ model, threads, attentions }]; returns per case its medians and its first output.
+function timeCases(cases, ids, reps) {
+  const samples = cases.map(() => ({ wall: [], cpu: [], first: null }));
   for (let r = 0; r < reps; r++) {
-    for (let k = 0; k < modes.length; k++) {
-      const attentions = modes[(r + k) % modes.length];
-      const c0 = process.cpuUsage();
+    for (let k = 0; k < cases.length; k++) {
+      const i = (r + k) % cases.length;
+      const c0 = process.cpuUsage();  // the whole process: worker threads' CPU time included
       const t0 = performance.now();
-      model.run(ids, { attentions });
-      samples.get(attentions).wall.push(performance.now() - t0);
+      const out = cases[i].model.run(ids, { attentions: cases[i].attentions });
+      samples[i].wall.push(performance.now() - t0);
       const c = process.cpuUsage(c0);
-      samples.get(attentions).cpu.push((c.user + c.system) / 1000);
+      samples[i].cpu.push((c.user + c.system) / 1000);
+      samples[i].first ??= out;
     }
   }
-  return modes.map((attentions) => ({
-    attentions, ms: median(samples.get(attentions).wall), cpuMs: median(samples.get(attentions).cpu),
-  }));
+  return cases.map((c, i) => ({ ...c, ms: median(samples[i].wall), cpuMs: median(samples[i].cpu), first: samples[i].first }));
 }
 
 const mib = (bytes) => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
 
+// The threads build on 2 threads where it can run (Node with web/dist/attnscope-simd-threads.*),
+// else null and why not.
+async function loadTwoThreads() {
+  try {
+    const core = await load({ simd: true, threads: 2 });
+    return core.threads === 2 ? { core } : { why: `load({ threads: 2 }) gave ${core.threads} thread(s)` };
+  } catch (error) {
+    return { why: error.message.split('\n')[0] };
+  }
+}
+
 async function benchBertBase(args) {
-  const core = await load({ simd: true });  // a fresh instance: its memory() is this model's alone
+  const core = await load({ simd: true, threads: false });  // a fresh instance: its memory() is this model's alone
   if (!core.simd) throw new Error('model_bench: the SIMD build did not load');
   const t0 = performance.now();
   let files = makeBertCheckpoint(BERT_BASE);
   const fileBytes = files['model.safetensors'].length;
   const t1 = performance.now();
   const model = await core.loadModel(files);
-  files = null;  // the JS copy of the checkpoint can go
   const t2 = performance.now();
+  const threaded = await loadTwoThreads();
+  const model2 = threaded.core ? await threaded.core.loadModel(files) : null;
+  files = null;  // the JS copy of the checkpoint can go
   console.log(`checkpoint: bert-base shape, ${describeShape(BERT_BASE)}, ${BERT_BASE.maxPositions} positions, ` +
     `${(bertParameterCount(BERT_BASE) / 1e6).toFixed(1)} M parameters, model.safetensors ${mib(fileBytes)} F32 ` +
     `(made in ${((t1 - t0) / 1000).toFixed(1)} s, loaded in ${((t2 - t1) / 1000).toFixed(1)} s); ` +
     `wasm memory after load ${mib(core.memory().heapBytes)}, ${mib(core.memory().bytesInUse)} in use`);
+  console.log(model2 ? '2 threads: the threads build, with attentions (a second instance of the model)'
+    : `2 threads: not timed (${threaded.why})`);
 
+  const cases = [{ model, threads: 1, attentions: true }, { model, threads: 1, attentions: false }];
+  if (model2) cases.push({ model: model2, threads: 2, attentions: true });
   let failures = 0;
   const rows = [];
+  // One untimed warm-up per instance at the first length. Later lengths need none: the code is warm,
+  // and a first run's extra cost (growing the wasm heap) is one of the `reps` samples the median drops.
+  const firstIds = tokenIds(args.lengths[0], BERT_BASE.vocabSize);
+  for (const m of [model, model2]) m?.run(firstIds, { attentions: true });
   for (const n of args.lengths) {
     const ids = tokenIds(n, BERT_BASE.vocabSize);
-    // Warm-up, one run per mode, checked (finite, rows sum to 1, same hidden states) but not timed.
-    failures += report(`bert-base ${n} tokens`, checkRunPair(
-      model.run(ids, { attentions: true }), model.run(ids, { attentions: false }), model.config, n));
-    if (failures) break;
-    for (const t of timeModes(model, ids, args.reps)) {
-      rows.push({ n, ...t, gflops: forwardFlops(BERT_BASE, n) / (t.cpuMs * 1e6) });
+    // The first output of each case is checked like the tiny model's; 2 threads' against 1 thread's.
+    const timed = timeCases(cases, ids, args.reps);
+    const label = `bert-base ${n} tokens`;
+    let failed = report(label, checkRunPair(timed[0].first, timed[1].first, model.config, n));
+    if (model2) failed += report(`${label}, 2 threads`, checkSameOutputs(timed[2].first, timed[0].first));
+    failures += failed;
+    if (failed) continue;  // a wrong forward's speed means nothing
+    for (const t of timed) {
+      rows.push({ n, threads: t.threads, attentions: t.attentions, ms: t.ms, cpuMs: t.cpuMs,
+        gflops: forwardFlops(BERT_BASE, n) / (t.cpuMs * 1e6) });
     }
   }
-  const memory = core.memory();
+  const peakHeapBytes = core.memory().heapBytes;
   model.dispose();
-  return { rows, failures, peakHeapBytes: memory.heapBytes };
+  model2?.dispose();
+  return { rows, failures, peakHeapBytes };
+}
+
+/** The same forward on another instance (threads build): hidden states and attentions within 1e-5. */
+export function checkSameOutputs(actual, expected) {
+  const layers = expected.attentions.length;
+  let attention = { diff: actual.attentions?.length === layers ? 0 : Infinity, why: `${actual.attentions?.length} layers` };
+  for (let l = 0; l < layers && attention.diff <= SAME_FORWARD_TOLERANCE; l++) {
+    const layer = maxAbsDiff(actual.attentions[l], expected.attentions[l]);
+    if (!(layer.diff <= attention.diff)) attention = { diff: layer.diff, why: `layer ${l}${layer.why ? `, ${layer.why}` : ''}` };
+  }
+  const hidden = actual.hidden ? maxAbsDiff(actual.hidden, expected.hidden) : { diff: Infinity, why: 'no hidden states' };
+  return [['hidden', hidden], ['attentions', attention]].map(([what, { diff, why }]) => ({
+    what: `${what} vs 1 thread`, ok: diff <= SAME_FORWARD_TOLERANCE,
+    detail: `max |diff| ${diff.toExponential(2)}${why && diff > 0 ? ` (${why})` : ''}`,
+  }));
 }
 
 const pad = (s, w, right = true) => (right ? String(s).padStart(w) : String(s).padEnd(w));
 
 function printTable(rows, reps) {
-  const header = ['tokens', 'attentions', 'wall ms', 'cpu ms', 'tokens/s wall', 'tokens/s cpu', 'GFLOP/s'];
-  const widths = [6, 10, 9, 9, 13, 12, 7];
-  const line = (cells) => cells.map((c, i) => pad(c, widths[i], i !== 1)).join(' | ');
+  const header = ['tokens', 'threads', 'attentions', 'wall ms', 'cpu ms', 'tokens/s wall', 'tokens/s cpu', 'GFLOP/s'];
+  const widths = [6, 7, 10, 9, 9, 13, 12, 7];
+  const line = (cells) => cells.map((c, i) => pad(c, widths[i], i !== 2)).join(' | ');
   console.log(line(header));
   console.log(widths.map((w) => '-'.repeat(w)).join('-|-'));
   for (const r of rows) {
-    console.log(line([r.n, r.attentions ? 'all' : 'none', r.ms.toFixed(0), r.cpuMs.toFixed(0),
+    console.log(line([r.n, r.threads, r.attentions ? 'all' : 'none', r.ms.toFixed(0), r.cpuMs.toFixed(0),
       (r.n / (r.ms / 1000)).toFixed(0), (r.n / (r.cpuMs / 1000)).toFixed(0), r.gflops.toFixed(1)]));
   }
-  console.log(`Medians of ${reps} runs per case after one warm-up; ms per forward; GFLOP/s from CPU time ` +
-    '(projections, FFN, Q·Kᵀ and P·V).');
+  console.log(`Medians of ${reps} runs per case, cases alternating, after a warm-up; ms per forward; ` +
+    'GFLOP/s (projections, FFN, Q·Kᵀ and P·V) from the process CPU time, all threads together.');
 }
 
 async function main() {
   const args = parseArgs(process.argv.slice(2));
-  const checkCore = await load({ simd: true });
+  const checkCore = await load({ simd: true, threads: false });
   let failures = await checkGolden(checkCore) + await checkTinyRandom(checkCore);
   if (!args.quick && failures === 0) {
-    console.log(`== model throughput (attnscope SIMD build, one thread, Node ${process.version})`);
+    console.log(`== model throughput (attnscope SIMD build, Node ${process.version})`);
     const result = await benchBertBase(args);
     failures += result.failures;
     if (result.rows.length) {
@@ -223,7 +265,7 @@ async function main() {
     }
   }
   if (failures) {
-    console.error(`model_bench: ${failures} check(s) failed; nothing after the failure was timed`);
+    console.error(`model_bench: ${failures} check(s) failed; failing cases are not in the table`);
     process.exitCode = 1;
   } else {
     console.log('model_bench: all checks passed');

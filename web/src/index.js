@@ -35,6 +35,9 @@ export async function load(options = {}) {
   return createCore(wasm);
 }
 
+const threadReaper = typeof FinalizationRegistry === 'function'
+  ? new FinalizationRegistry((pthreads) => pthreads.terminateAllThreads()) : null;
+
 function createCore(wasm) {
   const core = {
     /** True when the SIMD build is running. */
@@ -48,6 +51,8 @@ function createCore(wasm) {
     /** Wasm memory: heapBytes = size of the wasm memory, bytesInUse = bytes malloc'd right now. */
     memory: () => ({ heapBytes: wasm.HEAPU8.byteLength, bytesInUse: wasm.heapBytesInUse() }),
   };
+  // The threads build's workers stay with their core: when it is garbage collected, they end.
+  if (core.threads > 1) threadReaper?.register(core, wasm.PThread);
   // Extensions attach here, one line each, e.g. core.loadModel from ./model.js.
   core.loadModel = async (source, options) => (await import('./model.js')).loadModel(wasm, source, options);
   return core;

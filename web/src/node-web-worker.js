@@ -16,7 +16,10 @@ export class NodeWebWorker {
   constructor(url) {
     this.onmessage = null;
     this.onerror = null;
-    this.thread = new Worker(new URL(import.meta.url), { workerData: { [BOOTSTRAP_KEY]: String(url) } });
+    this.thread = new Worker(new URL(import.meta.url), {
+      workerData: { [BOOTSTRAP_KEY]: String(url) },
+      execArgv: workerExecArgv(),
+    });
     this.thread.on('message', (data) => {
       // Loaded: from now on the thread only runs pthreads on the caller's behalf, and an idle
       // pool must not keep Node from exiting.
@@ -35,6 +38,17 @@ export class NodeWebWorker {
   postMessage(message, transfer) { this.thread.postMessage(message, transfer); }
 
   terminate() { this.thread.terminate(); }
+}
+
+// The parent's Node flags, minus those a worker refuses (`node --input-type=module -e ...`).
+function workerExecArgv() {
+  const flags = [];
+  for (let i = 0; i < process.execArgv.length; i++) {
+    const flag = process.execArgv[i];
+    if (flag === '--input-type') i++;
+    else if (!flag.startsWith('--input-type=')) flags.push(flag);
+  }
+  return flags;
 }
 
 if (!isMainThread && typeof workerData?.[BOOTSTRAP_KEY] === 'string') {
