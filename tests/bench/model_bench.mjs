@@ -23,8 +23,9 @@ const { load } = await import(join(here, '..', '..', 'web', 'src', 'index.js'));
 const GOLDEN_MODEL_DIR = join(here, '..', 'golden', 'models', 'bert-f32');
 const TINY_BERT = { numLayers: 2, dModel: 64, numHeads: 4, dFF: 128, vocabSize: 300, maxPositions: 64 };
 
-// Tolerances (2 threads split the GEMMs differently, hence not bit-equal): the golden model tests' own (float32 forward vs float64 PyTorch), and 1e-5 between two
-// runs of the same forward that differ only in whether the attention weights are copied out.
+// Tolerances: the golden model tests' own (float32 forward vs float64 PyTorch), and 1e-5 between two
+// runs of the same forward that differ only in whether the attention weights are copied out, or in
+// the number of threads (2 threads split the GEMMs differently: close, not bit-equal).
 const GOLDEN_ATTENTION_TOLERANCE = 1e-5;
 const GOLDEN_HIDDEN_TOLERANCE = 1e-4;
 const SAME_FORWARD_TOLERANCE = 1e-5;

@@ -47,7 +47,10 @@ export function bertParameterCount(shape) {
   return bertTensorSpecs(shape).reduce((sum, s) => sum + elementCount(s.shape), 0);
 }
 
-// mulberry32 with Box-Muller on top: reproducible normal samples, two per pair of uniforms.
+// Seeded normal samples, fast enough for 109 M of them: a table of 2^16 N(0, 1) values (mulberry32
+// uniforms through Box-Muller) indexed by xorshift32, two 16-bit indices per step. Drawing each value
+// through Box-Muller directly took ~30 s for bert-base on the shared machine; the table takes ~1 s and
+// the weights' distribution (std, symmetry) is the same to well under 1 %.
 function normalSampler(seed) {
   let a = seed >>> 0;
   const uniform = () => {
@@ -57,13 +60,22 @@ function normalSampler(seed) {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
-  let spare = null;
-  return () => {
-    if (spare !== null) { const s = spare; spare = null; return s; }
+  const table = new Float32Array(1 << 16);
+  for (let i = 0; i < table.length; i += 2) {
     const radius = Math.sqrt(-2 * Math.log(1 - uniform()));  // 1 - u: never log(0)
     const angle = 2 * Math.PI * uniform();
-    spare = radius * Math.sin(angle);
-    return radius * Math.cos(angle);
+    table[i] = radius * Math.cos(angle);
+    table[i + 1] = radius * Math.sin(angle);
+  }
+  let state = (seed ^ 0x9e3779b9) >>> 0 || 1;
+  const next = () => { state ^= state << 13; state ^= state >>> 17; state ^= state << 5; return state >>> 0; };
+  /** Fills `out` with N(0, std²) samples. */
+  return (out, std) => {
+    for (let i = 0; i < out.length; i += 2) {
+      const bits = next();
+      out[i] = std * table[bits & 0xffff];
+      if (i + 1 < out.length) out[i + 1] = std * table[bits >>> 16];
+    }
   };
 }
 
@@ -104,13 +116,13 @@ export function makeBertCheckpoint(shape, seed = 1234) {
   new DataView(file.buffer).setBigUint64(0, BigInt(headerBytes.length), true);
   file.set(headerBytes, 8);
 
-  const normal = normalSampler(seed);
+  const fillNormal = normalSampler(seed);
   const dataStart = 8 + headerBytes.length;
   for (const s of specs) {
     const [begin, end] = header[s.name].data_offsets;
     const values = new Float32Array(file.buffer, dataStart + begin, (end - begin) / 4);
     if (s.init === 'ones') values.fill(1);
-    else if (s.init === 'normal') for (let i = 0; i < values.length; i++) values[i] = INIT_STD * normal();
+    else if (s.init === 'normal') fillNormal(values, INIT_STD);
     // 'zeros': the buffer is already zero
   }
   return { 'config.json': configJson(shape), 'model.safetensors': file, 'vocab.txt': vocabText(shape.vocabSize) };

@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import test from 'node:test';
 import { fileURLToPath } from 'node:url';
 
-import { checkRunPair, forwardFlops } from '../bench/model_bench.mjs';
+import { checkRunPair, checkSameOutputs, forwardFlops } from '../bench/model_bench.mjs';
 import { BERT_BASE, bertParameterCount, makeBertCheckpoint } from '../bench/random_bert.mjs';
 
 const benchDir = join(dirname(fileURLToPath(import.meta.url)), '..', 'bench');
@@ -60,6 +60,21 @@ test('the run-pair check passes a consistent pair and catches each kind of break
   p = validPair();
   p.withoutAttentions.attentions = p.withAttentions.attentions;
   assert.deepEqual(failed(p), ['no attentions when not asked']);
+});
+
+test('the 2-threads check passes equal outputs and catches drift, NaN and a missing layer', () => {
+  const oneThread = validPair().withAttentions;
+  const failing = (actual) => checkSameOutputs(actual, oneThread).filter((c) => !c.ok).map((c) => c.what);
+  assert.deepEqual(failing(structuredClone(oneThread)), []);
+  let other = structuredClone(oneThread);
+  other.hidden[3] += 2e-5;
+  assert.deepEqual(failing(other), ['hidden vs 1 thread']);
+  other = structuredClone(oneThread);
+  other.attentions[0][6] = NaN;
+  assert.deepEqual(failing(other), ['attentions vs 1 thread']);
+  other = structuredClone(oneThread);
+  other.attentions = [];
+  assert.deepEqual(failing(other), ['attentions vs 1 thread']);
 });
 
 test('the random checkpoint: bert-base size, safetensors layout, BERT initialisation', () => {
