@@ -8,7 +8,7 @@
 // shared machine other processes take cores, and two threads cannot beat one by more than the CPU
 // they are given.
 //   node tests/bench/threads_bench.mjs [--runs N] [--sizes 128,512]
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 
 import { createMultiHeadAttention } from '../../web/src/attention.js';
@@ -24,6 +24,30 @@ const option = (name, fallback) => {
 const sizes = option('--sizes', '128,512').split(',').map(Number);
 const runsFor = (n) => Number(option('--runs', n >= 512 ? 9 : 21));
 const THREADS = 2;
+
+// CPU seconds per thread of this process (Linux /proc; utime + stime in clock ticks of 10 ms), by
+// thread id, or null elsewhere. With 2 threads, max(per-thread CPU) bounds the wall time two free
+// cores would take, whatever else the machine is running.
+function threadCpuTicks() {
+  try {
+    const ticks = new Map();
+    for (const tid of readdirSync('/proc/self/task')) {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks.set(tid, Number(fields[11]) + Number(fields[12]));
+    }
+    return ticks;
+  } catch {
+    return null;
+  }
+}
+
+// The two busiest threads' CPU (ms) between two threadCpuTicks() snapshots.
+function busiestThreads(before, after) {
+  if (!before || !after) return null;
+  const used = [...after].map(([tid, t]) => (t - (before.get(tid) ?? 0)) * 10).sort((a, b) => b - a);
+  return used.slice(0, 2);
+}
 
 const median = (values) => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -63,8 +87,10 @@ function engines(p) {
 const load0 = loadavg()[0];
 console.log(`threads bench: Node ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), ` +
   `load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-console.log('| n × d_model × heads | simd ms | threads × 1 ms | threads × 2 ms | × 2 threads vs simd | × 2 threads vs 1 |');
-console.log('|---|---:|---:|---:|---:|---:|');
+const rows = ['| n × d_model × heads | simd ms | threads × 1 ms | threads × 2 ms | × 2 threads vs simd | × 2 threads vs 1 |',
+  '|---|---:|---:|---:|---:|---:|'];
+const cpuRows = ['| n × d_model × heads | threads × 1: CPU ms | threads × 2: CPU ms, busiest + next thread | × on 2 free cores (CPU bound) |',
+  '|---|---:|---:|---:|'];
 for (const n of sizes) {
   const p = makeProblem({ n, dModel: 768, numHeads: 12, causal: false });
   const list = engines(p);
@@ -72,24 +98,42 @@ for (const n of sizes) {
   const results = list.map((e) => { e.setup(); return e.run(); });
   for (let i = 1; i < results.length; i++) {
     for (const name of ['output', 'weights']) {
-      const diff = maxAbsDiff(results[i][name], results[0][name]);
-      if (!(diff <= 1e-5)) throw new Error(`threads bench: ${list[i].name} ${name} differs from simd by ${diff}`);
+      const { diff, index, why } = maxAbsDiff(results[i][name], results[0][name]);
+      if (!(diff <= 1e-5)) {
+        throw new Error(`threads bench: ${list[i].name} ${name} differs from simd by ${diff} at ${index}${why ? ` (${why})` : ''}`);
+      }
     }
   }
   const times = list.map(() => []);
+  const cpu = list.map(() => [0, 0]);  // the two busiest threads' CPU ms, summed over the timed runs
   const runs = runsFor(n);
   for (let r = 0; r < runs + 1; r++) {
     list.forEach((e, i) => {
       e.setup();
+      const ticks = threadCpuTicks();
       const start = performance.now();
       e.run();
-      if (r > 0) times[i].push(performance.now() - start);  // run 0: warm-up
+      if (r === 0) return;  // warm-up
+      times[i].push(performance.now() - start);
+      const busiest = busiestThreads(ticks, threadCpuTicks());
+      if (busiest) busiest.forEach((ms, k) => { cpu[i][k] += ms / runs; });
     });
   }
   list.forEach((e) => e.dispose());
   const [simd, one, two] = times.map(median);
-  console.log(`| ${n} × 768 × 12 | ${simd.toFixed(1)} | ${one.toFixed(1)} | ${two.toFixed(1)} | ` +
+  rows.push(`| ${n} × 768 × 12 | ${simd.toFixed(1)} | ${one.toFixed(1)} | ${two.toFixed(1)} | ` +
     `${(simd / two).toFixed(2)} | ${(one / two).toFixed(2)} |`);
+  // CPU per forward: one thread's total vs the busier of the two threads (the critical path).
+  const [[oneCpu], [twoMain, twoOther]] = [cpu[1], cpu[2]];
+  cpuRows.push(`| ${n} × 768 × 12 | ${oneCpu.toFixed(0)} | ${twoMain.toFixed(0)} + ${twoOther.toFixed(0)} | ` +
+    `${(oneCpu / Math.max(twoMain, 1)).toFixed(2)} |`);
 }
+rows.forEach((row) => console.log(row));
 console.log(`(wall-clock medians, runs alternating; load average ${load0.toFixed(2)} at the start, ` +
   `${loadavg()[0].toFixed(2)} at the end, on ${cpus().length} CPUs)`);
+if (threadCpuTicks()) {
+  console.log();
+  cpuRows.forEach((row) => console.log(row));
+  console.log('(mean CPU per forward from /proc/self/task, 10 ms ticks; the last column is one thread\'s CPU over the ' +
+    'busiest thread\'s: the speed-up two otherwise idle cores would give)');
+}
