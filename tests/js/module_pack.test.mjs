@@ -57,14 +57,14 @@ before(async () => {
 after(() => { if (scratch) rmSync(scratch, { recursive: true, force: true }); });
 
 describe('npm pack', () => {
-  test('the tarball ships the module, both wasm builds and the types, nothing else', () => {
+  test('the tarball ships the module, its wasm builds and the types, nothing else', () => {
     const files = packed.files.map((f) => f.path).sort();
     for (const required of ['package.json', 'attnscope.d.ts', 'src/index.js', 'src/heap.js', 'src/loader.js',
       'dist/attnscope-simd.js', 'dist/attnscope-simd.wasm', 'dist/attnscope-scalar.js', 'dist/attnscope-scalar.wasm']) {
       assert.ok(files.includes(required), `${required} missing from the tarball: ${files.join(', ')}`);
     }
     for (const file of files) {
-      assert.match(file, /^(package\.json|README\.md|attnscope\.d\.ts|src\/[\w-]+\.js|dist\/attnscope-(simd|scalar)\.(js|wasm))$/,
+      assert.match(file, /^(package\.json|README\.md|attnscope\.d\.ts|src\/[\w-]+\.js|dist\/attnscope-(simd|scalar|simd-threads)\.(js|wasm)|dist\/attnscope-simd-threads\.worker\.js)$/,
         `unexpected file in the tarball: ${file}`);
     }
     for (const flavour of ['simd', 'scalar']) {
