@@ -50,6 +50,9 @@ const inline = {
           + `export const SCALAR_WASM_BASE64 = ${JSON.stringify(scalar)};\n`, loader: 'js' };
       }
       if (a.path === 'attnscope-embed:views-css') return { contents: viewsCss, loader: 'text' };
+      if (a.path === 'attnscope-embed:no-threads') {
+        return { contents: "export default () => Promise.reject(new Error('the embed bundle has no threads build'));", loader: 'js' };
+      }
       return undefined;
     });
   },
@@ -59,6 +62,8 @@ const redirectDist = {
   name: 'attnscope-embed-dist',
   setup(build) {
     build.onResolve({ filter: /^\.\.\/dist\/attnscope-(simd|scalar)\.js$/ }, (a) => ({ path: join(dist, a.path.slice('../dist/'.length)) }));
+    // The bundle passes wasmBinary, so load() never picks the threads build: leave its glue out.
+    build.onResolve({ filter: /^\.\.\/dist\/attnscope-simd-threads\.js$/ }, () => ({ path: 'attnscope-embed:no-threads', namespace: 'attnscope-embed' }));
   },
 };
 
