@@ -14,6 +14,7 @@
 #include "attention/mask.hpp"
 #include "attention/multi_head.hpp"
 #include "attention/scaled_dot_product.hpp"
+#include "attention/streaming.hpp"
 #include "guard.hpp"
 #include "kernels/kernels.hpp"
 
@@ -56,6 +57,17 @@ std::string attention(Address q, Address k, Address v, std::size_t n, std::size_
                                  make_mask(mask_kind, mask, n * m),
                                  {output(out, n * d_v), output(weights, n * m),
                                   output(scores, n * m), output(scaled, n * m)});
+  });
+}
+
+// The same without the weights: streaming (online softmax), memory O((n + m)·d) instead of O(n·m).
+std::string streaming_attention_binding(Address q, Address k, Address v, std::size_t n, std::size_t m,
+                                        std::size_t d_k, std::size_t d_v, int mask_kind, Address mask,
+                                        Address out) {
+  return guarded([&] {
+    const AttentionShape shape{n, m, d_k, d_v};
+    streaming_attention(input(q, n * d_k), input(k, m * d_k), input(v, m * d_v), shape,
+                        make_mask(mask_kind, mask, n * m), output(out, n * d_v));
   });
 }
 
@@ -108,6 +120,7 @@ double heap_bytes_in_use() { return static_cast<double>(mallinfo().uordblks); }
 EMSCRIPTEN_BINDINGS(attnscope_core) {
   using namespace attnscope::bindings;
   emscripten::function("attention", &attention);
+  emscripten::function("streamingAttention", &streaming_attention_binding);
   emscripten::function("simdBuild", &simd_build);
   emscripten::function("heapBytesInUse", &heap_bytes_in_use);
   emscripten::class_<MultiHeadAttentionHandle>("MultiHeadAttentionHandle")

@@ -48,6 +48,23 @@ export interface AttentionOptions {
   mask?: Mask;
   /** Also return the intermediate steps (scores, scaled). */
   steps?: boolean;
+  /**
+   * Return the softmax weights (default true). With false (and no steps) the output is computed by
+   * streaming (online softmax, FlashAttention-style): memory O((n + m)·d) instead of O(n·m), so
+   * 16,384 tokens of a 64-wide head fit in well under 64 MB of wasm memory.
+   */
+  weights?: boolean;
+}
+
+/** The result of attention({ ..., weights: false }). */
+export interface AttentionOutputOnly {
+  /** weights·V [n*dV]. A query whose keys are all masked gets an all-zero row. */
+  output: Float32Array;
+  weights?: undefined;
+  /** Q·Kᵀ [n*m] (with steps: true), before the mask. */
+  scores?: Float32Array;
+  /** Q·Kᵀ/√dK [n*m] (with steps: true), before the mask. */
+  scaled?: Float32Array;
 }
 
 export interface AttentionResult {
@@ -86,7 +103,10 @@ export interface ForwardOptions {
   m?: number;
   /** null (default), 'causal' or Uint8Array(n*m), 1 = may attend. */
   mask?: Mask;
-  /** Return the per-head softmax weights (default true). */
+  /**
+   * Return the per-head softmax weights (default true). With false (and no steps) every head streams
+   * (online softmax): memory O((n + m)·dModel) instead of O(numHeads·n·m), for long inputs.
+   */
   weights?: boolean;
   /** Return the per-head outputs before Wo (default true). */
   heads?: boolean;
@@ -145,6 +165,8 @@ export interface Core {
   readonly threads: number;
   /** The package version. */
   readonly version: string;
+  /** Single-head scaled dot-product attention without the weights (streaming: O((n + m)·d) memory). */
+  attention(options: AttentionOptions & { weights: false }): AttentionOutputOnly;
   /** Single-head scaled dot-product attention: softmax(mask(Q·Kᵀ/√dK))·V. */
   attention(options: AttentionOptions): AttentionResult;
   /** Multi-head attention with projections, in one call (copies the weights in each time). */

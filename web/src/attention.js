@@ -18,12 +18,15 @@ export function attention(wasm, options) {
   const v = requireFloats(options.v, 'v', m * dV, 'm*dV', what);
   const mask = parseMask(options.mask, n, m, what);
   const steps = optionalBoolean(options.steps, 'steps', false, what);
+  const wantWeights = optionalBoolean(options.weights, 'weights', true, what);
+  // Neither weights nor steps: the streaming core (online softmax), no [n*m] buffer anywhere.
+  const streaming = !wantWeights && !steps;
 
   const block = new HeapBlock(wasm, what);
   const slots = {
     q: block.floats(q.length), k: block.floats(k.length), v: block.floats(v.length),
     mask: mask.allowed ? block.bytes(mask.allowed.length) : null,
-    output: block.floats(n * dV), weights: block.floats(n * m),
+    output: block.floats(n * dV), weights: streaming ? null : block.floats(n * m),
     scores: steps ? block.floats(n * m) : null, scaled: steps ? block.floats(n * m) : null,
   };
   block.allocate();
@@ -33,9 +36,15 @@ export function attention(wasm, options) {
     block.put(slots.v, v);
     if (mask.allowed) block.put(slots.mask, mask.allowed);
     const a = (slot) => block.address(slot);
+    if (streaming) {
+      throwIfFailed(wasm.streamingAttention(a(slots.q), a(slots.k), a(slots.v), n, m, dK, dV, mask.kind,
+        a(slots.mask), a(slots.output)), what);
+      return { output: block.take(slots.output) };
+    }
     throwIfFailed(wasm.attention(a(slots.q), a(slots.k), a(slots.v), n, m, dK, dV, mask.kind,
       a(slots.mask), a(slots.output), a(slots.weights), a(slots.scores), a(slots.scaled)), what);
-    const result = { output: block.take(slots.output), weights: block.take(slots.weights) };
+    const result = { output: block.take(slots.output) };
+    if (wantWeights) result.weights = block.take(slots.weights);
     if (steps) {
       result.scores = block.take(slots.scores);
       result.scaled = block.take(slots.scaled);
@@ -144,7 +153,7 @@ function forward(wasm, handle, dModel, numHeads, x, options, what) {
   const wantHeads = optionalBoolean(options.heads, 'heads', true, what);
 
   const block = new HeapBlock(wasm, what);
-  const perHead = numHeads * n * m;
+  const perHead = numHeads * n * m;  // only allocated for weights / steps
   const slots = {
     x: block.floats(x.length), context: context ? block.floats(context.length) : null,
     mask: mask.allowed ? block.bytes(mask.allowed.length) : null,
@@ -157,8 +166,10 @@ function forward(wasm, handle, dModel, numHeads, x, options, what) {
     scores: steps ? block.floats(perHead) : null,
     scaled: steps ? block.floats(perHead) : null,
   };
-  // The core's workspace: Q, K, V, heads and one head's scores, as floats.
-  block.allocate(4 * ((n + 2 * m) * dModel + n * dModel + n * m));
+  // The core's workspace: Q, K, V, heads and, unless it streams (no weights, no steps), one head's
+  // weights, as floats.
+  const streaming = !wantWeights && !steps;
+  block.allocate(4 * ((n + 2 * m) * dModel + n * dModel + (streaming ? 0 : n * m)));
   try {
     block.put(slots.x, x);
     if (context) block.put(slots.context, context);
