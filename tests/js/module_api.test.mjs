@@ -139,7 +139,8 @@ describe('results and defaults', () => {
     assert.deepEqual(Object.keys(explicit).sort(), ['heads', 'k', 'output', 'q', 'scaled', 'scores', 'v', 'weights']);
     const lean = core.multiHeadAttention({ ...p, x, weights: false, heads: false });
     assert.deepEqual(Object.keys(lean), ['output']);
-    assert.deepEqual(lean.output, y.output);
+    // Without weights the heads stream (online softmax): equal to float rounding, not bit for bit.
+    assertClose(lean.output, y.output, { atol: 1e-5, rtol: 0, what: 'output without weights' });
     // cross-attention, m inferred from the context
     const context = randomFloats(7 * 16, 8);
     const cross = core.createMultiHeadAttention(p).forward(x, { context, steps: true });
