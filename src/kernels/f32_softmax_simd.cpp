@@ -1,5 +1,6 @@
 // SIMD row-wise kernels: bias add, scale, and the fused scale + mask + max-subtracted softmax with a
 // vectorised exp. Same semantics as the scalar twins in f32_softmax_scalar.cpp.
+#include <algorithm>
 #include <cstring>
 #include <limits>
 
@@ -14,22 +15,16 @@ using simd::f32x4;
 using simd::kLanes;
 constexpr float kMinusInf = -std::numeric_limits<float>::infinity();
 
-// out[j] = in[j] * factor for j < count; returns the maximum of those values.
-float scale_row_and_max(const float* in, float* out, std::size_t count, float factor) {
+// The maximum of in[j] * factor for j < count (the scaled row itself is not stored: the exp pass
+// recomputes each product, bit for bit the same).
+float scaled_row_max(const float* in, std::size_t count, float factor) {
   const f32x4 f = simd::splat(factor);
   f32x4 running = simd::splat(kMinusInf);
   std::size_t j = 0;
-  for (; j + kLanes <= count; j += kLanes) {
-    const f32x4 value = simd::load(in + j) * f;
-    simd::store(out + j, value);
-    running = simd::vmax(running, value);
-  }
-  if (j < count) {
-    const f32x4 value = simd::load_partial(in + j, count - j, kMinusInf) * f;
-    simd::store_partial(out + j, count - j, value);
-    running = simd::vmax(running, value);
-  }
-  return simd::max_lanes(running);
+  for (; j + kLanes <= count; j += kLanes) running = simd::vmax(running, simd::load(in + j) * f);
+  float row_max = simd::max_lanes(running);
+  for (; j < count; ++j) row_max = std::max(row_max, in[j] * factor);
+  return row_max;
 }
 
 void scale_row(const float* in, float* out, std::size_t count, float factor) {
@@ -63,23 +58,28 @@ void f32_scale_mask_softmax_simd(std::size_t rows, std::size_t cols, float scale
     float* out_row = out + i * ld_out;
     // `kept_end`: entries at and beyond it are masked (causal keeps a prefix); for an explicit mask
     // the masked entries inside the prefix are set to -inf.
+    // Two reading passes (max, then exp and sum straight from `in`) and one normalising pass.
     std::size_t kept_end = mask == SoftmaxMask::causal ? causal_row_length(i, cols) : cols;
     float row_max = kMinusInf;
-    if (mask == SoftmaxMask::allowed) {
+    const float* exp_source = in_row;
+    float exp_scale = scale;
+    if (mask == SoftmaxMask::allowed) {  // masked entries as -inf, which the exp turns into 0
       const std::uint8_t* allowed_row = allowed + i * ld_allowed;
       for (std::size_t j = 0; j < cols; ++j) {
         const float value = allowed_row[j] != 0 ? in_row[j] * scale : kMinusInf;
         out_row[j] = value;
         row_max = value > row_max ? value : row_max;
       }
+      exp_source = out_row;
+      exp_scale = 1.0f;
     } else {
-      row_max = scale_row_and_max(in_row, out_row, kept_end, scale);
+      row_max = scaled_row_max(in_row, kept_end, scale);
     }
     if (row_max == kMinusInf) {  // every key masked: zero weights by convention, never 0/0 = NaN
       kept_end = 0;
     } else {
-      const float inv_sum = 1.0f / simd::exp_row_and_sum(out_row, kept_end, row_max);
-      scale_row(out_row, out_row, kept_end, inv_sum);
+      const float sum = simd::scaled_exp_row_and_sum(exp_source, out_row, kept_end, exp_scale, row_max);
+      scale_row(out_row, out_row, kept_end, 1.0f / sum);
     }
     if (kept_end < cols) std::memset(out_row + kept_end, 0, (cols - kept_end) * sizeof(float));
   }
