@@ -50,24 +50,28 @@ void set_active_path(Path path) {
 // take over work from one that did not (the machine may be shared).
 namespace {
 
-constexpr double kMinParallelGemmFlops = 4.0e6;                     // ~0.2 ms of one wasm thread
-constexpr std::size_t kMinParallelElements = std::size_t{1} << 16;  // row-wise kernels
-constexpr std::size_t kGemmRowsPerPiece = 64;  // the SIMD GEMM's row block (repacks B per piece)
-constexpr std::size_t kGemmColumnsPerPiece = 128;
-constexpr std::size_t kRowsPerPiece = 16;  // row-wise kernels
-constexpr std::size_t kPiecesPerThread = 4;
+constexpr double kMinParallelGemmFlops = 1.0e6;  // ~50 µs of one wasm thread (Q·Kᵀ at n = 128)
+constexpr std::size_t kMinParallelElements = std::size_t{1} << 14;  // row-wise kernels: 128 × 128
+// GEMM pieces: each one repacks the operand it shares with the others (B for row blocks, A for
+// column panels), so pieces stay large: ~2 per thread, enough to even out a busy core.
+constexpr std::size_t kGemmRowsPerPiece = 128;
+constexpr std::size_t kGemmColumnsPerPiece = 256;
+constexpr std::size_t kRowsPerPiece =
+    16;  // row-wise kernels: nothing shared, many pieces are cheap
+constexpr std::size_t kGemmPiecesPerThread = 2;
+constexpr std::size_t kRowPiecesPerThread = 4;
 
 std::size_t round_up(std::size_t value, std::size_t multiple) {
   return (value + multiple - 1) / multiple * multiple;
 }
 
 // Splits [0, total) into pieces of `size` (a multiple of `granule`): about `total / preferred`
-// pieces, at least one per thread and at most kPiecesPerThread per thread. Returns the piece size.
+// pieces, at least one and at most `per_thread` per thread. Returns the piece size.
 std::size_t piece_size(std::size_t total, std::size_t preferred, std::size_t granule,
-                       std::size_t threads) {
+                       std::size_t threads, std::size_t per_thread) {
   std::size_t pieces = total / preferred;
   pieces = std::max(pieces, threads);
-  pieces = std::min(pieces, threads * kPiecesPerThread);
+  pieces = std::min(pieces, threads * per_thread);
   return round_up((total + pieces - 1) / pieces, granule);
 }
 
@@ -83,15 +87,17 @@ void for_each_piece(std::size_t total, std::size_t size, Piece&& piece) {
 
 enum class GemmSplit { none, rows, columns };
 
-// Rows (of A and C) when there are enough 4-row tiles for every thread, else column panels of 8.
+// Row blocks repack B ([k, n]) per piece, column panels repack A ([m, k]): split the side that
+// makes the repacked operand the smaller one, when it has enough 4-row tiles or 8-column panels.
 GemmSplit choose_gemm_split(std::size_t m, std::size_t n, std::size_t k, std::size_t threads) {
   if (threads < 2) return GemmSplit::none;
   if (2.0 * static_cast<double>(m) * static_cast<double>(n) * static_cast<double>(k) <
       kMinParallelGemmFlops) {
     return GemmSplit::none;
   }
-  if (m >= 8 * threads) return GemmSplit::rows;
-  if (n >= 16 * threads) return GemmSplit::columns;
+  const bool rows = m >= 8 * threads, columns = n >= 16 * threads;
+  if (columns && (n > m || !rows)) return GemmSplit::columns;
+  if (rows) return GemmSplit::rows;
   return GemmSplit::none;
 }
 
@@ -109,14 +115,14 @@ void gemm_nn(std::size_t m, std::size_t n, std::size_t k, const float* a, std::s
       ATTNSCOPE_DISPATCH(f32_gemm_nn, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
       return;
     case GemmSplit::rows:
-      for_each_piece(m, piece_size(m, kGemmRowsPerPiece, 4, threads),
+      for_each_piece(m, piece_size(m, kGemmRowsPerPiece, 4, threads, kGemmPiecesPerThread),
                      [&](std::size_t i0, std::size_t i1) {
                        ATTNSCOPE_DISPATCH(f32_gemm_nn, i1 - i0, n, k, a + i0 * lda, lda, b, ldb,
                                           c + i0 * ldc, ldc, accumulate);
                      });
       return;
     case GemmSplit::columns:  // B[k, n]: a column panel starts j0 elements into each row
-      for_each_piece(n, piece_size(n, kGemmColumnsPerPiece, 8, threads),
+      for_each_piece(n, piece_size(n, kGemmColumnsPerPiece, 8, threads, kGemmPiecesPerThread),
                      [&](std::size_t j0, std::size_t j1) {
                        ATTNSCOPE_DISPATCH(f32_gemm_nn, m, j1 - j0, k, a, lda, b + j0, ldb, c + j0,
                                           ldc, accumulate);
@@ -133,14 +139,14 @@ void gemm_nt(std::size_t m, std::size_t n, std::size_t k, const float* a, std::s
       ATTNSCOPE_DISPATCH(f32_gemm_nt, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
       return;
     case GemmSplit::rows:
-      for_each_piece(m, piece_size(m, kGemmRowsPerPiece, 4, threads),
+      for_each_piece(m, piece_size(m, kGemmRowsPerPiece, 4, threads, kGemmPiecesPerThread),
                      [&](std::size_t i0, std::size_t i1) {
                        ATTNSCOPE_DISPATCH(f32_gemm_nt, i1 - i0, n, k, a + i0 * lda, lda, b, ldb,
                                           c + i0 * ldc, ldc, accumulate);
                      });
       return;
     case GemmSplit::columns:  // B[n, k] stored by rows: a column panel of C is a block of B's rows
-      for_each_piece(n, piece_size(n, kGemmColumnsPerPiece, 8, threads),
+      for_each_piece(n, piece_size(n, kGemmColumnsPerPiece, 8, threads, kGemmPiecesPerThread),
                      [&](std::size_t j0, std::size_t j1) {
                        ATTNSCOPE_DISPATCH(f32_gemm_nt, m, j1 - j0, k, a, lda, b + j0 * ldb, ldb,
                                           c + j0, ldc, accumulate);
@@ -154,7 +160,8 @@ void add_bias(std::size_t m, std::size_t n, const float* bias, float* c, std::si
     ATTNSCOPE_DISPATCH(f32_add_bias, m, n, bias, c, ldc);
     return;
   }
-  const std::size_t size = piece_size(m, kRowsPerPiece, 1, parallel::num_threads());
+  const std::size_t size =
+      piece_size(m, kRowsPerPiece, 1, parallel::num_threads(), kRowPiecesPerThread);
   for_each_piece(m, size, [&](std::size_t i0, std::size_t i1) {
     ATTNSCOPE_DISPATCH(f32_add_bias, i1 - i0, n, bias, c + i0 * ldc, ldc);
   });
@@ -168,7 +175,8 @@ void scale_mask_softmax(std::size_t rows, std::size_t cols, float scale, const f
                        allowed, ld_allowed);
     return;
   }
-  const std::size_t size = piece_size(rows, kRowsPerPiece, 1, parallel::num_threads());
+  const std::size_t size =
+      piece_size(rows, kRowsPerPiece, 1, parallel::num_threads(), kRowPiecesPerThread);
   for_each_piece(rows, size, [&](std::size_t i0, std::size_t i1) {
     if (mask != SoftmaxMask::causal) {
       const std::uint8_t* allowed_rows = allowed != nullptr ? allowed + i0 * ld_allowed : nullptr;
@@ -194,7 +202,8 @@ void scale(std::size_t rows, std::size_t cols, float factor, const float* in, st
     ATTNSCOPE_DISPATCH(f32_scale, rows, cols, factor, in, ld_in, out, ld_out);
     return;
   }
-  const std::size_t size = piece_size(rows, kRowsPerPiece, 1, parallel::num_threads());
+  const std::size_t size =
+      piece_size(rows, kRowsPerPiece, 1, parallel::num_threads(), kRowPiecesPerThread);
   for_each_piece(rows, size, [&](std::size_t i0, std::size_t i1) {
     ATTNSCOPE_DISPATCH(f32_scale, i1 - i0, cols, factor, in + i0 * ld_in, ld_in, out + i0 * ld_out,
                        ld_out);
