@@ -197,17 +197,24 @@ test('a request too large for wasm memory shows a clear message and the page rec
 
 test('editing the sentence 500 times keeps the page bounded (DOM nodes, listeners, JS heap, wasm memory)', { timeout: 600_000 }, async () => {
   const { page, problems } = await demo.newPage();
-  // Keep a handle on every wasm memory the page creates, to read its size from the test.
+  // Keep a handle on every wasm memory the page creates, to read its size from the test: exported
+  // (single-thread builds) or imported (the threads build's shared memory).
   await page.addInitScript(() => {
     window.__wasmMemories = [];
+    const remember = (value) => {
+      if (value instanceof WebAssembly.Memory && !window.__wasmMemories.includes(value)) window.__wasmMemories.push(value);
+    };
     const keep = (result) => {
       const instance = result.instance ?? result;
-      for (const value of Object.values(instance.exports ?? {})) if (value instanceof WebAssembly.Memory) window.__wasmMemories.push(value);
+      for (const value of Object.values(instance.exports ?? {})) remember(value);
       return result;
     };
     for (const name of ['instantiate', 'instantiateStreaming']) {
       const original = WebAssembly[name];
-      WebAssembly[name] = (...args) => original.apply(WebAssembly, args).then(keep);
+      WebAssembly[name] = (...args) => {
+        for (const namespace of Object.values(args[1] ?? {})) for (const value of Object.values(namespace ?? {})) remember(value);
+        return original.apply(WebAssembly, args).then(keep);
+      };
     }
   });
   await openDemo(page, demo.url, { source: 'seeded', view: 'matrix' });
