@@ -3,6 +3,7 @@
 // wasm memory, checked against a float64 JavaScript reference on sampled rows; with and without
 // weights agree at small sizes in both builds, for every mask kind and for cross-attention.
 import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 
 import { FLAVOURS, load } from './helpers/module.mjs';
@@ -58,33 +59,66 @@ function assertRowsClose(actual, expectedRow, rows, width, tolerance, what) {
   }
 }
 
+/** CPU ms of each thread of this process (Linux /proc, 10 ms ticks), or null elsewhere. */
+function threadCpuMs() {
+  try {
+    const ms = new Map();
+    for (const tid of readdirSync('/proc/self/task')) {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ms.set(tid, 10 * (Number(fields[11]) + Number(fields[12])));
+    }
+    return ms;
+  } catch {
+    return null;
+  }
+}
+
 const seconds = (start) => (performance.now() - start) / 1000;
 const cpuSeconds = (start) => { const u = process.cpuUsage(start); return (u.user + u.system) / 1e6; };
+
+/** 16,384 × 64 attention without weights on `core`, with and without the causal mask. */
+function checkLongAttention(core, label) {
+  const q = randomFloats(LONG * WIDTH, 1, 1.5), k = randomFloats(LONG * WIDTH, 2, 1.5);
+  const v = randomFloats(LONG * WIDTH, 3);
+  for (const mask of [null, 'causal']) {
+    const wall = performance.now(), cpu = process.cpuUsage();
+    const { output, weights } = core.attention({ q, k, v, n: LONG, dK: WIDTH, mask, weights: false });
+    console.log(`attention 16,384 × 64 mask ${mask}, ${label}: ${seconds(wall).toFixed(2)} s wall, ` +
+      `${cpuSeconds(cpu).toFixed(2)} s CPU (shared machine), memory ${JSON.stringify(core.memory())}`);
+    assert.equal(weights, undefined);
+    assert.equal(output.length, LONG * WIDTH);
+    assertRowsClose(output, (i) => referenceRow(q, k, v, i, LONG, WIDTH, WIDTH, mask === 'causal'),
+      SAMPLED_ROWS, WIDTH, 1e-4, `output (mask ${mask}, ${label})`);
+  }
+  const { heapBytes, bytesInUse } = core.memory();
+  assert.ok(heapBytes < MEMORY_LIMIT, `${label}: wasm memory is ${heapBytes} bytes, expected < ${MEMORY_LIMIT}`);
+  assert.ok(bytesInUse < 4 * 1024 * 1024, `${label}: ${bytesInUse} bytes still malloc'd after the calls`);
+}
 
 describe('16,384 × 64, one head, in the SIMD build', () => {
   test('core.attention({ weights: false }) stays under 64 MB and matches float64 on sampled rows',
     { timeout: 300_000 }, async () => {
-      const core = await load({ simd: true });  // a fresh instance: its memory has grown for nothing else
-      const q = randomFloats(LONG * WIDTH, 1, 1.5), k = randomFloats(LONG * WIDTH, 2, 1.5);
-      const v = randomFloats(LONG * WIDTH, 3);
-      for (const mask of [null, 'causal']) {
-        const wall = performance.now(), cpu = process.cpuUsage();
-        const { output, weights } = core.attention({ q, k, v, n: LONG, dK: WIDTH, mask, weights: false });
-        console.log(`attention 16,384 × 64 mask ${mask}: ${seconds(wall).toFixed(2)} s wall, ` +
-          `${cpuSeconds(cpu).toFixed(2)} s CPU (shared machine), memory ${JSON.stringify(core.memory())}`);
-        assert.equal(weights, undefined);
-        assert.equal(output.length, LONG * WIDTH);
-        assertRowsClose(output, (i) => referenceRow(q, k, v, i, LONG, WIDTH, WIDTH, mask === 'causal'),
-          SAMPLED_ROWS, WIDTH, 1e-4, `output (mask ${mask})`);
-      }
-      const { heapBytes, bytesInUse } = core.memory();
-      assert.ok(heapBytes < MEMORY_LIMIT, `wasm memory is ${heapBytes} bytes, expected < ${MEMORY_LIMIT}`);
-      assert.ok(bytesInUse < 4 * 1024 * 1024, `${bytesInUse} bytes still malloc'd after the calls`);
+      // A fresh single-thread instance: its memory has grown for nothing else.
+      checkLongAttention(await load({ simd: true, threads: false }), 'SIMD build, 1 thread');
     });
+
+  test('the same on 2 threads (threads build: query blocks spread over the pool)', { timeout: 300_000 }, async (t) => {
+    const core = await load({ simd: true, threads: 'auto' });
+    if (core.threads < 2) return t.skip(`the threads build is not available here (core.threads = ${core.threads})`);
+    const before = threadCpuMs();
+    checkLongAttention(core, `threads build, ${core.threads} threads`);
+    const after = threadCpuMs();
+    if (before && after) {  // on a busy machine the wall time shows little; each thread's CPU shows the split
+      const busiest = [...after].map(([tid, ms]) => ms - (before.get(tid) ?? 0)).sort((a, b) => b - a).slice(0, 2);
+      console.log(`CPU of the two busiest threads: ${busiest.map((ms) => `${(ms / 1000).toFixed(2)} s`).join(' + ')} ` +
+        '(two free cores would take about the larger)');
+    }
+  });
 
   test('multiHeadAttention({ weights: false, heads: false }) stays under 64 MB and matches float64',
     { timeout: 300_000 }, async () => {
-      const core = await load({ simd: true });
+      const core = await load({ simd: true, threads: false });
       const params = randomParameters(WIDTH, 1, 30);
       const x = randomFloats(LONG * WIDTH, 31, 1.5);
       const wall = performance.now(), cpu = process.cpuUsage();
