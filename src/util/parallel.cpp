@@ -87,7 +87,8 @@ class Pool {
 
   // Runs the job when it can have the pool; returns false when the caller must run it serially.
   bool try_run(std::size_t count, detail::TaskFn fn, void* context) {
-    if (workers_.empty()) return false;
+    // A quick no without the lock (workers_ itself is only read under region_mutex_).
+    if (threads_.load(std::memory_order_relaxed) < 2) return false;
     std::unique_lock region(region_mutex_, std::try_to_lock);
     if (!region.owns_lock() || workers_.empty()) return false;
 
