@@ -168,7 +168,9 @@ export interface Core {
   /** Single-head scaled dot-product attention without the weights (streaming: O((n + m)·d) memory). */
   attention(options: AttentionOptions & { weights: false }): AttentionOutputOnly;
   /** Single-head scaled dot-product attention: softmax(mask(Q·Kᵀ/√dK))·V. */
-  attention(options: AttentionOptions): AttentionResult;
+  attention(options: AttentionOptions & { weights?: true }): AttentionResult;
+  /** Either of the above, when `weights` is only known at run time. */
+  attention(options: AttentionOptions): AttentionResult | AttentionOutputOnly;
   /** Multi-head attention with projections, in one call (copies the weights in each time). */
   multiHeadAttention(options: MultiHeadAttentionOptions): MultiHeadResult;
   /** Multi-head attention with the weights kept in wasm memory for repeated forward() calls. */
