@@ -12,8 +12,18 @@ namespace attnscope::kernels::simd {
 inline float scaled_exp_row_and_sum(const float* in, float* out, std::size_t count, float scale,
                                     float row_max) {
   const f32x4 m = splat(row_max), s = splat(scale);
-  f32x4 sum = splat(0.0f);
+  f32x4 sum = splat(0.0f), sum_odd = sum;  // two sums: shorter chains of dependent adds
+  const f32x4 log2e = splat(kLog2e);
   std::size_t j = 0;
+  for (; j + 2 * kLanes <= count; j += 2 * kLanes) {  // two vectors at a time (see vexp2_each)
+    f32x4 e[2] = {(load(in + j) * s - m) * log2e, (load(in + j + kLanes) * s - m) * log2e};
+    vexp2_each(e);
+    store(out + j, e[0]);
+    store(out + j + kLanes, e[1]);
+    sum += e[0];
+    sum_odd += e[1];
+  }
+  sum += sum_odd;
   for (; j + kLanes <= count; j += kLanes) {
     const f32x4 e = vexp(load(in + j) * s - m);
     store(out + j, e);

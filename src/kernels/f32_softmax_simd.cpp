@@ -19,10 +19,17 @@ constexpr float kMinusInf = -std::numeric_limits<float>::infinity();
 // recomputes each product, bit for bit the same).
 float scaled_row_max(const float* in, std::size_t count, float factor) {
   const f32x4 f = simd::splat(factor);
-  f32x4 running = simd::splat(kMinusInf);
+  // Four running maxima: one would be a chain of dependent max operations, one per vector.
+  f32x4 r0 = simd::splat(kMinusInf), r1 = r0, r2 = r0, r3 = r0;
   std::size_t j = 0;
-  for (; j + kLanes <= count; j += kLanes) running = simd::vmax(running, simd::load(in + j) * f);
-  float row_max = simd::max_lanes(running);
+  for (; j + 4 * kLanes <= count; j += 4 * kLanes) {
+    r0 = simd::vmax(r0, simd::load(in + j) * f);
+    r1 = simd::vmax(r1, simd::load(in + j + kLanes) * f);
+    r2 = simd::vmax(r2, simd::load(in + j + 2 * kLanes) * f);
+    r3 = simd::vmax(r3, simd::load(in + j + 3 * kLanes) * f);
+  }
+  for (; j + kLanes <= count; j += kLanes) r0 = simd::vmax(r0, simd::load(in + j) * f);
+  float row_max = simd::max_lanes(simd::vmax(simd::vmax(r0, r1), simd::vmax(r2, r3)));
   for (; j < count; ++j) row_max = std::max(row_max, in[j] * factor);
   return row_max;
 }

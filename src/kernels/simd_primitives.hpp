@@ -34,17 +34,30 @@ inline f32x4 vmax(f32x4 a, f32x4 b) noexcept { return xsimd::max(a, b); }
 // a denormal (< 1.2e-38 away): clamping y at -127 makes n + 127 = 0, the bit pattern of 2^n then
 // being +0.0, so no compare and select is needed. y > 127 is clamped to 2^127. NaN gives NaN under
 // wasm (pmax keeps its first operand) and 0 on x86 SSE (maxps returns its second).
-inline f32x4 vexp2(f32x4 y) noexcept {
-  const f32x4 clamped = xsimd::min(xsimd::max(y, splat(-127.0f)), splat(127.0f));
+// vexp2 on N vectors at once, each step applied to all N before the next: N independent
+// dependency chains side by side, so the out-of-order core overlaps them (one vector's chain is
+// ~13 operations deep, and the scheduler only sees a few dozen operations ahead).
+template <std::size_t N>
+inline void vexp2_each(f32x4 (&y)[N]) noexcept {
   const f32x4 round_magic = splat(12582912.0f + 127.0f);
-  const f32x4 t = clamped + round_magic;
-  const f32x4 f = clamped - (t - round_magic);
-  const f32x4 f2 = f * f;
-  const f32x4 p01 = splat(1.0f) + splat(0.693147063f) * f;
-  const f32x4 p23 = splat(0.240222424f) + splat(0.0555058233f) * f;
-  const f32x4 p45 = splat(0.00967151672f) + splat(0.00133088243f) * f;
-  const f32x4 p = p01 + f2 * (p23 + f2 * p45);
-  return p * xsimd::bitwise_cast<float>(xsimd::bitwise_cast<std::int32_t>(t) << 23);
+  f32x4 t[N], f[N], f2[N], p01[N], p23[N], p45[N];
+  for (std::size_t i = 0; i < N; ++i) y[i] = xsimd::min(xsimd::max(y[i], splat(-127.0f)), splat(127.0f));
+  for (std::size_t i = 0; i < N; ++i) t[i] = y[i] + round_magic;
+  for (std::size_t i = 0; i < N; ++i) f[i] = y[i] - (t[i] - round_magic);
+  for (std::size_t i = 0; i < N; ++i) f2[i] = f[i] * f[i];
+  for (std::size_t i = 0; i < N; ++i) p01[i] = splat(1.0f) + splat(0.693147063f) * f[i];
+  for (std::size_t i = 0; i < N; ++i) p23[i] = splat(0.240222424f) + splat(0.0555058233f) * f[i];
+  for (std::size_t i = 0; i < N; ++i) p45[i] = splat(0.00967151672f) + splat(0.00133088243f) * f[i];
+  for (std::size_t i = 0; i < N; ++i) p23[i] = p23[i] + f2[i] * p45[i];
+  for (std::size_t i = 0; i < N; ++i) p01[i] = p01[i] + f2[i] * p23[i];
+  for (std::size_t i = 0; i < N; ++i) {
+    y[i] = p01[i] * xsimd::bitwise_cast<float>(xsimd::bitwise_cast<std::int32_t>(t[i]) << 23);
+  }
+}
+inline f32x4 vexp2(f32x4 y) noexcept {
+  f32x4 one[1] = {y};
+  vexp2_each(one);
+  return one[0];
 }
 inline constexpr float kLog2e = 1.44269504088896341f;
 inline f32x4 vexp(f32x4 x) noexcept { return vexp2(x * splat(kLog2e)); }

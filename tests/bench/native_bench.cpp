@@ -1,9 +1,10 @@
 // The core's own timings, for context next to the JS benchmark (scripts/bench runs it natively and
 // as wasm under Node):
 //   mha        MultiHeadAttention::forward with the weights returned, at the bench's shapes
-//   profile    where the time goes at 512×768×12: the kernels one by one, with GFLOP/s
+//   profile    where the time goes at 512×768×12 (or profile=NxDxH[c], c = causal): the kernels
+//              one by one as a forward calls them, with GFLOP/s
 //   streaming  streaming_attention at 16,384 × 64, one head (no weights matrix)
-// Usage: attnscope_bench [mha] [profile] [streaming] [--quick]   (no section: all three)
+// Usage: attnscope_bench [mha] [profile[=NxDxH[c]]] [streaming] [--quick]   (no section: all three)
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -117,33 +118,46 @@ void bench_mha(bool quick) {
   std::printf("  (GFLOP/s from the CPU time)\n");
 }
 
-// The pipeline's kernels one by one at n×d×h, with the time a whole forward would spend in each.
-void bench_profile(std::size_t n, std::size_t d, std::size_t h) {
+// The pipeline's kernels one by one at n×d×h, called as MultiHeadAttention::forward calls them
+// (one fused [n, 3d] Q/K/V projection, per-head strided Q·Kᵀ and P·V, the W_O projection), with
+// the time a whole forward would spend in each.
+void bench_profile(std::size_t n, std::size_t d, std::size_t h, bool causal) {
   std::mt19937 gen(11);
   const std::size_t dh = d / h;
-  const auto x = random_values(n * d, gen, 1.0f), w = random_values(d * d, gen, 0.05f);
-  std::vector<float> proj(n * d), scores(n * n), probs(n * n), heads(n * d);
+  const auto x = random_values(n * d, gen, 1.0f), w_qkv = random_values(d * 3 * d, gen, 0.05f);
+  const auto bias = random_values(3 * d, gen, 0.1f), w_o = random_values(d * d, gen, 0.05f);
+  std::vector<float> qkv(n * 3 * d), scores(n * n), probs(n * n), heads(n * d), output(n * d);
+  const auto mask = causal ? kernels::SoftmaxMask::causal : kernels::SoftmaxMask::none;
   auto cpu = [](const std::function<void()>& call) { return median_ms(call).cpu_ms; };
-  const double t_proj = cpu([&] { kernels::gemm_nn(n, d, d, x.data(), d, w.data(), d, proj.data(), d); });
+  const double t_qkv = cpu([&] { kernels::gemm_nn(n, 3 * d, d, x.data(), d, w_qkv.data(), 3 * d, qkv.data(), 3 * d); });
+  const double t_bias = cpu([&] { kernels::add_bias(n, 3 * d, bias.data(), qkv.data(), 3 * d); });
   const double t_qk = cpu([&] {
-    kernels::gemm_nt(n, n, dh, proj.data(), d, proj.data() + dh, d, scores.data(), n);
+    kernels::gemm_nt(n, n, dh, qkv.data(), 3 * d, qkv.data() + d, 3 * d, scores.data(), n);
   });
   const double t_softmax = cpu([&] {
-    kernels::scale_mask_softmax(n, n, 0.125f, scores.data(), n, probs.data(), n, kernels::SoftmaxMask::none);
+    kernels::scale_mask_softmax(n, n, 0.125f, scores.data(), n, probs.data(), n, mask);
   });
-  const double t_pv = cpu([&] { kernels::gemm_nn(n, dh, n, probs.data(), n, proj.data(), d, heads.data(), d); });
-  const double total = 4 * t_proj + h * (t_qk + t_softmax + t_pv);
-  std::printf("profile at %zu×%zu×%zu: kernels one by one (CPU ms per call, median)\n", n, d, h);
-  std::printf("  %-34s %9s %9s %9s\n", "kernel", "ms/call", "GFLOP/s", "share");
+  const double t_pv = cpu([&] {
+    kernels::gemm_nn(n, dh, n, probs.data(), n, qkv.data() + 2 * d, 3 * d, heads.data(), d);
+  });
+  const double t_out = cpu([&] { kernels::gemm_nn(n, d, d, heads.data(), d, w_o.data(), d, output.data(), d); });
+  const double total = t_qkv + t_bias + h * (t_qk + t_softmax + t_pv) + t_out;
+  std::printf("profile at %zu×%zu×%zu%s: kernels one by one (CPU ms per call, median)\n", n, d, h,
+              causal ? " causal" : "");
+  std::printf("  %-38s %9s %9s %9s\n", "kernel", "ms/call", "GFLOP/s", "share");
   auto row = [&](const char* what, double ms, double flops, int calls) {
-    std::printf("  %-34s %9.3f %9.1f %8.0f %%\n", what, ms, flops > 0 ? flops / (ms * 1e6) : 0.0,
+    std::printf("  %-38s %9.3f %9.1f %8.0f %%\n", what, ms, flops > 0 ? flops / (ms * 1e6) : 0.0,
                 100.0 * ms * calls / total);
   };
-  row("projection gemm_nn [n,d]·[d,d] (×4)", t_proj, 2.0 * n * d * d, 4);
+  row("Q/K/V gemm_nn [n,d]·[d,3d]", t_qkv, 6.0 * n * d * d, 1);
+  row("bias add [n,3d]", t_bias, 0.0, 1);
   row("Q·Kᵀ gemm_nt [n,dh]·[n,dh]ᵀ (×h)", t_qk, 2.0 * n * n * dh, int(h));
-  row("scale+softmax [n,n] (×h)", t_softmax, 0.0, int(h));
+  row("scale+mask+softmax [n,n] (×h)", t_softmax, 0.0, int(h));
+  std::printf("    (softmax: %.2f ns per entry)\n", 1e6 * t_softmax / double(n * n));
   row("P·V gemm_nn [n,n]·[n,dh] (×h)", t_pv, 2.0 * n * n * dh, int(h));
-  std::printf("  sum of kernels: %.2f ms (a forward adds bias adds and copies)\n", total);
+  row("W_O gemm_nn [n,d]·[d,d]", t_out, 2.0 * n * d * d, 1);
+  std::printf("  sum of kernels: %.2f ms, %.1f GFLOP/s (a forward adds copies)\n", total,
+              (8.0 * n * d * d + 4.0 * n * n * d) / (total * 1e6));
 }
 
 constexpr int kStreamingRuns = 3;
@@ -196,21 +210,34 @@ void bench_streaming(bool quick) {
 
 int main(int argc, char** argv) {
   bool quick = false, mha = false, profile = false, streaming = false;
+  Shape profile_shape{512, 768, 12, false};
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
+    unsigned long n = 0, d = 0, h = 0;
+    char causal = 0;
     if (arg == "--quick") quick = true;
     else if (arg == "mha") mha = true;
     else if (arg == "profile") profile = true;
+    else if (arg.rfind("profile=", 0) == 0 &&
+             std::sscanf(arg.c_str() + 8, "%lux%lux%lu%c", &n, &d, &h, &causal) >= 3 && n > 0 && h > 0 &&
+             d % h == 0 && (causal == 0 || causal == 'c')) {
+      profile = true;
+      profile_shape = {n, d, h, causal == 'c'};
+    }
     else if (arg == "streaming") streaming = true;
     else {
-      std::fprintf(stderr, "attnscope_bench: unknown argument %s (mha, profile, streaming, --quick)\n", argv[i]);
+      std::fprintf(stderr, "attnscope_bench: unknown argument %s (mha, profile, profile=NxDxH[c] with "
+                   "H dividing D, streaming, --quick)\n", argv[i]);
       return 2;
     }
   }
   if (!mha && !profile && !streaming) mha = profile = streaming = true;
   std::printf("kernel path: %s\n", kernels::active_path() == kernels::Path::simd ? "simd" : "scalar");
   if (mha) bench_mha(quick);
-  if (profile) quick ? bench_profile(128, 256, 4) : bench_profile(512, 768, 12);
+  if (profile) {
+    if (quick) profile_shape = {128, 256, 4, false};
+    bench_profile(profile_shape.n, profile_shape.d, profile_shape.h, profile_shape.causal);
+  }
   if (streaming) bench_streaming(quick);
   return 0;
 }
