@@ -25,7 +25,11 @@ export interface LoadOptions {
   threads?: 'auto' | boolean | number;
   /** The bytes of the chosen .wasm (attnscope-simd.wasm or attnscope-scalar.wasm), when you load them yourself. */
   wasmBinary?: ArrayBuffer | Uint8Array;
-  /** Maps the file name ('attnscope-simd.wasm' / 'attnscope-scalar.wasm') to the URL (or, in Node, path) to load. */
+  /**
+   * Maps the file name ('attnscope-simd.wasm' / 'attnscope-scalar.wasm' / 'attnscope-simd-threads.wasm')
+   * to the URL (or, in Node, path) to load. The threads build's glue finds its worker script
+   * (attnscope-simd-threads.worker.js) next to itself.
+   */
   locateFile?: (file: string, prefix: string) => string;
 }
 

@@ -2,7 +2,7 @@
 // (pthreads; used where SharedArrayBuffer is, i.e. cross-origin isolated pages, workers and Node).
 //
 // The URLs are written as `new URL('<literal>', import.meta.url)` and the glue as `import('<literal>')`
-// so bundlers (Vite, webpack, esbuild) see them and ship both files. We instantiate the wasm ourselves
+// so bundlers (Vite, webpack, esbuild) see them and ship the files. We instantiate the wasm ourselves
 // (Emscripten's `instantiateWasm` hook): in Node from the file's bytes (Emscripten 3.1.6's glue would
 // fetch() a file path there), in browsers and workers with instantiateStreaming.
 
