@@ -1,6 +1,7 @@
 // The threads build in Chromium: the demo served with COOP/COEP (scripts/serve.mjs) is cross-origin
 // isolated, so load() picks attnscope-simd-threads (Web Workers from its worker script) and the page
-// says how many threads it computes with; results equal the single-thread build's. The same page
+// says how many threads it computes with; results equal the single-thread build's, also in a module
+// Web Worker of that page (whose pthread workers are nested workers). The same page
 // served without those headers is not isolated and falls back silently: one thread, the threads
 // files never requested, no console error.
 //   node --test --test-concurrency=1 tests/e2e/threads.test.mjs
@@ -66,6 +67,30 @@ test('an isolated page uses the threads build, renders, and matches one thread',
   assert.ok(r.weights <= 1e-5, `weights differ by ${r.weights}`);
   assert.ok(r.output <= 1e-5 * Math.max(1, r.outputScale), `outputs differ by ${r.output}`);
   assertClean(assert, problems, 'on the isolated page');
+  await page.close();
+});
+
+test('a module Web Worker of the isolated page runs the threads build too', { skip, timeout: 180000 }, async () => {
+  const { page, problems } = await demo.newPage();
+  await page.goto(`${demo.url}/demo/?source=seeded`);
+  const r = await page.evaluate(() => new Promise((resolve, reject) => {
+    const code = `
+      const { load } = await import('${location.origin}/src/index.js');
+      const [threaded, single] = [await load(), await load({ threads: false })];
+      const q = Float32Array.from({ length: 200 * 64 }, (_, i) => Math.sin(i * 0.37));
+      const options = { q, k: q, v: q, n: 200, dK: 64, mask: 'causal' };
+      const [a, b] = [threaded.attention(options), single.attention(options)];
+      const diff = a.weights.reduce((m, v, i) => Math.max(m, Math.abs(v - b.weights[i])), 0);
+      postMessage({ isolated: self.crossOriginIsolated, threads: threaded.threads, diff });`;
+    const worker = new Worker(URL.createObjectURL(new Blob([code], { type: 'text/javascript' })), { type: 'module' });
+    worker.onmessage = (e) => { resolve(e.data); worker.terminate(); };
+    worker.onerror = (e) => reject(new Error(e.message));
+  }));
+  console.log(`  module worker: ${r.threads} threads, max |diff| weights vs threads: false ${r.diff}`);
+  assert.equal(r.isolated, true);
+  assert.ok(r.threads > 1, `threads in the worker: ${r.threads}`);
+  assert.ok(r.diff <= 1e-5);
+  assertClean(assert, problems, 'with the module worker');
   await page.close();
 });
 
