@@ -11,8 +11,8 @@
 // packed into panels of 8 columns laid out [k][8]; for each block of kMc rows of A, A is packed into
 // panels of 4 rows laid out [k][4]. Packing uses 4x4 in-register transposes where the source is
 // read across rows (A always, B for gemm_nt: Q·Kᵀ never materialises Kᵀ) and pads ragged edges with
-// zeros, so the micro-kernel always runs full tiles; edge tiles go through a small buffer. Pack
-// buffers are thread-local and only grow.
+// zeros, so the micro-kernel always runs full tiles; edge tiles go through a small buffer. Each A
+// panel's all-zero tail is skipped (causal P·V). Pack buffers are thread-local and only grow.
 #include <algorithm>
 #include <cstring>
 #include <vector>
@@ -65,31 +65,47 @@ constexpr std::size_t kNc = 512;     // columns of B packed at once (multiple of
 }
 
 // Four rows of a row-major source (row r at src + r*ld), elements [p, p+4) of each, transposed:
-// out[q*stride + r] = src[r*ld + p + q] for q, r in 0..3.
-inline void pack_4x4_transposed(const float* src, std::size_t ld, std::size_t p, float* out,
+// out[q*stride + r] = src[r*ld + p + q] for q, r in 0..3. Returns whether any of them is nonzero
+// (or NaN); callers that do not ask pay nothing once inlined.
+inline bool pack_4x4_transposed(const float* src, std::size_t ld, std::size_t p, float* out,
                                 std::size_t stride) {
   f32x4 r0 = simd::load(src + p), r1 = simd::load(src + ld + p);
   f32x4 r2 = simd::load(src + 2 * ld + p), r3 = simd::load(src + 3 * ld + p);
+  const f32x4 zero = simd::splat(0.0f);
+  const bool any_nonzero = xsimd::any((r0 != zero) || (r1 != zero) || (r2 != zero) || (r3 != zero));
   simd::transpose4x4(r0, r1, r2, r3);
   simd::store(out, r0);
   simd::store(out + stride, r1);
   simd::store(out + 2 * stride, r2);
   simd::store(out + 3 * stride, r3);
+  return any_nonzero;
 }
 
 // A[mc, kc] (row-major, lda) into panels of kMr rows: panel[p][r] = A[r, p], zero rows past mc.
-void pack_a(std::size_t mc, std::size_t kc, const float* a, std::size_t lda, float* packed) {
+// depth[panel] = the panel's columns up to its last nonzero one (0 if it is all zero): the
+// micro-kernel stops there, so the upper triangle of zeros a causal mask leaves in P costs nothing
+// in P·V (about half of it). Skipping zeros changes no finite result; only 0·inf = NaN terms from
+// a non-finite B are left out.
+void pack_a(std::size_t mc, std::size_t kc, const float* a, std::size_t lda, float* packed,
+            std::size_t* depth) {
   for (std::size_t i0 = 0; i0 < mc; i0 += kMr, packed += kc * kMr) {
     const std::size_t rows = std::min(kMr, mc - i0);
     const float* a_rows = a + i0 * lda;
-    std::size_t p = 0;
+    std::size_t p = 0, nonzero_end = 0;
     if (rows == kMr) {
-      for (; p + 4 <= kc; p += 4) pack_4x4_transposed(a_rows, lda, p, packed + p * kMr, kMr);
+      for (; p + 4 <= kc; p += 4) {
+        if (pack_4x4_transposed(a_rows, lda, p, packed + p * kMr, kMr)) nonzero_end = p + 4;
+      }
     }
     for (; p < kc; ++p) {
-      for (std::size_t r = 0; r < rows; ++r) packed[p * kMr + r] = a_rows[r * lda + p];
+      for (std::size_t r = 0; r < rows; ++r) {
+        const float value = a_rows[r * lda + p];
+        packed[p * kMr + r] = value;
+        if (value != 0.0f) nonzero_end = p + 1;
+      }
       for (std::size_t r = rows; r < kMr; ++r) packed[p * kMr + r] = 0.0f;
     }
+    depth[i0 / kMr] = nonzero_end;
   }
 }
 
@@ -144,6 +160,7 @@ void gemm_packed(std::size_t m, std::size_t n, std::size_t k, const float* a, st
   float* packed_a = grow(packed_a_buffer, kMc * kc_step);
   float* packed_b = grow(packed_b_buffer, kc_step * kNc);
   alignas(16) float edge_tile[kMr * kNr];
+  std::size_t panel_depth[kMc / kMr];  // per A panel: columns up to its last nonzero (see pack_a)
 
   for (std::size_t jc = 0; jc < n; jc += kNc) {
     const std::size_t nc = std::min(kNc, n - jc);
@@ -154,19 +171,20 @@ void gemm_packed(std::size_t m, std::size_t n, std::size_t k, const float* a, st
       pack_b<kTransposedB>(kc, nc, b_block, ldb, packed_b);
       for (std::size_t ic = 0; ic < m; ic += kMc) {
         const std::size_t mc = std::min(kMc, m - ic);
-        pack_a(mc, kc, a + ic * lda + pc, lda, packed_a);
+        pack_a(mc, kc, a + ic * lda + pc, lda, packed_a, panel_depth);
         for (std::size_t jr = 0; jr < nc; jr += kNr) {
           const std::size_t cols = std::min(kNr, nc - jr);
           const float* b_panel = packed_b + jr * kc;
           for (std::size_t ir = 0; ir < mc; ir += kMr) {
             const std::size_t rows = std::min(kMr, mc - ir);
             const float* a_panel = packed_a + ir * kc;
+            const std::size_t depth = panel_depth[ir / kMr];
             float* c_tile = c + (ic + ir) * ldc + jc + jr;
             if (rows == kMr && cols == kNr) {
-              f32_gemm_4x8_simd(kc, a_panel, b_panel, c_tile, ldc, load_c);
+              f32_gemm_4x8_simd(depth, a_panel, b_panel, c_tile, ldc, load_c);
               continue;
             }
-            f32_gemm_4x8_simd(kc, a_panel, b_panel, edge_tile, kNr, false);
+            f32_gemm_4x8_simd(depth, a_panel, b_panel, edge_tile, kNr, false);
             for (std::size_t r = 0; r < rows; ++r) {
               for (std::size_t col = 0; col < cols; ++col) {
                 float& dst = c_tile[r * ldc + col];
