@@ -18,9 +18,9 @@
 namespace attnscope {
 namespace {
 
+#if ATTNSCOPE_SIMD
 constexpr float kInf = std::numeric_limits<float>::infinity();
 
-#if ATTNSCOPE_SIMD
 // vexp on four copies of x (lane 0 returned; the other lanes are checked to agree).
 float vexp_lane(float x) {
   alignas(16) float lanes[4];
