@@ -69,6 +69,21 @@ describe('default model', () => {
     }
   });
 
+  // The issue's acceptance bar, on the numbers scripts/train/evaluate.py measured with torch on the
+  // exported files: fails if a retrained model that misses it is committed.
+  test('eval.json: best head >= 90 % on >= 500 held-out sentences, masked-LM above its baselines, run < 1 h', () => {
+    const coref = evaluation.coreference_test;
+    assert.ok(coref.sentences >= 500 && coref.best_head_accuracy >= 0.9, JSON.stringify(coref.best_head_breakdown));
+    for (const cell of ['gender/male', 'gender/female', 'same_gender/male', 'same_gender/female']) {
+      assert.ok(coref.best_head_breakdown[cell].n > 0, cell);
+    }
+    const mlm = evaluation.masked_token_accuracy;
+    assert.ok(mlm.model > mlm.most_frequent_token && mlm.model > mlm.random_init,
+      `masked-token accuracy ${mlm.model} vs most frequent token ${mlm.most_frequent_token}`);
+    assert.ok(evaluation.run.wall_seconds < 3600, `run took ${evaluation.run.wall_seconds} s`);
+    assert.ok(evaluation.run.cpu_seconds > 0);
+  });
+
   test('eval.json and the model card say the coreference head is supervised', () => {
     const card = readFileSync(`${modelDir}MODEL_CARD.md`, 'utf8');
     assert.match(card, /not BERT/);
