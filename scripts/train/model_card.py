@@ -55,13 +55,13 @@ def write_model_card(path, r, cfg):
     seed_text = ""
     if seeds:
         rows_s = "\n".join(f"| {s['seed']} | {s['steps']} | {_pct(s['supervised_head_accuracy'])} | "
-                            f"{_pct(s['masked_token_accuracy'])} |" for s in seeds["runs"])
+                            f"{_pct(s['masked_token_accuracy'])} | {s['default_sentence_resolves_to']} |" for s in seeds["runs"])
         seed_text = f"""
 ### Seed robustness (shorter runs, not the shipped model)
 {seeds['note']}
 
-| seed | steps | supervised head, test | masked-token accuracy |
-|---|---|---|---|
+| seed | steps | supervised head, test | masked-token accuracy | "he" in the default sentence → |
+|---|---|---|---|---|
 {rows_s}
 """
     ub = r["best_unsupervised_head"]
