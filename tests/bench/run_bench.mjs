@@ -114,6 +114,10 @@ async function main() {
     ceiling.gemmTile4x8 = await measureGemmTileRate();
     console.log(`  the 4×8 GEMM register tile's instruction mix (loads, splats, 8 accumulators; L1-resident): ` +
       `${ceiling.gemmTile4x8.toFixed(1)} GFLOP/s`);
+    // Both loops issue only f32x4 mul+add pairs with distinct products; whichever V8 schedules
+    // better is the closest measured bound, and "% ceiling" is taken against it.
+    ceiling.best = Math.max(ceiling.gflops, ceiling.gemmTile4x8);
+    console.log(`  "% ceiling" below is against the higher of the two: ${ceiling.best.toFixed(1)} GFLOP/s`);
   }
 
   let failures = 0;
@@ -146,7 +150,7 @@ async function main() {
 
   if (!args.quick && rows.length) {
     console.log();
-    printTable(rows, ceiling.gflops);
+    printTable(rows, ceiling.best);
   }
   if (args.json) {
     writeFileSync(args.json, JSON.stringify({ node: process.version, ceiling, checks: allChecks, rows,
