@@ -18,14 +18,15 @@
 #include <vector>
 
 #include "kernels/kernels_impl.hpp"
+#include "kernels/f32_tile_4x8_simd.hpp"
 #include "kernels/simd_primitives.hpp"
 
 namespace attnscope::kernels {
 namespace {
 
 using simd::f32x4;
-constexpr std::size_t kMr = 4;       // rows of the micro-tile
-constexpr std::size_t kNr = 8;       // columns of the micro-tile (two vectors)
+constexpr std::size_t kMr = simd::kTileRows;  // rows of the micro-tile
+constexpr std::size_t kNr = simd::kTileCols;  // columns of the micro-tile (two vectors)
 constexpr std::size_t kMaxKc = 512;  // deepest packed block (B panel 16 KB, fits L1 with the A panel)
 constexpr std::size_t kMc = 64;      // rows of A packed at once (multiple of kMr)
 constexpr std::size_t kNc = 512;     // columns of B packed at once (multiple of kNr)
@@ -34,27 +35,10 @@ constexpr std::size_t kNc = 512;     // columns of B packed at once (multiple of
 // below, compilers (notably for wasm) spill the accumulators.
 [[gnu::noinline]] void f32_gemm_4x8_simd(std::size_t kc, const float* packed_a, const float* packed_b,
                                          float* c, std::size_t ldc, bool load_c) {
-  f32x4 c00 = simd::splat(0.0f), c01 = c00, c10 = c00, c11 = c00;
-  f32x4 c20 = c00, c21 = c00, c30 = c00, c31 = c00;
-  for (std::size_t p = 0; p < kc; ++p, packed_a += kMr, packed_b += kNr) {
-    const f32x4 b0 = simd::load(packed_b), b1 = simd::load(packed_b + 4);
-    f32x4 a = simd::splat(packed_a[0]);
-    c00 = simd::fmadd(a, b0, c00);
-    c01 = simd::fmadd(a, b1, c01);
-    a = simd::splat(packed_a[1]);
-    c10 = simd::fmadd(a, b0, c10);
-    c11 = simd::fmadd(a, b1, c11);
-    a = simd::splat(packed_a[2]);
-    c20 = simd::fmadd(a, b0, c20);
-    c21 = simd::fmadd(a, b1, c21);
-    a = simd::splat(packed_a[3]);
-    c30 = simd::fmadd(a, b0, c30);
-    c31 = simd::fmadd(a, b1, c31);
-  }
-  const f32x4 rows[kMr][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}};
+  const simd::Tile4x8 tile = simd::tile_4x8_product(kc, packed_a, packed_b);
   for (std::size_t r = 0; r < kMr; ++r) {
     float* c_row = c + r * ldc;
-    f32x4 lo = rows[r][0], hi = rows[r][1];
+    f32x4 lo = tile.row[r][0], hi = tile.row[r][1];
     if (load_c) {
       lo += simd::load(c_row);
       hi += simd::load(c_row + 4);

@@ -17,14 +17,15 @@
 #include <vector>
 
 #include "kernels/f32_online_softmax_kernel.hpp"
+#include "kernels/f32_tile_4x8_simd.hpp"
 #include "kernels/simd_primitives.hpp"
 
 namespace attnscope::kernels {
 namespace {
 
 using simd::f32x4;
-constexpr std::size_t kMr = 4;  // query rows per panel
-constexpr std::size_t kNr = 8;  // keys per score tile, value columns per P·V tile
+constexpr std::size_t kMr = simd::kTileRows;  // query rows per panel
+constexpr std::size_t kNr = simd::kTileCols;  // keys per score tile, value columns per P·V tile
 constexpr std::size_t kKeyBlock = kOnlineSoftmaxKeyBlock;
 constexpr float kMinusInf = -std::numeric_limits<float>::infinity();
 static_assert(kKeyBlock % kNr == 0);
@@ -40,31 +41,11 @@ float* grow(std::vector<float>& buffer, std::size_t size) {
 // P·V). One out-of-line function with two callers: inlined into the kernel's loops (binaryen
 // inlines single-caller functions), the accumulators would compete with the loop's live values.
 [[gnu::noinline]] void tile_4x8(std::size_t kc, const float* a_panel, const float* b_panel, float* tile) {
-  f32x4 c00 = simd::splat(0.0f), c01 = c00, c10 = c00, c11 = c00;
-  f32x4 c20 = c00, c21 = c00, c30 = c00, c31 = c00;
-  for (std::size_t p = 0; p < kc; ++p, a_panel += kMr, b_panel += kNr) {
-    const f32x4 b0 = simd::load(b_panel), b1 = simd::load(b_panel + 4);
-    f32x4 a = simd::splat(a_panel[0]);
-    c00 = simd::fmadd(a, b0, c00);
-    c01 = simd::fmadd(a, b1, c01);
-    a = simd::splat(a_panel[1]);
-    c10 = simd::fmadd(a, b0, c10);
-    c11 = simd::fmadd(a, b1, c11);
-    a = simd::splat(a_panel[2]);
-    c20 = simd::fmadd(a, b0, c20);
-    c21 = simd::fmadd(a, b1, c21);
-    a = simd::splat(a_panel[3]);
-    c30 = simd::fmadd(a, b0, c30);
-    c31 = simd::fmadd(a, b1, c31);
+  const simd::Tile4x8 product = simd::tile_4x8_product(kc, a_panel, b_panel);
+  for (std::size_t r = 0; r < kMr; ++r) {
+    simd::store(tile + r * kNr, product.row[r][0]);
+    simd::store(tile + r * kNr + 4, product.row[r][1]);
   }
-  simd::store(tile, c00);
-  simd::store(tile + 4, c01);
-  simd::store(tile + 8, c10);
-  simd::store(tile + 12, c11);
-  simd::store(tile + 16, c20);
-  simd::store(tile + 20, c21);
-  simd::store(tile + 24, c30);
-  simd::store(tile + 28, c31);
 }
 
 // scores[8 keys][4 rows] = q_panel[d_k][4] · k_panel[d_k][8], stored key-major (transposed).
