@@ -101,6 +101,33 @@ GemmSplit choose_gemm_split(std::size_t m, std::size_t n, std::size_t k, std::si
   return GemmSplit::none;
 }
 
+// Runs gemm(m, n, k, ...) whole or split over the pool by choose_gemm_split. Column j0 of C starts
+// at b + j0 * b_column_step in B (1 for B[k, n], ldb for B[n, k] read transposed).
+template <typename Gemm>
+void split_gemm(std::size_t m, std::size_t n, std::size_t k, const float* a, std::size_t lda,
+                const float* b, std::size_t ldb, float* c, std::size_t ldc, bool accumulate,
+                std::size_t b_column_step, Gemm gemm) {
+  const std::size_t threads = parallel::num_threads();
+  switch (choose_gemm_split(m, n, k, threads)) {
+    case GemmSplit::none:
+      gemm(m, n, k, a, lda, b, ldb, c, ldc, accumulate);
+      return;
+    case GemmSplit::rows:
+      for_each_piece(m, piece_size(m, kGemmRowsPerPiece, 4, threads, kGemmPiecesPerThread),
+                     [&](std::size_t i0, std::size_t i1) {
+                       gemm(i1 - i0, n, k, a + i0 * lda, lda, b, ldb, c + i0 * ldc, ldc, accumulate);
+                     });
+      return;
+    case GemmSplit::columns:
+      for_each_piece(n, piece_size(n, kGemmColumnsPerPiece, 8, threads, kGemmPiecesPerThread),
+                     [&](std::size_t j0, std::size_t j1) {
+                       gemm(m, j1 - j0, k, a, lda, b + j0 * b_column_step, ldb, c + j0, ldc,
+                            accumulate);
+                     });
+      return;
+  }
+}
+
 bool split_rows(std::size_t rows, std::size_t cols) {
   return parallel::num_threads() > 1 && rows >= 2 && rows * cols >= kMinParallelElements;
 }
@@ -109,50 +136,22 @@ bool split_rows(std::size_t rows, std::size_t cols) {
 
 void gemm_nn(std::size_t m, std::size_t n, std::size_t k, const float* a, std::size_t lda,
              const float* b, std::size_t ldb, float* c, std::size_t ldc, bool accumulate) {
-  const std::size_t threads = parallel::num_threads();
-  switch (choose_gemm_split(m, n, k, threads)) {
-    case GemmSplit::none:
-      ATTNSCOPE_DISPATCH(f32_gemm_nn, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
-      return;
-    case GemmSplit::rows:
-      for_each_piece(m, piece_size(m, kGemmRowsPerPiece, 4, threads, kGemmPiecesPerThread),
-                     [&](std::size_t i0, std::size_t i1) {
-                       ATTNSCOPE_DISPATCH(f32_gemm_nn, i1 - i0, n, k, a + i0 * lda, lda, b, ldb,
-                                          c + i0 * ldc, ldc, accumulate);
-                     });
-      return;
-    case GemmSplit::columns:  // B[k, n]: a column panel starts j0 elements into each row
-      for_each_piece(n, piece_size(n, kGemmColumnsPerPiece, 8, threads, kGemmPiecesPerThread),
-                     [&](std::size_t j0, std::size_t j1) {
-                       ATTNSCOPE_DISPATCH(f32_gemm_nn, m, j1 - j0, k, a, lda, b + j0, ldb, c + j0,
-                                          ldc, accumulate);
-                     });
-      return;
-  }
+  // B[k, n]: a column panel starts j0 elements into each row.
+  split_gemm(m, n, k, a, lda, b, ldb, c, ldc, accumulate, 1,
+             [](std::size_t m, std::size_t n, std::size_t k, const float* a, std::size_t lda,
+                const float* b, std::size_t ldb, float* c, std::size_t ldc, bool accumulate) {
+               ATTNSCOPE_DISPATCH(f32_gemm_nn, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
+             });
 }
 
 void gemm_nt(std::size_t m, std::size_t n, std::size_t k, const float* a, std::size_t lda,
              const float* b, std::size_t ldb, float* c, std::size_t ldc, bool accumulate) {
-  const std::size_t threads = parallel::num_threads();
-  switch (choose_gemm_split(m, n, k, threads)) {
-    case GemmSplit::none:
-      ATTNSCOPE_DISPATCH(f32_gemm_nt, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
-      return;
-    case GemmSplit::rows:
-      for_each_piece(m, piece_size(m, kGemmRowsPerPiece, 4, threads, kGemmPiecesPerThread),
-                     [&](std::size_t i0, std::size_t i1) {
-                       ATTNSCOPE_DISPATCH(f32_gemm_nt, i1 - i0, n, k, a + i0 * lda, lda, b, ldb,
-                                          c + i0 * ldc, ldc, accumulate);
-                     });
-      return;
-    case GemmSplit::columns:  // B[n, k] stored by rows: a column panel of C is a block of B's rows
-      for_each_piece(n, piece_size(n, kGemmColumnsPerPiece, 8, threads, kGemmPiecesPerThread),
-                     [&](std::size_t j0, std::size_t j1) {
-                       ATTNSCOPE_DISPATCH(f32_gemm_nt, m, j1 - j0, k, a, lda, b + j0 * ldb, ldb,
-                                          c + j0, ldc, accumulate);
-                     });
-      return;
-  }
+  // B[n, k] stored by rows: a column panel of C is a block of B's rows.
+  split_gemm(m, n, k, a, lda, b, ldb, c, ldc, accumulate, ldb,
+             [](std::size_t m, std::size_t n, std::size_t k, const float* a, std::size_t lda,
+                const float* b, std::size_t ldb, float* c, std::size_t ldc, bool accumulate) {
+               ATTNSCOPE_DISPATCH(f32_gemm_nt, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
+             });
 }
 
 void add_bias(std::size_t m, std::size_t n, const float* bias, float* c, std::size_t ldc) {
