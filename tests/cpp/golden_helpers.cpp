@@ -1,5 +1,7 @@
 #include "golden_helpers.hpp"
 
+#include <random>
+
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -213,6 +215,14 @@ ErrorReport max_abs_error(std::span<const float> actual, std::span<const float> 
     if (error > report.max_abs) report = {error, i};
   }
   return report;
+}
+
+std::vector<float> uniform_random_vector(std::size_t size, unsigned seed, float spread) {
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> dist(-spread, spread);
+  std::vector<float> out(size);
+  for (float& v : out) v = dist(rng);
+  return out;
 }
 
 }  // namespace attnscope::testing

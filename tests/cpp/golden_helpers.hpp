@@ -41,6 +41,8 @@ std::vector<std::string> golden_files(const std::string& subdir);
 
 // Path::scalar, plus Path::simd when compiled in.
 std::vector<kernels::Path> available_paths();
+// `size` floats drawn uniformly from [-spread, spread] by std::mt19937(seed): the kernel tests' inputs.
+std::vector<float> uniform_random_vector(std::size_t size, unsigned seed, float spread = 1.0f);
 const char* path_name(kernels::Path path);
 
 struct ErrorReport {

@@ -25,22 +25,14 @@ struct GemmCase {
 
 constexpr float kSentinel = 12345.0f;  // fills C's padding columns, which must stay untouched
 
-std::vector<float> random_vector(std::size_t size, unsigned seed) {
-  std::mt19937 rng(seed);
-  std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
-  std::vector<float> out(size);
-  for (float& v : out) v = dist(rng);
-  return out;
-}
-
 void run_and_check(const GemmCase& g, Path path) {
   kernels::ScopedPath scoped(path);
   const std::size_t lda = g.k + g.pad;
   const std::size_t b_rows = g.transposed_b ? g.n : g.k, b_cols = g.transposed_b ? g.k : g.n;
   const std::size_t ldb = b_cols + g.pad, ldc = g.n + g.pad;
-  const std::vector<float> a = random_vector(g.m * lda, 1);
-  const std::vector<float> b = random_vector(b_rows * ldb, 2);
-  std::vector<float> c = random_vector(g.m * ldc, 3);
+  const std::vector<float> a = testing::uniform_random_vector(g.m * lda, 1);
+  const std::vector<float> b = testing::uniform_random_vector(b_rows * ldb, 2);
+  std::vector<float> c = testing::uniform_random_vector(g.m * ldc, 3);
   for (std::size_t i = 0; i < g.m; ++i) {
     for (std::size_t j = g.n; j < ldc; ++j) c[i * ldc + j] = kSentinel;
   }
@@ -142,7 +134,7 @@ TEST(GemmPaths, SimdAndScalarAgree) {
   if (!kernels::simd_available()) GTEST_SKIP() << "scalar-only build";
   for (std::size_t size : {1, 3, 5, 17, 33, 65, 130}) {
     const std::size_t m = size, n = size + 2, k = 2 * size + 1;
-    const std::vector<float> a = random_vector(m * k, 4), b = random_vector(k * n, 5);
+    const std::vector<float> a = testing::uniform_random_vector(m * k, 4), b = testing::uniform_random_vector(k * n, 5);
     std::vector<float> by_path[2];
     for (Path path : {Path::scalar, Path::simd}) {
       kernels::ScopedPath scoped(path);

@@ -17,20 +17,12 @@ namespace {
 
 using kernels::Path;
 
-std::vector<float> random_vector(std::size_t size, unsigned seed) {
-  std::mt19937 rng(seed);
-  std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
-  std::vector<float> out(size);
-  for (float& v : out) v = dist(rng);
-  return out;
-}
-
 // C (= or +=) A·B (or A·Bᵀ) with dense row-major operands, checked against double.
 void check(Path path, std::size_t m, std::size_t n, std::size_t k, const std::vector<float>& a,
            bool transposed_b, bool accumulate) {
   const kernels::ScopedPath scoped(path);
-  const std::vector<float> b = random_vector(n * k, 21);
-  std::vector<float> c = random_vector(m * n, 22);
+  const std::vector<float> b = testing::uniform_random_vector(n * k, 21);
+  std::vector<float> c = testing::uniform_random_vector(m * n, 22);
   const std::vector<float> c_before = c;
   if (transposed_b) kernels::gemm_nt(m, n, k, a.data(), k, b.data(), k, c.data(), n, accumulate);
   else kernels::gemm_nn(m, n, k, a.data(), k, b.data(), n, c.data(), n, accumulate);
@@ -50,7 +42,7 @@ void check(Path path, std::size_t m, std::size_t n, std::size_t k, const std::ve
 
 // Row i keeps columns [0, i + 1 + offset) and is zero after: a causal P when offset is 0.
 std::vector<float> lower_triangular(std::size_t m, std::size_t k, std::size_t offset, unsigned seed) {
-  std::vector<float> a = random_vector(m * k, seed);
+  std::vector<float> a = testing::uniform_random_vector(m * k, seed);
   for (std::size_t i = 0; i < m; ++i) {
     for (std::size_t p = i + 1 + offset; p < k; ++p) a[i * k + p] = 0.0f;
   }
@@ -71,7 +63,7 @@ TEST_P(GemmZeroTail, CausalLeftOperandAcrossDepthBlocksAndEdges) {
 
 TEST_P(GemmZeroTail, ZerosInsideARowDoNotCutItShort) {
   const std::size_t m = 12, n = 16, k = 40;
-  std::vector<float> a = random_vector(m * k, 4);
+  std::vector<float> a = testing::uniform_random_vector(m * k, 4);
   for (std::size_t i = 0; i < m; ++i) {
     for (std::size_t p = 0; p + 1 < k; ++p) a[i * k + p] = p % 9 == 0 ? a[i * k + p] : 0.0f;
   }

@@ -17,14 +17,6 @@ namespace {
 using kernels::Path;
 using kernels::SoftmaxMask;
 
-std::vector<float> random_vector(std::size_t size, unsigned seed, float spread) {
-  std::mt19937 rng(seed);
-  std::uniform_real_distribution<float> dist(-spread, spread);
-  std::vector<float> out(size);
-  for (float& v : out) v = dist(rng);
-  return out;
-}
-
 // Reference: softmax of in*scale over the kept entries of each row, in double; no kept entry -> 0.
 std::vector<double> reference_softmax(std::size_t rows, std::size_t cols, float scale,
                                       const std::vector<float>& in, std::size_t ld_in, SoftmaxMask mask,
@@ -62,7 +54,7 @@ void check_softmax(std::size_t rows, std::size_t cols, SoftmaxMask mask, float s
   SCOPED_TRACE("rows=" + std::to_string(rows) + " cols=" + std::to_string(cols) + " mask=" +
                std::to_string(int(mask)) + (in_place ? " in place" : ""));
   const std::size_t ld = cols + 3;
-  std::vector<float> in = random_vector(rows * ld, seed, spread);
+  std::vector<float> in = testing::uniform_random_vector(rows * ld, seed, spread);
   std::vector<std::uint8_t> allowed(rows * cols);
   std::mt19937 rng(seed + 1);
   for (auto& a : allowed) a = std::uint8_t(rng() % 3 != 0);
@@ -111,7 +103,7 @@ TEST_P(SoftmaxKernel, LargeScoresDoNotOverflow) {
 
 TEST_P(SoftmaxKernel, FullyMaskedRowsAreExactlyZero) {
   const std::size_t rows = 3, cols = 6;
-  std::vector<float> in = random_vector(rows * cols, 3, 2.0f);
+  std::vector<float> in = testing::uniform_random_vector(rows * cols, 3, 2.0f);
   std::vector<std::uint8_t> none_allowed(rows * cols, 0);
   std::vector<float> out(rows * cols, 99.0f);
   kernels::scale_mask_softmax(rows, cols, 1.0f, in.data(), cols, out.data(), cols,
@@ -134,8 +126,8 @@ TEST_P(SoftmaxKernel, CausalWithMoreRowsThanColumnsKeepsWholeRows) {
 TEST_P(SoftmaxKernel, ScaleAndBiasMatchNaiveLoops) {
   for (std::size_t cols : {1, 3, 4, 7, 17}) {
     const std::size_t rows = 3, ld = cols + 2;
-    const std::vector<float> in = random_vector(rows * ld, 11, 5.0f);
-    const std::vector<float> bias = random_vector(cols, 12, 1.0f);
+    const std::vector<float> in = testing::uniform_random_vector(rows * ld, 11, 5.0f);
+    const std::vector<float> bias = testing::uniform_random_vector(cols, 12, 1.0f);
     std::vector<float> scaled(rows * ld, -1.0f), biased = in;
     kernels::scale(rows, cols, 0.125f, in.data(), ld, scaled.data(), ld);
     kernels::add_bias(rows, cols, bias.data(), biased.data(), ld);

@@ -20,14 +20,6 @@ namespace {
 using kernels::Path;
 using kernels::SoftmaxMask;
 
-std::vector<float> random_vector(std::size_t size, unsigned seed, float spread = 1.0f) {
-  std::mt19937 rng(seed);
-  std::uniform_real_distribution<float> dist(-spread, spread);
-  std::vector<float> out(size);
-  for (float& v : out) v = dist(rng);
-  return out;
-}
-
 // Runs `compute` on 1 thread and on 2 (3) threads; the results must be identical.
 template <typename Compute>
 std::vector<float> same_on_every_thread_count(Compute compute) {
@@ -66,8 +58,8 @@ TEST_P(ThreadedKernels, GemmSplitByRowsOrColumnsMatchesReference) {
     SCOPED_TRACE(std::to_string(s.m) + "x" + std::to_string(s.n) + "x" + std::to_string(s.k) +
                  (s.transposed_b ? " nt" : " nn"));
     const std::size_t ldc = s.n + 3;
-    const std::vector<float> a = random_vector(s.m * s.k, 1), b = random_vector(s.k * s.n, 2);
-    const std::vector<float> c0 = random_vector(s.m * ldc, 3);
+    const std::vector<float> a = testing::uniform_random_vector(s.m * s.k, 1), b = testing::uniform_random_vector(s.k * s.n, 2);
+    const std::vector<float> c0 = testing::uniform_random_vector(s.m * ldc, 3);
     for (const bool accumulate : {false, true}) {
       const std::vector<float> c = same_on_every_thread_count([&] {
         std::vector<float> out = c0;
@@ -99,7 +91,7 @@ TEST_P(ThreadedKernels, SoftmaxSplitByRowsMatchesReferenceForEveryMask) {
   kernels::ScopedPath path(GetParam());
   const std::size_t rows = 301, cols = 257;  // 77k entries: split
   const float scale = 0.125f;
-  const std::vector<float> scores = random_vector(rows * cols, 4, 8.0f);
+  const std::vector<float> scores = testing::uniform_random_vector(rows * cols, 4, 8.0f);
   std::vector<std::uint8_t> allowed(rows * cols);
   std::mt19937 rng(5);
   for (std::uint8_t& a : allowed) a = rng() % 3 != 0;
@@ -138,7 +130,7 @@ TEST_P(ThreadedKernels, SoftmaxSplitByRowsMatchesReferenceForEveryMask) {
 TEST_P(ThreadedKernels, BiasAndScaleSplitByRowsMatchNaiveLoops) {
   kernels::ScopedPath path(GetParam());
   const std::size_t rows = 300, cols = 2304, ld = cols + 5;
-  const std::vector<float> c0 = random_vector(rows * ld, 6), bias = random_vector(cols, 7);
+  const std::vector<float> c0 = testing::uniform_random_vector(rows * ld, 6), bias = testing::uniform_random_vector(cols, 7);
   const std::vector<float> biased = same_on_every_thread_count([&] {
     std::vector<float> c = c0;
     kernels::add_bias(rows, cols, bias.data(), c.data(), ld);
@@ -183,11 +175,11 @@ TEST(ThreadedAttention, LargestGoldenCaseMatchesPyTorchOnTwoThreads) {
 
 TEST(ThreadedAttention, SelfAttentionIsIdenticalOnOneAndTwoThreads) {
   const std::size_t n = 160, d = 256, heads = 4;
-  MultiHeadAttention attention({d, heads, random_vector(d * d, 10, 0.1f), random_vector(d * d, 11, 0.1f),
-                                random_vector(d * d, 12, 0.1f), random_vector(d * d, 13, 0.1f),
-                                random_vector(d, 14), random_vector(d, 15), random_vector(d, 16),
-                                random_vector(d, 17)});
-  const std::vector<float> x = random_vector(n * d, 18);
+  MultiHeadAttention attention({d, heads, testing::uniform_random_vector(d * d, 10, 0.1f), testing::uniform_random_vector(d * d, 11, 0.1f),
+                                testing::uniform_random_vector(d * d, 12, 0.1f), testing::uniform_random_vector(d * d, 13, 0.1f),
+                                testing::uniform_random_vector(d, 14), testing::uniform_random_vector(d, 15), testing::uniform_random_vector(d, 16),
+                                testing::uniform_random_vector(d, 17)});
+  const std::vector<float> x = testing::uniform_random_vector(n * d, 18);
   for (const Mask& mask : {Mask::none(), Mask::causal()}) {
     same_on_every_thread_count([&] {
       MultiHeadResult r = attention.forward(x, n, {}, 0, mask, {true, true, true});

@@ -5,32 +5,17 @@ import { before, describe, test } from 'node:test';
 
 import { FLAVOURS, load } from './helpers/module.mjs';
 import { assertClose, maxAbsDiff } from './helpers/numeric.mjs';
-import { goldenCases } from './helpers/safetensors.mjs';
+import { goldenCases, goldenMask, runGoldenMha } from './helpers/safetensors.mjs';
 
 const sdpaCases = goldenCases('sdpa');
 const mhaCases = goldenCases('mha');
-
-function maskOf(golden) {
-  if (golden.tensors.mask) return golden.tensors.mask;
-  return golden.metadata.mask === 'causal' ? 'causal' : null;
-}
 
 function runSdpa(core, golden) {
   const { q, k, v } = golden.tensors;
   const meta = golden.metadata;
   return core.attention({
     q, k, v, n: Number(meta.n), m: Number(meta.m), dK: Number(meta.d_k), dV: Number(meta.d_v),
-    mask: maskOf(golden), steps: true,
-  });
-}
-
-function runMha(core, golden) {
-  const t = golden.tensors;
-  const meta = golden.metadata;
-  return core.multiHeadAttention({
-    x: t.x, context: t.context, n: Number(meta.n), m: Number(meta.m), dModel: Number(meta.d_model),
-    numHeads: Number(meta.heads), wq: t.wq, wk: t.wk, wv: t.wv, wo: t.wo,
-    bq: t.bq, bk: t.bk, bv: t.bv, bo: t.bo, mask: maskOf(golden), weights: true, steps: true,
+    mask: goldenMask(golden), steps: true,
   });
 }
 
@@ -61,7 +46,7 @@ for (const flavour of FLAVOURS) {
 
     for (const golden of mhaCases) {
       test(golden.name, () => {
-        const r = runMha(core, golden);
+        const r = runGoldenMha(core, golden);
         for (const name of ['q', 'k', 'v', 'scores', 'scaled', 'weights', 'heads', 'output']) {
           assertClose(r[name], golden.tensors[name], { ...TOLERANCE, what: `${golden.name} ${name}` });
         }
@@ -76,7 +61,7 @@ for (const flavour of FLAVOURS) {
         });
         try {
           for (let repeat = 0; repeat < 2; repeat++) {  // resident weights give the same answer twice
-            const r = mha.forward(t.x, { context: t.context, mask: maskOf(golden), weights: true });
+            const r = mha.forward(t.x, { context: t.context, mask: goldenMask(golden), weights: true });
             assertClose(r.output, t.output, { ...TOLERANCE, what: `${golden.name} output` });
             assertClose(r.weights, t.weights, { ...TOLERANCE, what: `${golden.name} weights` });
             assertClose(r.heads, t.heads, { ...TOLERANCE, what: `${golden.name} heads` });
@@ -104,8 +89,8 @@ describe('SIMD and scalar builds agree within 1e-5', () => {
       for (const name of ['scores', 'scaled', 'weights', 'output']) worst = Math.max(worst, maxAbsDiff(a[name], b[name]));
     }
     for (const golden of mhaCases) {
-      const a = runMha(simd, golden);
-      const b = runMha(scalar, golden);
+      const a = runGoldenMha(simd, golden);
+      const b = runGoldenMha(scalar, golden);
       for (const name of ['q', 'k', 'v', 'weights', 'heads', 'output']) worst = Math.max(worst, maxAbsDiff(a[name], b[name]));
     }
     assert.ok(worst <= 1e-5, `largest SIMD/scalar difference ${worst} > 1e-5`);

@@ -12,26 +12,11 @@ import { before, describe, test } from 'node:test';
 import { load } from '../../web/src/index.js';
 import { threadsSupported } from '../../web/src/loader.js';
 import { assertClose, maxAbsDiff, randomFloats } from './helpers/numeric.mjs';
-import { goldenCases } from './helpers/safetensors.mjs';
+import { goldenCases, goldenMask, runGoldenMha } from './helpers/safetensors.mjs';
 
 const dist = new URL('../../web/dist/', import.meta.url);
 const built = ['js', 'wasm', 'worker.js'].every((ext) => existsSync(new URL(`attnscope-simd-threads.${ext}`, dist)));
 const skip = built ? false : 'web/dist has no threads build: ./scripts/build wasm-simd-threads';
-
-function maskOf(golden) {
-  if (golden.tensors.mask) return golden.tensors.mask;
-  return golden.metadata.mask === 'causal' ? 'causal' : null;
-}
-
-function runMha(core, golden) {
-  const t = golden.tensors;
-  const meta = golden.metadata;
-  return core.multiHeadAttention({
-    x: t.x, context: t.context, n: Number(meta.n), m: Number(meta.m), dModel: Number(meta.d_model),
-    numHeads: Number(meta.heads), wq: t.wq, wk: t.wk, wv: t.wv, wo: t.wo,
-    bq: t.bq, bk: t.bk, bv: t.bv, bo: t.bo, mask: maskOf(golden), weights: true, steps: true,
-  });
-}
 
 function randomMha(n, dModel, numHeads, seed) {
   const scale = 1 / Math.sqrt(dModel);
@@ -72,10 +57,10 @@ describe('threads build', { skip }, () => {
       if (golden.metadata.op === 'sdpa') {
         const { q, k, v } = golden.tensors;
         const m = golden.metadata;
-        const options = { q, k, v, n: Number(m.n), m: Number(m.m), dK: Number(m.d_k), dV: Number(m.d_v), mask: maskOf(golden), steps: true };
+        const options = { q, k, v, n: Number(m.n), m: Number(m.m), dK: Number(m.d_k), dV: Number(m.d_v), mask: goldenMask(golden), steps: true };
         [a, b] = [threaded.attention(options), single.attention(options)];
       } else {
-        [a, b] = [runMha(threaded, golden), runMha(single, golden)];
+        [a, b] = [runGoldenMha(threaded, golden), runGoldenMha(single, golden)];
       }
       for (const name of ['weights', 'output']) {
         assertClose(a[name], golden.tensors[name], { atol: 2e-5, rtol: 2e-4, what: `${golden.name} ${name}` });

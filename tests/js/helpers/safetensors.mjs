@@ -30,6 +30,23 @@ export function readSafetensors(path) {
 }
 
 /** All golden cases whose file name starts with `prefix` ('sdpa' or 'mha'). */
+/** A golden case's mask as the module takes it: its allowed matrix, 'causal', or null. */
+export function goldenMask(golden) {
+  if (golden.tensors.mask) return golden.tensors.mask;
+  return golden.metadata.mask === 'causal' ? 'causal' : null;
+}
+
+/** core.multiHeadAttention on a multi-head golden case, with weights and every step returned. */
+export function runGoldenMha(core, golden) {
+  const t = golden.tensors;
+  const meta = golden.metadata;
+  return core.multiHeadAttention({
+    x: t.x, context: t.context, n: Number(meta.n), m: Number(meta.m), dModel: Number(meta.d_model),
+    numHeads: Number(meta.heads), wq: t.wq, wk: t.wk, wv: t.wv, wo: t.wo,
+    bq: t.bq, bk: t.bk, bv: t.bv, bo: t.bo, mask: goldenMask(golden), weights: true, steps: true,
+  });
+}
+
 export function goldenCases(prefix) {
   return readdirSync(GOLDEN_DIR)
     .filter((file) => file.startsWith(prefix + '_') && file.endsWith('.safetensors'))
