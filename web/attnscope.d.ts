@@ -16,6 +16,14 @@ export interface LoadOptions {
   /** 'auto' (default): the SIMD build when the engine supports wasm SIMD; false forces scalar; true requires SIMD. */
   simd?: 'auto' | boolean;
   /**
+   * 'auto' (default): the relaxed-SIMD twin of the SIMD build (attnscope-relaxed-simd[-threads].*,
+   * the GEMMs' multiply-add as one fused f32x4.relaxed_madd) where the engine supports relaxed SIMD
+   * (Chrome/Edge 114+, Node 22+; Node 20 with --experimental-wasm-relaxed-simd), otherwise, silently,
+   * the SIMD128 build; not when wasmBinary is given. false: never. true: requires it (throws where
+   * it cannot run). Results differ from the SIMD128 build only by rounding (FMA rounds once).
+   */
+  relaxedSimd?: 'auto' | boolean;
+  /**
    * Threads for the kernels. 'auto' (default): the threads build (attnscope-simd-threads.*) with one
    * thread per core, up to 4, where it can run (SIMD, and SharedArrayBuffer: a cross-origin isolated
    * page, i.e. served with COOP/COEP, a worker of one, or Node), otherwise, silently, one thread;
@@ -23,12 +31,16 @@ export interface LoadOptions {
    * build (throws where it cannot run).
    */
   threads?: 'auto' | boolean | number;
-  /** The bytes of the chosen .wasm (attnscope-simd.wasm or attnscope-scalar.wasm), when you load them yourself. */
+  /**
+   * The bytes of the chosen single-thread .wasm when you load them yourself: attnscope-simd.wasm,
+   * attnscope-scalar.wasm (with simd: false) or attnscope-relaxed-simd.wasm (with relaxedSimd: true).
+   */
   wasmBinary?: ArrayBuffer | Uint8Array;
   /**
-   * Maps the file name ('attnscope-simd.wasm' / 'attnscope-scalar.wasm' / 'attnscope-simd-threads.wasm')
-   * to the URL (or, in Node, path) to load. The threads build's glue finds its worker script
-   * (attnscope-simd-threads.worker.js) next to itself.
+   * Maps the file name ('attnscope-simd.wasm' / 'attnscope-scalar.wasm' / 'attnscope-simd-threads.wasm' /
+   * 'attnscope-relaxed-simd.wasm' / 'attnscope-relaxed-simd-threads.wasm') to the URL (or, in Node,
+   * path) to load. A threads build's glue finds its worker script (attnscope-*-threads.worker.js)
+   * next to itself.
    */
   locateFile?: (file: string, prefix: string) => string;
 }
@@ -163,8 +175,10 @@ export interface MemoryInfo {
 
 /** The loaded core: one wasm instance with its own memory. */
 export interface Core {
-  /** True when the SIMD build is running. */
+  /** True when a SIMD build is running (relaxed or not). */
   readonly simd: boolean;
+  /** True when a relaxed-SIMD build (fused multiply-add) is running (see LoadOptions.relaxedSimd). */
+  readonly relaxedSimd: boolean;
   /** Threads the kernels run on: 1, or more with the threads build (see LoadOptions.threads). */
   readonly threads: number;
   /** The package version. */
@@ -190,6 +204,9 @@ export function load(options?: LoadOptions): Promise<Core>;
 
 /** True when this JavaScript engine supports WebAssembly SIMD. */
 export function simdSupported(): boolean;
+
+/** True when this JavaScript engine supports WebAssembly relaxed SIMD (f32x4.relaxed_madd). */
+export function relaxedSimdSupported(): boolean;
 
 /** True when the threads build can run here (SharedArrayBuffer and shared wasm memory: isolated pages, Node). */
 export function threadsSupported(): boolean;

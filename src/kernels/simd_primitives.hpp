@@ -9,6 +9,10 @@
 #include <limits>
 #include <type_traits>
 
+#ifndef ATTNSCOPE_RELAXED_SIMD
+#define ATTNSCOPE_RELAXED_SIMD 0
+#endif
+
 namespace attnscope::kernels::simd {
 
 using f32x4 = xsimd::make_sized_batch_t<float, 4>;
@@ -19,7 +23,21 @@ inline f32x4 load(const float* p) noexcept { return f32x4::load_unaligned(p); }
 inline void store(float* p, f32x4 v) noexcept { v.store_unaligned(p); }
 // Explicit broadcast (splat): measurably faster than letting the compiler form it from a scalar.
 inline f32x4 splat(float x) noexcept { return f32x4::broadcast(x); }
+// a·b + c. SIMD128 has no fused multiply-add (xsimd issues a multiply and an add); the
+// relaxed-SIMD builds (ATTNSCOPE_RELAXED_SIMD, em++ -mrelaxed-simd) use f32x4.relaxed_madd, which
+// V8 runs as one FMA where the CPU has it: half the arithmetic instructions of a GEMM step.
+// clang 14 spells it __builtin_wasm_fma_f32x4 and encodes it with a pre-standard opcode that
+// bindings/relaxed_simd_opcodes.mjs rewrites after linking; the operands go in relaxed_madd's order.
+#if ATTNSCOPE_RELAXED_SIMD
+inline f32x4 fmadd(f32x4 a, f32x4 b, f32x4 c) noexcept {
+  using float4 = float __attribute__((vector_size(16)));
+  const v128_t a_bits = a, b_bits = b, c_bits = c;
+  return f32x4(static_cast<v128_t>(__builtin_wasm_fma_f32x4(
+      static_cast<float4>(a_bits), static_cast<float4>(b_bits), static_cast<float4>(c_bits))));
+}
+#else
 inline f32x4 fmadd(f32x4 a, f32x4 b, f32x4 c) noexcept { return xsimd::fma(a, b, c); }
+#endif
 inline f32x4 vmax(f32x4 a, f32x4 b) noexcept { return xsimd::max(a, b); }
 
 // 2^y and exp for the softmax kernels, whose arguments are x - row_max <= 0 (-inf when masked).

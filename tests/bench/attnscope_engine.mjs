@@ -1,19 +1,20 @@
-// attnscope as the benchmark sees it: the shipped ES module (web/src/index.js), its SIMD build,
-// weights resident in wasm memory (createMultiHeadAttention), forward with the weights returned.
-// Same interface as the peers in peers.mjs.
+// attnscope as the benchmark sees it: the shipped ES module (web/src/index.js), its SIMD build
+// (SIMD128, or with relaxed: true its relaxed-SIMD twin), weights resident in wasm memory
+// (createMultiHeadAttention), forward with the weights returned. Same interface as the peers in peers.mjs.
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const webDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'web');
 
-export async function createAttnscopeEngine({ simd = true } = {}) {
+export async function createAttnscopeEngine({ simd = true, relaxed = false } = {}) {
   const { load } = await import(join(webDir, 'src', 'index.js'));
-  const core = await load({ simd, threads: false });  // one thread, like the peers
+  const core = await load({ simd, relaxedSimd: relaxed, threads: false });  // one thread, like the peers
   if (simd && !core.simd) throw new Error('attnscope: asked for the SIMD build but the scalar one loaded');
   const version = JSON.parse(readFileSync(join(webDir, 'package.json'), 'utf8')).version;
   return {
-    name: simd ? 'attnscope' : 'attnscope (scalar)',
+    name: relaxed ? 'attnscope relaxed' : simd ? 'attnscope' : 'attnscope (scalar)',
+    peer: false,
     version,
     core,
     async prepare(p) {

@@ -1,18 +1,26 @@
 // The benchmark (scripts/bench runs this after setup and the wasm build):
 //   node tests/bench/run_bench.mjs            correctness check, then timing, then the table
 //   node tests/bench/run_bench.mjs --quick    correctness of every engine at small shapes, no timing
-//   options: --json FILE (write the results), --shapes 0,3 (indices into BENCH_SHAPES)
+//   options: --json FILE (write the results), --shapes 0,3 (indices into BENCH_SHAPES),
+//            --no-relaxed (without attnscope's relaxed-SIMD build)
 // Every engine gets the same seeded inputs. Before anything is timed, each peer's output and
 // attention weights must agree with attnscope's within 1e-4 (and, at small shapes, attnscope's
 // with a float64 reference); a disagreement is reported and the run exits non-zero.
 import { writeFileSync } from 'node:fs';
+import v8 from 'node:v8';
 
 import { createAttnscopeEngine } from './attnscope_engine.mjs';
 import { createOrtEngine, createTfjsEngine } from './peers.mjs';
 import {
   BENCH_SHAPES, QUICK_SHAPES, flopCount, makeProblem, maxAbsDiff, referenceMultiHeadAttention, shapeLabel,
 } from './problems.mjs';
-import { measureGemmTileRate, measureSimdCeiling } from './simd_probe.mjs';
+import { measureGemmTileRate, measureSimdCeiling, relaxedSimdSupported } from './simd_probe.mjs';
+
+// Relaxed SIMD is on by default in Chrome/Edge 114+ and Node 22+; Node 20 has it behind this V8
+// flag, set here before any wasm is compiled so the run shows attnscope's relaxed-SIMD build beside
+// its SIMD128 build. The peers load the same wasm either way (none of their builds uses relaxed SIMD).
+// --no-relaxed leaves it off.
+if (!process.argv.includes('--no-relaxed')) v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
 
 export const TOLERANCE = 1e-4;
 const REFERENCE_MAX_FLOPS = 2e8;  // the float64 JS reference is only run where it takes < ~1 s
@@ -21,19 +29,20 @@ function parseArgs(argv) {
   const args = { quick: false, json: null, shapes: null };
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--quick') args.quick = true;
+    else if (argv[i] === '--no-relaxed') continue;  // read above
     else if (argv[i] === '--json') args.json = argv[++i];
     else if (argv[i] === '--shapes') args.shapes = argv[++i].split(',').map(Number);
-    else throw new Error(`run_bench: unknown argument ${argv[i]} (--quick, --json FILE, --shapes 0,3)`);
+    else throw new Error(`run_bench: unknown argument ${argv[i]} (--quick, --json FILE, --shapes 0,3, --no-relaxed)`);
   }
   return args;
 }
 
-// Checks every engine against attnscope (and attnscope against float64 where affordable).
-// Returns [{ engine, against, what, diff, ok }].
+// Checks every engine against attnscope's SIMD128 build (and attnscope's builds against float64
+// where affordable). Returns [{ engine, against, what, diff, ok }].
 async function checkAgreement(problem, engines, runs) {
   const results = new Map();
   for (const e of engines) results.set(e, await runs.get(e)());
-  const [base, ...peers] = engines;
+  const [base, ...others] = engines;
   const baseResult = results.get(base);
   const checks = [];
   const compare = (engine, against, result, expected) => {
@@ -43,9 +52,10 @@ async function checkAgreement(problem, engines, runs) {
     }
   };
   if (flopCount(problem) * 1.5 <= REFERENCE_MAX_FLOPS) {
-    compare(base.name, 'float64 reference', baseResult, referenceMultiHeadAttention(problem));
+    const reference = referenceMultiHeadAttention(problem);
+    for (const e of engines.filter((e) => e.peer === false)) compare(e.name, 'float64 reference', results.get(e), reference);
   }
-  for (const peer of peers) compare(peer.name, base.name, results.get(peer), baseResult);
+  for (const other of others) compare(other.name, base.name, results.get(other), baseResult);
   return checks;
 }
 
@@ -85,7 +95,7 @@ async function timeEngines(problem, engines, runs) {
 
 const pad = (s, w, right = true) => (right ? String(s).padStart(w) : String(s).padEnd(w));
 
-function printTable(rows, ceiling) {
+function printTable(rows) {
   const header = ['shape (n×d×h)', 'engine', 'wall ms', 'cpu ms', 'GFLOP/s', '× fastest peer', '% ceiling'];
   const widths = [20, 18, 9, 9, 8, 14, 9];
   const line = (cells) => cells.map((c, i) => pad(c, widths[i], i >= 2)).join(' | ');
@@ -93,16 +103,22 @@ function printTable(rows, ceiling) {
   console.log(widths.map((w) => '-'.repeat(w)).join('-|-'));
   for (const r of rows) {
     console.log(line([r.shape, r.engine, r.ms.toFixed(3), r.cpuMs.toFixed(3), r.gflops.toFixed(1),
-      r.speedupVsFastestPeer.toFixed(2), `${((100 * r.gflops) / ceiling).toFixed(0)} %`]));
+      r.speedupVsFastestPeer.toFixed(2), `${((100 * r.gflops) / r.ceiling).toFixed(0)} %`]));
   }
   console.log('Medians. GFLOP/s, "× fastest peer" (fastest peer\'s time / this engine\'s time; above 1 = faster than');
   console.log('every peer) and "% ceiling" use the CPU time, which on a shared machine excludes waiting for a core.');
+  console.log('"% ceiling" is against the SIMD128 ceiling, and for "attnscope relaxed" against the relaxed-SIMD (FMA) one.');
 }
 
 async function main() {
   const args = parseArgs(process.argv.slice(2));
-  const engines = [await createAttnscopeEngine(), await createOrtEngine(), await createTfjsEngine()];
+  const relaxed = relaxedSimdSupported();
+  const engines = [await createAttnscopeEngine(), ...(relaxed ? [await createAttnscopeEngine({ relaxed: true })] : []),
+    await createOrtEngine(), await createTfjsEngine()];
+  const peers = engines.filter((e) => e.peer !== false);
   console.log(`node ${process.version}; engines: ${engines.map((e) => `${e.name} ${e.version}`).join(', ')}; one thread each`);
+  console.log(relaxed ? 'relaxed SIMD: on in this process ("attnscope relaxed" is the relaxed-SIMD build, FMA)'
+    : 'relaxed SIMD: not available here (or --no-relaxed): SIMD128 builds only');
   let shapes = args.quick ? QUICK_SHAPES : BENCH_SHAPES;
   if (args.shapes) shapes = args.shapes.map((i) => BENCH_SHAPES[i]);
 
@@ -118,6 +134,15 @@ async function main() {
     // better is the closest measured bound, and "% ceiling" is taken against it.
     ceiling.best = Math.max(ceiling.gflops, ceiling.gemmTile4x8);
     console.log(`  "% ceiling" below is against the higher of the two: ${ceiling.best.toFixed(1)} GFLOP/s`);
+    if (relaxed) {
+      // The same two loops with each mul + add as one f32x4.relaxed_madd.
+      const fused = await measureSimdCeiling({ fused: true });
+      const fusedTile = await measureGemmTileRate({ fused: true });
+      ceiling.fused = { ...fused, gemmTile4x8: fusedTile, best: Math.max(fused.gflops, fusedTile) };
+      console.log(`relaxed-SIMD ceiling, the same loops with f32x4.relaxed_madd: ${fused.gflops.toFixed(1)} GFLOP/s ` +
+        `(${fused.chains} chains), the 4×8 tile's mix ${fusedTile.toFixed(1)}; "attnscope relaxed" is against ` +
+        `${ceiling.fused.best.toFixed(1)} GFLOP/s`);
+    }
   }
 
   let failures = 0;
@@ -138,11 +163,12 @@ async function main() {
     if (!args.quick && checks.every((c) => c.ok)) {
       const timings = await timeEngines(problem, engines, runs);
       const flops = flopCount(shape);
-      const fastestPeerMs = Math.min(...engines.slice(1).map((e) => timings.get(e).cpuMs));
+      const fastestPeerMs = Math.min(...peers.map((e) => timings.get(e).cpuMs));
       for (const e of engines) {
         const { ms, cpuMs, reps } = timings.get(e);
         rows.push({ shape: shapeLabel(shape), engine: e.name, ms, cpuMs, reps, gflops: flops / (cpuMs * 1e6),
-          speedupVsFastestPeer: fastestPeerMs / cpuMs });
+          speedupVsFastestPeer: fastestPeerMs / cpuMs,
+          ceiling: e.name === 'attnscope relaxed' ? ceiling.fused.best : ceiling.best });
       }
     }
     for (const run of runs.values()) run.dispose?.();
@@ -150,7 +176,7 @@ async function main() {
 
   if (!args.quick && rows.length) {
     console.log();
-    printTable(rows, ceiling.best);
+    printTable(rows);
   }
   if (args.json) {
     writeFileSync(args.json, JSON.stringify({ node: process.version, ceiling, checks: allChecks, rows,

@@ -8,6 +8,8 @@
 // multiplier m_i: with shared multipliers V8 computes each distinct product once (an earlier
 // version used two, so its loop did 2 multiplies and A adds and overstated the ceiling ~1.6x).
 // The probe tries a few chain counts (latency vs register pressure: 2A+1 vectors) and keeps the best.
+// With `fused`, each chain step is one relaxed-SIMD f32x4.relaxed_madd instead (an FMA under V8 on
+// x86 with FMA3): the ceiling of the relaxed-SIMD builds, about twice SIMD128's.
 //
 // Built by hand (bytes below) rather than with em++ so that no compiler can reshape the loop.
 
@@ -26,6 +28,14 @@ const V128_CONST = 0x0c;
 const F32X4_EXTRACT_LANE = 0x1f;
 const F32X4_ADD = 0xe4;
 const F32X4_MUL = 0xe6;
+const F32X4_RELAXED_MADD = 0x105;
+
+// acc = acc + x·y on locals: f32x4 mul and add (SIMD128), or with `fused` one relaxed-SIMD
+// f32x4.relaxed_madd(x, y, acc), which V8 compiles to an FMA where the CPU has one.
+function multiplyAdd(acc, x, y, fused) {
+  if (fused) return [op.local_get, x, op.local_get, y, op.local_get, acc, ...simd(F32X4_RELAXED_MADD), op.local_set, acc];
+  return [op.local_get, acc, op.local_get, x, op.local_get, y, ...simd(F32X4_MUL), ...simd(F32X4_ADD), op.local_set, acc];
+}
 
 function uleb(value) {
   const out = [];
@@ -42,7 +52,7 @@ const vec = (bytes) => [...uleb(bytes.length), ...bytes];
 const section = (id, bytes) => [id, ...vec(bytes)];
 
 // (func (param $iters i32) (result f32)) over one page of (zeroed) memory.
-function probeModule(chains) {
+function probeModule(chains, fused = false) {
   const iters = 0;
   const ptr = 1;    // i32
   const b = 2;      // v128 locals from here
@@ -54,10 +64,7 @@ function probeModule(chains) {
   for (let i = 0; i < chains; i++) body.push(...constVec(i), op.local_set, acc(i));
   body.push(op.loop, 0x40);
   body.push(op.local_get, ptr, ...simd(V128_LOAD), 4, 0, op.local_set, b);
-  for (let i = 0; i < chains; i++) {
-    body.push(op.local_get, acc(i), op.local_get, b, op.local_get, m(i), ...simd(F32X4_MUL),
-              ...simd(F32X4_ADD), op.local_set, acc(i));
-  }
+  for (let i = 0; i < chains; i++) body.push(...multiplyAdd(acc(i), b, m(i), fused));
   body.push(op.local_get, ptr, op.i32_const, 16, op.i32_add, op.i32_const, 0xf0, 0x07, op.i32_and, op.local_set, ptr);
   body.push(op.local_get, iters, op.i32_const, 1, op.i32_sub, op.local_tee, iters, op.br_if, 0, op.end);
   // The result depends on every chain, so none can be dropped.
@@ -86,7 +93,7 @@ function wrapModule(locals, body) {
 //   acc[r][c] += a·b_c          (rows·vecs accumulators, 8·rows·vecs FLOP per step)
 // It shows what that instruction mix (loads and splats included) can reach in this engine, between
 // the ceiling above and what a whole GEMM reaches (which adds packing, edges and C traffic).
-function gemmTileModule(rows = 4, vecs = 2) {
+function gemmTileModule(rows = 4, vecs = 2, fused = false) {
   const iters = 0;
   const ptr = 1;  // i32: A panel at ptr, B panel at ptr + 16384
   const b = (c) => 2 + c;
@@ -98,10 +105,7 @@ function gemmTileModule(rows = 4, vecs = 2) {
   for (let c = 0; c < vecs; c++) body.push(op.local_get, ptr, ...load(16384 + 16 * c), op.local_set, b(c));
   for (let r = 0; r < rows; r++) {
     body.push(op.local_get, ptr, ...splat(4 * r), op.local_set, a);
-    for (let c = 0; c < vecs; c++) {
-      body.push(op.local_get, acc(vecs * r + c), op.local_get, a, op.local_get, b(c), ...simd(F32X4_MUL),
-                ...simd(F32X4_ADD), op.local_set, acc(vecs * r + c));
-    }
+    for (let c = 0; c < vecs; c++) body.push(...multiplyAdd(acc(vecs * r + c), a, b(c), fused));
   }
   // ptr += 64, wrapping inside 16 KB: A and B panels stay in L1 as in a packed GEMM.
   body.push(op.local_get, ptr, op.i32_const, 0xc0, 0x00, op.i32_add, op.i32_const, 0xc0, 0xff, 0x00, op.i32_and, op.local_set, ptr);
@@ -138,12 +142,13 @@ async function bestRate(module, flopsPerIteration, seconds) {
 }
 
 // Returns { gflops, chains, perChains: {chains: gflops} }. `seconds` is the time budget per chain count.
+// `fused`: the relaxed-SIMD multiply-add instead of mul + add (needs relaxedSimdSupported()).
 // Node only (process.cpuUsage).
-export async function measureSimdCeiling({ chainCounts = [4, 5, 6, 7], seconds = 0.3 } = {}) {
+export async function measureSimdCeiling({ chainCounts = [4, 5, 6, 7], seconds = 0.3, fused = false } = {}) {
   const perChains = {};
   let best = { gflops: 0, chains: 0 };
   for (const chains of chainCounts) {
-    const rate = await bestRate(probeModule(chains), chains * 8, seconds);
+    const rate = await bestRate(probeModule(chains, fused), chains * 8, seconds);
     perChains[chains] = rate;
     if (rate > best.gflops) best = { gflops: rate, chains };
   }
@@ -151,10 +156,15 @@ export async function measureSimdCeiling({ chainCounts = [4, 5, 6, 7], seconds =
 }
 
 // GFLOP/s of a GEMM register tile's instruction mix (gemmTileModule above). Node only.
-export async function measureGemmTileRate({ rows = 4, vecs = 2, seconds = 0.3 } = {}) {
-  return bestRate(gemmTileModule(rows, vecs), 8 * rows * vecs, seconds);
+export async function measureGemmTileRate({ rows = 4, vecs = 2, seconds = 0.3, fused = false } = {}) {
+  return bestRate(gemmTileModule(rows, vecs, fused), 8 * rows * vecs, seconds);
 }
 
 export function simdSupported() {
   return WebAssembly.validate(probeModule(1));
+}
+
+/** True when this engine validates relaxed SIMD's f32x4.relaxed_madd (the fused probes). */
+export function relaxedSimdSupported() {
+  return WebAssembly.validate(probeModule(1, true));
 }

@@ -1,5 +1,5 @@
 // Smoke test of the benchmark (CI runs this, not the timings): every engine — attnscope's SIMD
-// build, onnxruntime-web on the generated ONNX graph, tfjs-backend-wasm — agrees within 1e-4 at
+// build and its relaxed-SIMD twin, onnxruntime-web on the generated ONNX graph, tfjs-backend-wasm — agrees within 1e-4 at
 // small shapes, and attnscope agrees with a float64 reference. Needs web/dist (the module build).
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 
 import { buildMultiHeadAttentionOnnx } from '../bench/make_onnx_graph.mjs';
 import { makeProblem, maxAbsDiff, referenceMultiHeadAttention } from '../bench/problems.mjs';
-import { measureGemmTileRate, measureSimdCeiling } from '../bench/simd_probe.mjs';
+import { measureGemmTileRate, measureSimdCeiling, relaxedSimdSupported } from '../bench/simd_probe.mjs';
 
 const benchDir = join(dirname(fileURLToPath(import.meta.url)), '..', 'bench');
 
@@ -19,9 +19,10 @@ test('bench --quick: every engine agrees with attnscope within 1e-4', () => {
   });
   assert.equal(run.status, 0, `run_bench --quick failed:\n${run.stdout}\n${run.stderr}`);
   const ok = run.stdout.split('\n').filter((l) => l.startsWith('ok '));
-  // 2 shapes × (attnscope vs float64 + 2 peers vs attnscope) × (output, weights)
-  assert.equal(ok.length, 12, run.stdout);
-  for (const engine of ['attnscope', 'onnxruntime-web', 'tfjs-backend-wasm']) {
+  // 2 shapes × (attnscope and attnscope relaxed vs float64, attnscope relaxed and 2 peers vs
+  // attnscope) × (output, weights): run_bench turns relaxed SIMD on in Node 20.
+  assert.equal(ok.length, 20, run.stdout);
+  for (const engine of ['attnscope', 'attnscope relaxed', 'onnxruntime-web', 'tfjs-backend-wasm']) {
     assert.ok(ok.some((l) => l.includes(engine)), `no check of ${engine}:\n${run.stdout}`);
   }
   assert.doesNotMatch(run.stdout, /FAIL/);
@@ -53,4 +54,12 @@ test('the SIMD ceiling probe measures a positive rate', async () => {
   assert.ok(gflops > 0.1, `probe measured ${gflops} GFLOP/s`);
   assert.equal(chains, 4);
   assert.ok((await measureGemmTileRate({ seconds: 0.05 })) > 0.1);
+});
+
+test('the relaxed-SIMD (fused multiply-add) probes validate where relaxed SIMD is on, and measure', async () => {
+  (await import('node:v8')).default.setFlagsFromString('--experimental-wasm-relaxed-simd');  // Node 20
+  assert.equal(relaxedSimdSupported(), true);
+  const { gflops } = await measureSimdCeiling({ chainCounts: [4], seconds: 0.05, fused: true });
+  assert.ok(gflops > 0.1, `fused probe measured ${gflops} GFLOP/s`);
+  assert.ok((await measureGemmTileRate({ seconds: 0.05, fused: true })) > 0.1);
 });

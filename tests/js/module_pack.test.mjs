@@ -64,7 +64,7 @@ describe('npm pack', () => {
       assert.ok(files.includes(required), `${required} missing from the tarball: ${files.join(', ')}`);
     }
     for (const file of files) {
-      assert.match(file, /^(package\.json|README\.md|attnscope\.d\.ts|src\/[\w-]+\.js|dist\/attnscope-(simd|scalar|simd-threads)\.(js|wasm)|dist\/attnscope-simd-threads\.worker\.js)$/,
+      assert.match(file, /^(package\.json|README\.md|attnscope\.d\.ts|src\/[\w-]+\.js|dist\/attnscope-(simd|scalar|simd-threads|relaxed-simd|relaxed-simd-threads)\.(js|wasm)|dist\/attnscope-(relaxed-)?simd-threads\.worker\.js)$/,
         `unexpected file in the tarball: ${file}`);
     }
     for (const flavour of ['simd', 'scalar']) {

@@ -50,8 +50,8 @@ const inline = {
           + `export const SCALAR_WASM_BASE64 = ${JSON.stringify(scalar)};\n`, loader: 'js' };
       }
       if (a.path === 'attnscope-embed:views-css') return { contents: viewsCss, loader: 'text' };
-      if (a.path === 'attnscope-embed:no-threads') {
-        return { contents: "export default () => Promise.reject(new Error('the embed bundle has no threads build'));", loader: 'js' };
+      if (a.path === 'attnscope-embed:not-bundled') {
+        return { contents: "export default () => Promise.reject(new Error('the embed bundle has only the simd and scalar builds'));", loader: 'js' };
       }
       return undefined;
     });
@@ -62,8 +62,10 @@ const redirectDist = {
   name: 'attnscope-embed-dist',
   setup(build) {
     build.onResolve({ filter: /^\.\.\/dist\/attnscope-(simd|scalar)\.js$/ }, (a) => ({ path: join(dist, a.path.slice('../dist/'.length)) }));
-    // The bundle passes wasmBinary, so load() never picks the threads build: leave its glue out.
-    build.onResolve({ filter: /^\.\.\/dist\/attnscope-simd-threads\.js$/ }, () => ({ path: 'attnscope-embed:no-threads', namespace: 'attnscope-embed' }));
+    // The bundle passes wasmBinary, so load() never picks the threads or relaxed-SIMD builds (their
+    // 'auto' defaults are off with wasmBinary): leave their glue out.
+    build.onResolve({ filter: /^\.\.\/dist\/attnscope-(simd-threads|relaxed-simd|relaxed-simd-threads)\.js$/ },
+      () => ({ path: 'attnscope-embed:not-bundled', namespace: 'attnscope-embed' }));
   },
 };
 

@@ -1,5 +1,7 @@
-// Finding, fetching and instantiating one of the three wasm builds: simd, scalar, and simd-threads
-// (pthreads; used where SharedArrayBuffer is, i.e. cross-origin isolated pages, workers and Node).
+// Finding, fetching and instantiating one of the wasm builds: simd, scalar, simd-threads (pthreads;
+// used where SharedArrayBuffer is, i.e. cross-origin isolated pages, workers and Node), and the
+// relaxed-SIMD twins of the SIMD ones, relaxed-simd and relaxed-simd-threads (the GEMM's multiply-add
+// as one f32x4.relaxed_madd, i.e. FMA; used where the engine validates relaxed SIMD).
 //
 // The URLs are written as `new URL('<literal>', import.meta.url)` and the glue as `import('<literal>')`
 // so bundlers (Vite, webpack, esbuild) see them and ship the files. We instantiate the wasm ourselves
@@ -22,6 +24,16 @@ const FLAVOURS = {
     file: 'attnscope-simd-threads.wasm',
     glue: () => import('../dist/attnscope-simd-threads.js'),
     url: () => new URL('../dist/attnscope-simd-threads.wasm', import.meta.url),
+  },
+  'relaxed-simd': {
+    file: 'attnscope-relaxed-simd.wasm',
+    glue: () => import('../dist/attnscope-relaxed-simd.js'),
+    url: () => new URL('../dist/attnscope-relaxed-simd.wasm', import.meta.url),
+  },
+  'relaxed-simd-threads': {
+    file: 'attnscope-relaxed-simd-threads.wasm',
+    glue: () => import('../dist/attnscope-relaxed-simd-threads.js'),
+    url: () => new URL('../dist/attnscope-relaxed-simd-threads.wasm', import.meta.url),
   },
 };
 
@@ -46,6 +58,24 @@ export function simdSupported() {
   return typeof WebAssembly === 'object' && WebAssembly.validate(SIMD_PROBE);
 }
 
+// (module (func (param v128 v128 v128) (result v128)
+//   local.get 0 local.get 1 local.get 2 f32x4.relaxed_madd)): valid only where relaxed SIMD is.
+const RELAXED_SIMD_PROBE = new Uint8Array([
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // magic, version
+  0x01, 0x08, 0x01, 0x60, 0x03, 0x7b, 0x7b, 0x7b, 0x01, 0x7b, // type section: (v128 x3) -> v128
+  0x03, 0x02, 0x01, 0x00, //                         function section: one function of type 0
+  0x0a, 0x0d, 0x01, 0x0b, 0x00, //                   code section: one body, no locals
+  0x20, 0x00, 0x20, 0x01, 0x20, 0x02, 0xfd, 0x85, 0x02, 0x0b,
+]);
+
+/**
+ * True when this engine supports WebAssembly relaxed SIMD (Chrome and Edge 114+, Node 22+, Node 20
+ * with --experimental-wasm-relaxed-simd), whose fused multiply-add the relaxed-simd builds use.
+ */
+export function relaxedSimdSupported() {
+  return simdSupported() && WebAssembly.validate(RELAXED_SIMD_PROBE);
+}
+
 // Node (main thread or worker_threads); not a browser page or Web Worker, even with a `process` shim.
 const isNode = typeof process === 'object' && typeof process.versions?.node === 'string' &&
   typeof window === 'undefined' && typeof WorkerGlobalScope === 'undefined';
@@ -59,6 +89,27 @@ export function chooseFlavour(simd) {
     return 'simd';
   }
   throw new TypeError(`load: simd must be 'auto', true or false, got ${JSON.stringify(simd) ?? String(simd)}`);
+}
+
+/**
+ * Whether to load a relaxed-SIMD build: relaxedSimd 'auto' (default) | true | false, for the SIMD
+ * choice `flavour`. 'auto' uses one where the engine validates relaxed SIMD, except when the caller
+ * passes wasmBinary (those bytes are the build they chose).
+ */
+export function chooseRelaxedSimd(relaxedSimd, flavour, { wasmBinary } = {}) {
+  if (relaxedSimd === undefined || relaxedSimd === 'auto') {
+    return flavour === 'simd' && wasmBinary === undefined && relaxedSimdSupported();
+  }
+  if (relaxedSimd === false) return false;
+  if (relaxedSimd !== true) {
+    throw new TypeError(`load: relaxedSimd must be 'auto', true or false, got ${JSON.stringify(relaxedSimd) ?? String(relaxedSimd)}`);
+  }
+  if (flavour !== 'simd') throw new Error('load: relaxedSimd is true but simd is false; relaxed SIMD builds are SIMD builds');
+  if (!relaxedSimdSupported()) {
+    throw new Error("load: relaxedSimd is true but this WebAssembly engine does not support relaxed SIMD " +
+      "(Chrome 114+, Node 22+, or Node 20 with --experimental-wasm-relaxed-simd); use relaxedSimd: 'auto' or false");
+  }
+  return true;
 }
 
 /**
@@ -146,7 +197,7 @@ async function instantiate(source, imports) {
 /**
  * Instantiates one flavour and returns the Emscripten module (bindings + heap views).
  * options: { wasmBinary?: ArrayBuffer | Uint8Array, locateFile?: (file, prefix) => string }
- * For 'simd-threads', `threads` (>= 2) is how many threads its kernels use: the glue pre-starts
+ * For the '*-threads' flavours, `threads` (>= 2) is how many threads its kernels use: the glue pre-starts
  * threads - 1 workers before it resolves, so no pool thread ever waits for a worker mid-call.
  */
 export async function instantiateFlavour(flavour, { wasmBinary, locateFile } = {}, threads = 1) {
@@ -157,7 +208,7 @@ export async function instantiateFlavour(flavour, { wasmBinary, locateFile } = {
     throw new TypeError(`load: locateFile must be a function (file, prefix) => url, got ${typeof locateFile}`);
   }
   const { default: createWasm } = await FLAVOURS[flavour].glue();
-  const threaded = flavour === 'simd-threads';
+  const threaded = flavour.endsWith('-threads');
   // In Node the glue's `new Worker(url)` (called synchronously while the factory sets up its pool)
   // gets worker_threads behind the Web Worker interface; the global is put back right after.
   const NodeWebWorker = threaded && isNode ? await importNodeWebWorker() : null;
