@@ -27,8 +27,11 @@ namespace {
 using simd::f32x4;
 constexpr std::size_t kMr = simd::kTileRows;  // rows of the micro-tile
 constexpr std::size_t kNr = simd::kTileCols;  // columns of the micro-tile (two vectors)
-constexpr std::size_t kMaxKc = 512;  // deepest packed block (B panel 16 KB, fits L1 with the A panel)
-constexpr std::size_t kMc = 64;      // rows of A packed at once (multiple of kMr)
+// Deepest packed block: d_model 768 in one pass, so C is written once. The B panel (kc × 8, 24 KB)
+// stays in the 32 KB L1 while the A panels stream from L2. Measured against 512 (768 -> 2 × 384):
+// 3 % faster with mul + add, 7 % with the relaxed-SIMD FMA, whose faster steps feel C and L2 more.
+constexpr std::size_t kMaxKc = 768;
+constexpr std::size_t kMc = 32;      // rows of A packed at once (multiple of kMr; 96 KB at kc 768)
 constexpr std::size_t kNc = 512;     // columns of B packed at once (multiple of kNr)
 
 // C[4, 8] (= or +=) packed_a[kc][4] · packed_b[kc][8]. Kept out of line: inlined into the loops
@@ -137,7 +140,7 @@ void gemm_packed(std::size_t m, std::size_t n, std::size_t k, const float* a, st
     }
     return;
   }
-  // K in equal blocks of at most kMaxKc (768 -> 2 x 384 rather than 512 + 256).
+  // K in equal blocks of at most kMaxKc (e.g. 1024 -> 2 x 512 rather than 768 + 256).
   const std::size_t k_blocks = (k + kMaxKc - 1) / kMaxKc;
   const std::size_t kc_step = (k + k_blocks - 1) / k_blocks;
   thread_local std::vector<float> packed_a_buffer, packed_b_buffer;

@@ -1,7 +1,8 @@
 // Model throughput (scripts/bench runs this after the peers table):
 //   node tests/bench/model_bench.mjs           checks, then a bert-base-sized random checkpoint timed
 //   node tests/bench/model_bench.mjs --quick   checks only (CI smoke): no big checkpoint, no timing
-//   options: --lengths 128,512 (tokens per forward), --reps N (timed runs per case, odd; default 3)
+//   options: --lengths 128,512 (tokens per forward), --reps N (timed runs per case, odd; default 3),
+//            --relaxed (the relaxed-SIMD builds, FMA; in Node 20 this sets --experimental-wasm-relaxed-simd)
 // The checkpoint (tests/bench/random_bert.mjs) goes through the module's public API exactly as a
 // user's would: core.loadModel({ 'config.json', 'model.safetensors', 'vocab.txt' }) then model.run(ids)
 // with { attentions: true } (every layer's and head's weights copied out) and { attentions: false }.
@@ -19,7 +20,12 @@ import { maxAbsDiff } from './problems.mjs';
 import { BERT_BASE, bertParameterCount, makeBertCheckpoint } from './random_bert.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const { load } = await import(join(here, '..', '..', 'web', 'src', 'index.js'));
+const { load: loadModule } = await import(join(here, '..', '..', 'web', 'src', 'index.js'));
+// --relaxed: relaxed SIMD on (a V8 flag in Node 20, on by default in Chrome 114+ and Node 22+) and
+// the relaxed-SIMD builds loaded; otherwise the SIMD128 builds, whatever the engine supports.
+const RELAXED = process.argv.includes('--relaxed');
+if (RELAXED) (await import('node:v8')).default.setFlagsFromString('--experimental-wasm-relaxed-simd');
+const load = (options) => loadModule({ ...options, relaxedSimd: RELAXED });
 const GOLDEN_MODEL_DIR = join(here, '..', 'golden', 'models', 'bert-f32');
 const TINY_BERT = { numLayers: 2, dModel: 64, numHeads: 4, dFF: 128, vocabSize: 300, maxPositions: 64 };
 
@@ -34,9 +40,10 @@ function parseArgs(argv) {
   const args = { quick: false, lengths: [128, 512], reps: 3 };
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--quick') args.quick = true;
+    else if (argv[i] === '--relaxed') continue;  // read above
     else if (argv[i] === '--lengths') args.lengths = argv[++i].split(',').map(Number);
     else if (argv[i] === '--reps') args.reps = Number(argv[++i]) | 1;
-    else throw new Error(`model_bench: unknown argument ${argv[i]} (--quick, --lengths 128,512, --reps N)`);
+    else throw new Error(`model_bench: unknown argument ${argv[i]} (--quick, --lengths 128,512, --reps N, --relaxed)`);
   }
   if (!args.lengths.every((n) => Number.isInteger(n) && n >= 2 && n <= BERT_BASE.maxPositions)) {
     throw new Error(`model_bench: --lengths must be integers in [2, ${BERT_BASE.maxPositions}]`);
@@ -257,7 +264,7 @@ async function main() {
   const checkCore = await load({ simd: true, threads: false });
   let failures = await checkGolden(checkCore) + await checkTinyRandom(checkCore);
   if (!args.quick && failures === 0) {
-    console.log(`== model throughput (attnscope SIMD build, Node ${process.version})`);
+    console.log(`== model throughput (attnscope ${RELAXED ? 'relaxed-SIMD (FMA)' : 'SIMD128'} build, Node ${process.version})`);
     const result = await benchBertBase(args);
     failures += result.failures;
     if (result.rows.length) {

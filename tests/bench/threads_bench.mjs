@@ -7,7 +7,8 @@
 // table gives wall-clock medians and the speed-ups. The machine's load average is printed: on a
 // shared machine other processes take cores, and two threads cannot beat one by more than the CPU
 // they are given.
-//   node tests/bench/threads_bench.mjs [--runs N] [--sizes 128,512]
+//   node tests/bench/threads_bench.mjs [--runs N] [--sizes 128,512] [--relaxed]
+// --relaxed: the relaxed-SIMD twins of both builds (FMA; sets --experimental-wasm-relaxed-simd in Node 20).
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 
@@ -55,15 +56,18 @@ const median = (values) => {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 };
 
+const relaxed = args.includes('--relaxed');
+if (relaxed) (await import('node:v8')).default.setFlagsFromString('--experimental-wasm-relaxed-simd');
+const threadsFlavour = relaxed ? 'relaxed-simd-threads' : 'simd-threads';
 const dist = new URL('../../web/dist/', import.meta.url);
-if (!['js', 'wasm', 'worker.js'].every((ext) => existsSync(new URL(`attnscope-simd-threads.${ext}`, dist)))) {
-  console.log('threads bench: skipped, web/dist has no threads build (./scripts/build wasm-simd-threads)');
+if (!['js', 'wasm', 'worker.js'].every((ext) => existsSync(new URL(`attnscope-${threadsFlavour}.${ext}`, dist)))) {
+  console.log(`threads bench: skipped, web/dist has no ${threadsFlavour} build (./scripts/build wasm-simd-threads)`);
   process.exit(0);
 }
 
-const single = await load({ threads: false });
+const single = await load({ threads: false, relaxedSimd: relaxed });
 if (!single.simd) throw new Error('threads bench: this engine has no WebAssembly SIMD');
-const threadedWasm = await instantiateFlavour('simd-threads', {}, THREADS);
+const threadedWasm = await instantiateFlavour(threadsFlavour, {}, THREADS);
 
 // One engine = a forward function plus the thread count it needs set before each run.
 function engines(p) {
@@ -85,7 +89,7 @@ function engines(p) {
 }
 
 const load0 = loadavg()[0];
-console.log(`threads bench: Node ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), ` +
+console.log(`threads bench (${relaxed ? 'relaxed-SIMD builds, FMA' : 'SIMD128 builds'}): Node ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), ` +
   `load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 const rows = ['| n × d_model × heads | simd ms | threads × 1 ms | threads × 2 ms | × 2 threads vs simd | × 2 threads vs 1 |',
   '|---|---:|---:|---:|---:|---:|'];

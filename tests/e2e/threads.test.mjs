@@ -1,5 +1,6 @@
 // The threads build in Chromium: the demo served with COOP/COEP (scripts/serve.mjs) is cross-origin
-// isolated, so load() picks attnscope-simd-threads (Web Workers from its worker script) and the page
+// isolated, so load() picks a threads build (Web Workers from its worker script): Chromium has
+// relaxed SIMD, so attnscope-relaxed-simd-threads, which the status line names; the page
 // says how many threads it computes with; results equal the single-thread build's, also in a module
 // Web Worker of that page (whose pthread workers are nested workers). The same page
 // served without those headers is not isolated and falls back silently: one thread, the threads
@@ -12,7 +13,8 @@ import { after, before, test } from 'node:test';
 import { startDemo, WEB_ROOT } from './browser.mjs';
 import { assertClean, openDemo } from './demo-helpers.mjs';
 
-const THREADS_FILES = ['attnscope-simd-threads.js', 'attnscope-simd-threads.wasm', 'attnscope-simd-threads.worker.js'];
+const THREADS_FILES = ['simd-threads', 'relaxed-simd-threads']
+  .flatMap((flavour) => ['js', 'wasm', 'worker.js'].map((ext) => `attnscope-${flavour}.${ext}`));
 const built = THREADS_FILES.every((f) => existsSync(join(WEB_ROOT, 'dist', f)));
 const skip = built ? false : 'web/dist has no threads build: ./scripts/build wasm-simd-threads';
 
@@ -39,6 +41,7 @@ function compareInPage() {
     const maxDiff = (a, b) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
     return {
       isolated: globalThis.crossOriginIsolated,
+      relaxed: [threaded.relaxedSimd, single.relaxedSimd],
       threads: threaded.threads,
       singleThreads: single.threads,
       weights: maxDiff(results[0].weights, results[1].weights),
@@ -57,11 +60,13 @@ test('an isolated page uses the threads build, renders, and matches one thread',
   const message = await page.textContent('#message');
   const shown = Number(/· (\d+) threads/.exec(message)?.[1]);
   assert.ok(shown > 1, `the status line names the threads: ${message}`);
-  assert.ok(requested.includes('/dist/attnscope-simd-threads.worker.js'), 'the workers were started');
+  assert.match(message, /wasm SIMD \(relaxed, FMA\)/, 'Chromium has relaxed SIMD: the status line says so');
+  assert.ok(requested.includes('/dist/attnscope-relaxed-simd-threads.worker.js'), `the workers were started: ${requested}`);
 
   const r = await page.evaluate(compareInPage);
   console.log(`  isolated page: ${r.threads} threads; vs threads: false, max |diff| weights ${r.weights}, output ${r.output}`);
   assert.equal(r.isolated, true);
+  assert.deepEqual(r.relaxed, [true, true]);
   assert.equal(r.threads, shown);
   assert.equal(r.singleThreads, 1);
   assert.ok(r.weights <= 1e-5, `weights differ by ${r.weights}`);

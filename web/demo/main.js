@@ -167,7 +167,7 @@ function render() {
   const drawMs = performance.now() - started;
   panel.dataset.drawMs = drawMs.toFixed(1);
   setMessage(`${result.tokens.length} tokens · ${result.numLayers} layers × ${result.numHeads} heads · computed in `
-    + `${result.computeMs.toFixed(0)} ms · drawn in ${drawMs.toFixed(0)} ms${core?.simd ? ' · wasm SIMD' : ' · wasm (scalar)'}`
+    + `${result.computeMs.toFixed(0)} ms · drawn in ${drawMs.toFixed(0)} ms${core?.relaxedSimd ? ' · wasm SIMD (relaxed, FMA)' : core?.simd ? ' · wasm SIMD' : ' · wasm (scalar)'}`
     + `${core?.threads > 1 ? ` · ${core.threads} threads` : ''}`);
   document.body.dataset.state = 'rendered';
   renderCount += 1;
