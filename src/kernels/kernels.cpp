@@ -66,12 +66,14 @@ std::size_t round_up(std::size_t value, std::size_t multiple) {
 }
 
 // Splits [0, total) into pieces of `size` (a multiple of `granule`): about `total / preferred`
-// pieces, at least one and at most `per_thread` per thread. Returns the piece size.
+// pieces, at least one and at most `per_thread` per thread, and a multiple of the thread count, so
+// that equal pieces divide evenly (3 pieces on 2 threads leave one thread a third of the call
+// alone: W_O at d_model 768 did). Returns the piece size.
 std::size_t piece_size(std::size_t total, std::size_t preferred, std::size_t granule,
                        std::size_t threads, std::size_t per_thread) {
   std::size_t pieces = total / preferred;
   pieces = std::max(pieces, threads);
-  pieces = std::min(pieces, threads * per_thread);
+  pieces = std::min(round_up(pieces, threads), threads * per_thread);
   return round_up((total + pieces - 1) / pieces, granule);
 }
 

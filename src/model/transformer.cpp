@@ -6,6 +6,7 @@
 #include "kernels/kernels.hpp"
 #include "kernels/model_kernels.hpp"
 #include "util/error.hpp"
+#include "util/parallel.hpp"
 
 namespace attnscope::model {
 namespace {
@@ -116,7 +117,7 @@ ForwardResult TransformerModel::forward(std::span<const std::int32_t> ids,
       result.attentions.emplace_back(h * n * n);
       weights_out = result.attentions.back().data();
     }
-    for (std::size_t head = 0; head < h; ++head) {
+    auto one_head = [&](std::size_t head) {
       const float* q = qkv.data() + head * dh;
       const float* key = qkv.data() + d + head * dh;
       const float* v = qkv.data() + 2 * d + head * dh;
@@ -124,6 +125,13 @@ ForwardResult TransformerModel::forward(std::span<const std::int32_t> ids,
       k::gemm_nt(n, n, dh, q, 3 * d, key, 3 * d, probs, n);
       k::scale_mask_softmax(n, n, scale, probs, n, probs, n, mask);
       k::gemm_nn(n, dh, n, probs, n, v, 3 * d, ctx.data() + head * dh, d);
+    };
+    // With attentions returned each head has its own probabilities, so heads run in parallel, each
+    // whole on one thread (as in MultiHeadAttention::forward); without, they share `scratch`.
+    if (weights_out != nullptr) {
+      parallel::parallel_for(h, one_head);
+    } else {
+      for (std::size_t head = 0; head < h; ++head) one_head(head);
     }
     if (c.pre_layer_norm) {
       linear(n, d, d, ctx.data(), layer.w_out, layer.b_out, x.data(), true);  // x += Attn

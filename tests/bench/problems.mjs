@@ -115,3 +115,24 @@ export function referenceMultiHeadAttention(p) {
   const output = project(heads, p.wo, p.bo);
   return { output, weights };
 }
+
+/** softmax(mask(q_i·Kᵀ/√d))·V for one query row, in float64 (independent of the core). */
+export function referenceAttentionRow(q, k, v, i, m, dK, dV, causal) {
+  const keys = causal ? Math.min(i + 1, m) : m;
+  const scores = new Float64Array(keys);
+  let max = -Infinity;
+  for (let j = 0; j < keys; j++) {
+    let dot = 0;
+    for (let c = 0; c < dK; c++) dot += q[i * dK + c] * k[j * dK + c];
+    scores[j] = dot / Math.sqrt(dK);
+    max = Math.max(max, scores[j]);
+  }
+  let sum = 0;
+  for (let j = 0; j < keys; j++) { scores[j] = Math.exp(scores[j] - max); sum += scores[j]; }
+  const out = new Float64Array(dV);
+  for (let j = 0; j < keys; j++) {
+    const w = scores[j] / sum;
+    for (let c = 0; c < dV; c++) out[c] += w * v[j * dV + c];
+  }
+  return out;
+}

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 
+import { referenceAttentionRow as referenceRow } from '../bench/problems.mjs';
 import { FLAVOURS, load } from './helpers/module.mjs';
 import { maxAbsDiff, randomFloats, randomParameters } from './helpers/numeric.mjs';
 
@@ -13,27 +14,6 @@ const LONG = 16_384;
 const WIDTH = 64;
 const MEMORY_LIMIT = 64 * 1024 * 1024;
 const SAMPLED_ROWS = [0, 1, 63, 64, 255, 4_097, 9_999, LONG - 1];
-
-/** softmax(mask(q_i·Kᵀ/√d))·V for one query row, in float64 (independent of the core). */
-function referenceRow(q, k, v, i, m, dK, dV, causal) {
-  const keys = causal ? Math.min(i + 1, m) : m;
-  const scores = new Float64Array(keys);
-  let max = -Infinity;
-  for (let j = 0; j < keys; j++) {
-    let dot = 0;
-    for (let c = 0; c < dK; c++) dot += q[i * dK + c] * k[j * dK + c];
-    scores[j] = dot / Math.sqrt(dK);
-    max = Math.max(max, scores[j]);
-  }
-  let sum = 0;
-  for (let j = 0; j < keys; j++) { scores[j] = Math.exp(scores[j] - max); sum += scores[j]; }
-  const out = new Float64Array(dV);
-  for (let j = 0; j < keys; j++) {
-    const w = scores[j] / sum;
-    for (let c = 0; c < dV; c++) out[c] += w * v[j * dV + c];
-  }
-  return out;
-}
 
 /** [rows, d]·W + b in float64, W row-major [d, d]. */
 function project(x, rows, d, w, b) {
@@ -114,6 +94,18 @@ describe('16,384 × 64, one head, in the SIMD build', () => {
       console.log(`CPU of the two busiest threads: ${busiest.map((ms) => `${(ms / 1000).toFixed(2)} s`).join(' + ')} ` +
         '(two free cores would take about the larger)');
     }
+  });
+
+  test('the same in the relaxed-SIMD threads build (FMA), as Chrome 114+ and Node 22+ load it', { timeout: 300_000 }, async (t) => {
+    (await import('node:v8')).default.setFlagsFromString('--experimental-wasm-relaxed-simd');  // Node 20
+    let core;
+    try {
+      core = await load({ relaxedSimd: true, threads: 2 });
+    } catch (error) {
+      return t.skip(`the relaxed-SIMD threads build is not available here: ${error.message}`);
+    }
+    assert.equal(core.relaxedSimd, true);
+    checkLongAttention(core, `relaxed-SIMD threads build, ${core.threads} threads`);
   });
 
   test('multiHeadAttention({ weights: false, heads: false }) stays under 64 MB and matches float64',
