@@ -92,15 +92,17 @@ TEST_P(GemmAgainstNaive, StridedOperandsAndAccumulate) {
   }
 }
 
-// Crosses every packing block boundary of the SIMD GEMM (rows 64, columns 512, depth split into
-// equal blocks of at most 512: 513 -> 257 + 256, 1030 -> 3 x 344 with a shorter last block).
+// Crosses every packing block boundary of the SIMD GEMM (rows 32, columns 512, depth split into
+// equal blocks of at most 768: 769 -> 385 + 384, 1540 -> 3 x 514 with a shorter last block).
 TEST_P(GemmAgainstNaive, LargerThanPackingBlocks) {
   run_and_check({70, 521, 300, 2, false, false}, GetParam());
   run_and_check({67, 515, 259, 0, true, true}, GetParam());
-  run_and_check({9, 19, 513, 1, false, false}, GetParam());
-  run_and_check({9, 19, 513, 3, true, true}, GetParam());
-  run_and_check({5, 10, 1030, 0, true, false}, GetParam());
-  run_and_check({6, 9, 1030, 2, false, true}, GetParam());
+  run_and_check({9, 19, 769, 1, false, false}, GetParam());
+  run_and_check({9, 19, 769, 3, true, true}, GetParam());
+  run_and_check({5, 10, 1540, 0, true, false}, GetParam());
+  run_and_check({6, 9, 1540, 2, false, true}, GetParam());
+  run_and_check({70, 64, 800, 1, false, true}, GetParam());
+  run_and_check({37, 65, 800, 0, true, false}, GetParam());
 }
 
 // Full 4-row and 8-column panels are packed with 4x4 vector transposes over depth steps of 4, the

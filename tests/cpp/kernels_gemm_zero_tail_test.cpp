@@ -52,10 +52,11 @@ std::vector<float> lower_triangular(std::size_t m, std::size_t k, std::size_t of
 class GemmZeroTail : public ::testing::TestWithParam<Path> {};
 
 TEST_P(GemmZeroTail, CausalLeftOperandAcrossDepthBlocksAndEdges) {
-  // k = 1100 is three K blocks of <= 512: rows past the first block's end have whole blocks of
-  // zeros, so their tiles run with depth 0 (store zeros, or leave C when accumulating).
+  // k = 1100 is two K blocks of 550: rows past the first block's end have a whole block of zeros,
+  // so their tiles run with depth 0 (store zeros, or leave C when accumulating).
   for (bool accumulate : {false, true}) {
     check(GetParam(), 1100, 24, 1100, lower_triangular(1100, 1100, 0, 1), false, accumulate);
+    check(GetParam(), 300, 72, 900, lower_triangular(300, 900, 0, 6), false, accumulate);  // wider
     check(GetParam(), 37, 29, 43, lower_triangular(37, 43, 0, 2), false, accumulate);   // ragged
     check(GetParam(), 70, 13, 600, lower_triangular(70, 600, 5, 3), false, accumulate); // tail mid-vector
   }
