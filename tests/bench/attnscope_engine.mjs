@@ -15,6 +15,7 @@ export async function createAttnscopeEngine({ simd = true, relaxed = false } = {
   return {
     name: relaxed ? 'attnscope relaxed' : simd ? 'attnscope' : 'attnscope (scalar)',
     peer: false,
+    fused: relaxed,  // measured against the fused-multiply-add ceiling
     version,
     core,
     async prepare(p) {

@@ -168,7 +168,7 @@ async function main() {
         const { ms, cpuMs, reps } = timings.get(e);
         rows.push({ shape: shapeLabel(shape), engine: e.name, ms, cpuMs, reps, gflops: flops / (cpuMs * 1e6),
           speedupVsFastestPeer: fastestPeerMs / cpuMs,
-          ceiling: e.name === 'attnscope relaxed' ? ceiling.fused.best : ceiling.best });
+          ceiling: e.fused ? ceiling.fused.best : ceiling.best });
       }
     }
     for (const run of runs.values()) run.dispose?.();

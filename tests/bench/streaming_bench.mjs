@@ -13,6 +13,7 @@ import { existsSync } from 'node:fs';
 import { loadavg } from 'node:os';
 
 import { load } from '../../web/src/index.js';
+import { randomFloats } from '../js/helpers/numeric.mjs';
 import { referenceAttentionRow } from './problems.mjs';
 
 v8.setFlagsFromString('--experimental-wasm-relaxed-simd');  // Node 20 (on by default in Node 22+)
@@ -22,14 +23,6 @@ const runs = option('--runs', 3);
 const n = option('--n', 16_384);
 const d = 64;
 const TOLERANCE = 1e-4;
-
-function randomFloats(length, seed, scale) {
-  let state = seed >>> 0;
-  return Float32Array.from({ length }, () => {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    return (state / 4294967296 * 2 - 1) * scale;
-  });
-}
 
 const dist = new URL('../../web/dist/', import.meta.url);
 const builds = [

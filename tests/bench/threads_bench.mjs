@@ -9,13 +9,14 @@
 // they are given.
 //   node tests/bench/threads_bench.mjs [--runs N] [--sizes 128,512] [--relaxed]
 // --relaxed: the relaxed-SIMD twins of both builds (FMA; sets --experimental-wasm-relaxed-simd in Node 20).
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 
 import { createMultiHeadAttention } from '../../web/src/attention.js';
 import { load } from '../../web/src/index.js';
 import { instantiateFlavour } from '../../web/src/loader.js';
 import { makeProblem, maxAbsDiff } from './problems.mjs';
+import { busiestThreadsMs, threadCpuMs } from './thread_cpu.mjs';
 
 const args = process.argv.slice(2);
 const option = (name, fallback) => {
@@ -26,29 +27,6 @@ const sizes = option('--sizes', '128,512').split(',').map(Number);
 const runsFor = (n) => Number(option('--runs', n >= 512 ? 9 : 21));
 const THREADS = 2;
 
-// CPU seconds per thread of this process (Linux /proc; utime + stime in clock ticks of 10 ms), by
-// thread id, or null elsewhere. With 2 threads, max(per-thread CPU) bounds the wall time two free
-// cores would take, whatever else the machine is running.
-function threadCpuTicks() {
-  try {
-    const ticks = new Map();
-    for (const tid of readdirSync('/proc/self/task')) {
-      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      ticks.set(tid, Number(fields[11]) + Number(fields[12]));
-    }
-    return ticks;
-  } catch {
-    return null;
-  }
-}
-
-// The two busiest threads' CPU (ms) between two threadCpuTicks() snapshots.
-function busiestThreads(before, after) {
-  if (!before || !after) return null;
-  const used = [...after].map(([tid, t]) => (t - (before.get(tid) ?? 0)) * 10).sort((a, b) => b - a);
-  return used.slice(0, 2);
-}
 
 const median = (values) => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -114,12 +92,12 @@ for (const n of sizes) {
   for (let r = 0; r < runs + 1; r++) {
     list.forEach((e, i) => {
       e.setup();
-      const ticks = threadCpuTicks();
+      const before = threadCpuMs();
       const start = performance.now();
       e.run();
       if (r === 0) return;  // warm-up
       times[i].push(performance.now() - start);
-      const busiest = busiestThreads(ticks, threadCpuTicks());
+      const busiest = busiestThreadsMs(before, threadCpuMs());
       if (busiest) busiest.forEach((ms, k) => { cpu[i][k] += ms / runs; });
     });
   }
@@ -135,7 +113,7 @@ for (const n of sizes) {
 rows.forEach((row) => console.log(row));
 console.log(`(wall-clock medians, runs alternating; load average ${load0.toFixed(2)} at the start, ` +
   `${loadavg()[0].toFixed(2)} at the end, on ${cpus().length} CPUs)`);
-if (threadCpuTicks()) {
+if (threadCpuMs()) {
   console.log();
   cpuRows.forEach((row) => console.log(row));
   console.log('(mean CPU per forward from /proc/self/task, 10 ms ticks; the last column is one thread\'s CPU over the ' +

@@ -3,10 +3,10 @@
 // wasm memory, checked against a float64 JavaScript reference on sampled rows; with and without
 // weights agree at small sizes in both builds, for every mask kind and for cross-attention.
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 
 import { referenceAttentionRow as referenceRow } from '../bench/problems.mjs';
+import { busiestThreadsMs, threadCpuMs } from '../bench/thread_cpu.mjs';
 import { FLAVOURS, load } from './helpers/module.mjs';
 import { maxAbsDiff, randomFloats, randomParameters } from './helpers/numeric.mjs';
 
@@ -36,21 +36,6 @@ function assertRowsClose(actual, expectedRow, rows, width, tolerance, what) {
       assert.ok(error <= tolerance, `${what}: row ${i} column ${c} is ${actual[i * width + c]}, ` +
         `expected ${expected[c]} (|error| ${error} > ${tolerance})`);
     }
-  }
-}
-
-/** CPU ms of each thread of this process (Linux /proc, 10 ms ticks), or null elsewhere. */
-function threadCpuMs() {
-  try {
-    const ms = new Map();
-    for (const tid of readdirSync('/proc/self/task')) {
-      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      ms.set(tid, 10 * (Number(fields[11]) + Number(fields[12])));
-    }
-    return ms;
-  } catch {
-    return null;
   }
 }
 
@@ -88,9 +73,8 @@ describe('16,384 × 64, one head, in the SIMD build', () => {
     if (core.threads < 2) return t.skip(`the threads build is not available here (core.threads = ${core.threads})`);
     const before = threadCpuMs();
     checkLongAttention(core, `threads build, ${core.threads} threads`);
-    const after = threadCpuMs();
-    if (before && after) {  // on a busy machine the wall time shows little; each thread's CPU shows the split
-      const busiest = [...after].map(([tid, ms]) => ms - (before.get(tid) ?? 0)).sort((a, b) => b - a).slice(0, 2);
+    const busiest = busiestThreadsMs(before, threadCpuMs());
+    if (busiest) {  // on a busy machine the wall time shows little; each thread's CPU shows the split
       console.log(`CPU of the two busiest threads: ${busiest.map((ms) => `${(ms / 1000).toFixed(2)} s`).join(' + ')} ` +
         '(two free cores would take about the larger)');
     }
