@@ -112,6 +112,12 @@ float MultiHeadAttention::scale() const noexcept { return scale_; }
 void MultiHeadAttention::forward(std::span<const float> x, std::size_t n,
                                  std::span<const float> context, std::size_t m, const Mask& mask,
                                  const MultiHeadOutputs& out) {
+  forward(x, n, context, m, mask, out, workspace_);
+}
+
+void MultiHeadAttention::forward(std::span<const float> x, std::size_t n,
+                                 std::span<const float> context, std::size_t m, const Mask& mask,
+                                 const MultiHeadOutputs& out, AttentionWorkspace& workspace) const {
   const std::size_t d = d_model_, h = num_heads_, qw = q_width(), kvw = kv_width();
 
   // ---- validation: everything before the first write ----
@@ -164,8 +170,8 @@ void MultiHeadAttention::forward(std::span<const float> x, std::size_t n,
   const std::size_t projection_size = self_attention ? n * all : n_qw + 2 * m_kvw;
   const std::size_t heads_size = out.heads.empty() ? n_qw : 0;
   const std::size_t needed = projection_size + heads_size;
-  if (workspace_.size() < needed) workspace_.resize(needed);  // grows only: warm calls do not allocate
-  float* projections = workspace_.data();
+  if (workspace.buffer.size() < needed) workspace.buffer.resize(needed);  // grows only
+  float* projections = workspace.buffer.data();
   float* heads = out.heads.empty() ? projections + projection_size : out.heads.data();
 
   // ---- Q, K, V projections: one fused GEMM for self-attention, two for cross-attention ----
@@ -200,7 +206,7 @@ void MultiHeadAttention::forward(std::span<const float> x, std::size_t n,
   head_out.scores = out.scores.empty() ? nullptr : out.scores.data();
   head_out.scaled = out.scaled.empty() ? nullptr : out.scaled.data();
   head_out.value_norms = out.value_norms.empty() ? nullptr : out.value_norms.data();
-  detail::attend_heads(layout, in, mask, {w_o_.data(), d}, head_out, scratch_);
+  detail::attend_heads(layout, in, mask, {w_o_.data(), d}, head_out, workspace.scratch);
 
   // ---- concat(heads)·W_O + b_O ----
   kernels::gemm_nn(n, d, qw, heads, qw, w_o_.data(), d, out.output.data(), d);

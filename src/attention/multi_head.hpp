@@ -63,6 +63,14 @@ struct MultiHeadResult {
   std::vector<float> value_norms;  // [h*m], empty unless requested
 };
 
+// The buffers a forward needs beyond its outputs (projections, head outputs, one head's weights),
+// grown as needed and reused by whoever owns them: a MultiHeadAttention keeps its own, so repeated
+// calls do not allocate; a model passes one to all its layers for the length of one forward.
+struct AttentionWorkspace {
+  std::vector<float> buffer;
+  std::vector<float> scratch;
+};
+
 class MultiHeadAttention {
  public:
   // Validates shapes and values (InvalidArgument on any problem) and keeps the weights.
@@ -77,6 +85,9 @@ class MultiHeadAttention {
   // x [n*d_model]; context [m*d_model], or empty for self-attention (then m must equal n or be 0).
   void forward(std::span<const float> x, std::size_t n, std::span<const float> context,
                std::size_t m, const Mask& mask, const MultiHeadOutputs& out);
+  void forward(std::span<const float> x, std::size_t n, std::span<const float> context,
+               std::size_t m, const Mask& mask, const MultiHeadOutputs& out,
+               AttentionWorkspace& workspace) const;
 
   MultiHeadResult forward(std::span<const float> x, std::size_t n, std::span<const float> context,
                           std::size_t m, const Mask& mask, const MultiHeadRequest& request = {});
@@ -90,8 +101,7 @@ class MultiHeadAttention {
   std::vector<float> w_qkv_;      // [d_model, q_width + 2*kv_width] = [W_Q | W_K | W_V]: one GEMM for all
   std::vector<float> b_qkv_;      // [q_width + 2*kv_width], zeros for absent biases; empty when none given
   std::vector<float> w_o_, b_o_;  // [q_width, d_model], [d_model] or empty
-  std::vector<float> workspace_;  // reused across calls: no allocation on the hot path once warm
-  std::vector<float> scratch_;    // one head's weights when they are not returned
+  AttentionWorkspace workspace_;  // reused across calls: no allocation on the hot path once warm
 };
 
 }  // namespace attnscope

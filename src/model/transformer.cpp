@@ -245,11 +245,12 @@ ForwardResult TransformerModel::forward(std::span<const std::int32_t> ids,
   }
   if (!c.pre_layer_norm) layer_norm(weights_.embedding_ln, n, d, c.layer_norm_eps, x.data(), x.data());
   const bool all_hidden = request.hidden == HiddenStates::all;
+  AttentionWorkspace workspace;  // shared by the layers, freed with the forward
   if (all_hidden) result.hidden_states.push_back(x);
 
   for (std::size_t l = 0; l < layers; ++l) {
     const LayerWeights& layer = weights_.layers[l];
-    MultiHeadAttention& attention = attention_[l];
+    const MultiHeadAttention& attention = attention_[l];
     // Attention sub-block. Pre-LN normalises its input; post-LN its output (after the residual).
     const float* attn_in = x.data();
     if (c.pre_layer_norm) {
@@ -266,7 +267,7 @@ ForwardResult TransformerModel::forward(std::span<const std::int32_t> ids,
       recorder.emplace(attention, *request.steps, n);
       recorder->attach(outs, {attn_in, n * d});
     }
-    attention.forward({attn_in, n * d}, n, {}, 0, mask, outs);
+    attention.forward({attn_in, n * d}, n, {}, 0, mask, outs, workspace);
     if (recorder) result.steps = recorder->finish(attention, outs);
     const std::vector<float>& block_out = recorder ? result.steps->output : attn_out;
 

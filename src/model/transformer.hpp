@@ -82,14 +82,12 @@ class TransformerModel {
 
   // ids: 1..config().max_tokens() token ids, each in [0, vocab_size). Throws InvalidArgument
   // naming the problem (an id, a layer or head out of range, a mask of the wrong length).
-  // Not reentrant: the layers reuse their workspaces across calls.
   ForwardResult forward(std::span<const std::int32_t> ids, const ForwardRequest& request = {}) const;
 
  private:
   ModelConfig config_;
   ModelWeights weights_;
-  // One per layer. Mutable: each keeps a workspace between calls, which is not the model's state.
-  mutable std::vector<MultiHeadAttention> attention_;
+  std::vector<MultiHeadAttention> attention_;  // one per layer
 };
 
 // Parses config.json, checks the memory budget, validates the safetensors file and reads the
