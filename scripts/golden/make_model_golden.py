@@ -8,8 +8,9 @@ F16 and BF16 weights) this writes tests/golden/models/<name>/:
   vocab.txt                (BERT family) or vocab.json + merges.txt (GPT-2, RoBERTa)
   reference.safetensors    input_ids (I32 [n]), attentions.<layer> (F32 [heads, n, n]), hidden (F32 [n, d]),
                            hidden_states.<i> (F32 [n, d], i = 0..layers, as Hugging Face's hidden_states),
-                           steps.<layer>.<step> (every head's textbook steps, see attention_steps) and
-                           value_norms.<layer> (F32 [heads, n]: ||v_j W_O^h||, Kobayashi et al. 2020)
+                           steps.<layer>.<step> (every head's textbook steps, see attention_steps),
+                           value_norms.<layer> (F32 [heads, n]: ||v_j W_O^h||, Kobayashi et al. 2020),
+                           rollout.<layer> (F32 [n, n], Abnar & Zuidema 2020) and padded.* (a padded run)
 
 The references come from torch modules assembled here, independently of the C++ code:
 nn.TransformerEncoderLayer (post-LN, which is the BERT block given the same weights) for the BERT
@@ -171,6 +172,18 @@ def attention_steps(a, wq, bq, wk, bk, wv, bv, wo, bo, heads, causal, key_mask=N
     value_norms = torch.stack([(v[h] @ wo.t()[h * dh:(h + 1) * dh]).norm(dim=-1) for h in range(heads)])
     return {"x": a, "q": q, "k": k, "v": v, "scores": scores, "scaled": scaled, "weights": weights,
             "head_output": head_output, "output": output, "value_norms": value_norms}
+
+
+def rollout(attentions):
+    """Attention rollout (Abnar & Zuidema 2020): A~ = (mean_h A + I) / 2, rows renormalised,
+    R_l = A~_l R_{l-1}; returns R_1 .. R_L."""
+    out, r = [], None
+    for a in attentions:
+        mixed = 0.5 * a.mean(dim=0) + 0.5 * torch.eye(a.shape[-1], dtype=a.dtype)
+        mixed = mixed / mixed.sum(dim=-1, keepdim=True)
+        r = mixed if r is None else mixed @ r
+        out.append(r)
+    return out
 
 
 def check_close(name, got, want):
@@ -460,6 +473,8 @@ def write_reference(folder, ids, attentions, hidden, hidden_states, steps, padde
                 ref[f"value_norms.{l}"] = value.float()
             else:
                 ref[f"steps.{l}.{key}"] = value.float()
+    for l, r in enumerate(rollout(attentions)):
+        ref[f"rollout.{l}"] = r.float()
     ref["padded.attention_mask"] = padded["attention_mask"].to(torch.int32)
     for l, a in enumerate(padded["attentions"]):
         ref[f"padded.attentions.{l}"] = a.float()

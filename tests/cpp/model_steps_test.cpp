@@ -8,6 +8,7 @@
 #include <cmath>
 #include <string>
 
+#include "attention/rollout.hpp"
 #include "kernels/kernels.hpp"
 #include "model/transformer.hpp"
 #include "golden_helpers.hpp"
@@ -140,6 +141,21 @@ TEST_P(ModelSteps, HiddenStatesValueNormsAndChosenLayersMatchTorch) {
     EXPECT_LE(worst_error(bare.hidden, out.hidden), 1e-5);
     EXPECT_LE(worst_error(bare.hidden, ref_.hidden), 1e-4);
   }
+}
+
+TEST_P(ModelSteps, AttentionRolloutMatchesTorch) {
+  std::vector<std::span<const float>> layers(ref_.attentions.begin(), ref_.attentions.end());
+  const std::size_t n = ref_.ids.size();
+  for (auto path : attnscope::testing::available_paths()) {
+    SCOPED_TRACE(attnscope::testing::path_name(path));
+    kernels::ScopedPath scoped(path);
+    const auto rollout = attention_rollout(layers, model_->config().num_heads, n);
+    ASSERT_EQ(rollout.size(), ref_.rollout.size());
+    for (std::size_t l = 0; l < rollout.size(); ++l) {
+      EXPECT_LE(worst_error(rollout[l], ref_.rollout[l]), 1e-5) << "layer " << l;
+    }
+  }
+  EXPECT_THROW(attention_rollout(layers, model_->config().num_heads, n + 1), InvalidArgument);
 }
 
 TEST_P(ModelSteps, PaddingMaskMatchesTorch) {

@@ -37,6 +37,7 @@ struct ModelReference {
   // Per layer, every head's steps by name (x, q, k, v, scores, scaled, weights, head_output, output).
   std::vector<std::map<std::string, std::vector<float>>> steps;
   std::vector<std::vector<float>> value_norms;  // per layer [heads*n]
+  std::vector<std::vector<float>> rollout;      // per layer [n*n]
   // The same ids with some tokens marked as padding.
   std::vector<std::int32_t> padded_mask;
   std::vector<std::vector<float>> padded_attentions;
@@ -72,6 +73,7 @@ inline ModelReference read_reference(const std::string& name) {
   ref.hidden = file.read_f32(*file.find("hidden"));
   ref.hidden_states = read_numbered(file, "hidden_states.");
   ref.value_norms = read_numbered(file, "value_norms.");
+  ref.rollout = read_numbered(file, "rollout.");
   for (std::size_t l = 0; l < ref.attentions.size(); ++l) {
     auto& layer = ref.steps.emplace_back();
     for (const char* step : {"x", "q", "k", "v", "scores", "scaled", "weights", "head_output", "output"}) {
