@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, before, test } from 'node:test';
-import { drawnPixels, guardedPage, launchBrowser, offlineOnly, ROOT, waitForViews } from './embed_browser.mjs';
+import { buildBundle, drawnPixels, guardedPage, launchBrowser, offlineOnly, ROOT, waitForViews } from './embed_browser.mjs';
 
 const PYTHON = '/usr/bin/python3';  // Debian's, with python3-torch; the kernel spec runs it too
 let work;
@@ -18,7 +18,7 @@ let site;
 let browser;
 
 before(() => {
-  execFileSync('node', [join(ROOT, 'web', 'embed', 'build.mjs')], { stdio: 'inherit' });
+  buildBundle();
   work = mkdtempSync(join(tmpdir(), 'attnscope-notebook-'));
   site = join(work, 'site');
   execFileSync(PYTHON, ['-m', 'pip', 'install', '--quiet', '--no-build-isolation', '--no-deps', '--no-index',

@@ -1,11 +1,11 @@
 // A standalone tokenizer (bindings/tokenizer_bindings.cpp) from the shipped module's wasm in
-// web/dist, in each flavour. ATTNSCOPE_TOKENIZER_DIST=<dir> loads attnscope-<flavour>.{js,wasm}
-// from another build directory instead (for working on the bindings without touching web/dist).
+// web/attnscope/dist, in each flavour. ATTNSCOPE_TOKENIZER_DIST=<dir> loads attnscope-<flavour>.{js,wasm}
+// from another build directory instead (for working on the bindings without touching web/attnscope/dist).
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
-import { instantiateFlavour } from '../../../web/src/loader.js';
+import { instantiateFlavour } from '../../../web/attnscope/src/loader.js';
 
 const wasmCache = new Map();
 
@@ -62,7 +62,7 @@ const CHECKPOINTS = { bert: 'bert-f32', gpt2: 'gpt2-f32', roberta: 'roberta-f32'
 
 /**
  * A model of `architecture` whose tokenizer is made from `files` ({'vocab.txt': text, ...}), loaded
- * with the public API from the shipped module (web/dist). Returns the model (tokenize, dispose, ...).
+ * with the public API from the shipped module (web/attnscope/dist). Returns the model (tokenize, dispose, ...).
  */
 export async function modelWithTokenizer(core, architecture, files) {
   const dir = new URL(`../../golden/models/${CHECKPOINTS[architecture]}/`, import.meta.url);

@@ -106,10 +106,6 @@ function cacheFor(layerArray) {
   return map;
 }
 
-export function renderMatrixView(container, data, options) {
-  return new MatrixView(container).update(data, options);
-}
-
 export function clampInt(v, lo, hi) {
   const x = Math.trunc(Number(v));
   return Number.isFinite(x) ? Math.min(hi, Math.max(lo, x)) : lo;

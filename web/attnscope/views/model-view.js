@@ -100,7 +100,3 @@ export class ModelView {
     if (notify) this.onSelect?.(l, h);
   }
 }
-
-export function renderModelView(container, data, options, callbacks) {
-  return new ModelView(container, callbacks).update(data, options);
-}

@@ -264,7 +264,3 @@ export class HeadView {
     });
   }
 }
-
-export function renderHeadView(container, data, options, callbacks) {
-  return new HeadView(container, callbacks).update(data, options);
-}
