@@ -6,5 +6,6 @@ export { HeadView } from './head-view.js';
 export { ModelView } from './model-view.js';
 export { StepView } from './step-view.js';
 export { viridis, diverging, headColor } from './colormap.js';
+export { applyTheme, THEMES } from './theme.js';
 export { isSpecialToken, normalizeData, SPECIAL_TOKENS } from './attention-data.js';
 export { attentionJSON, download, viewToCanvas, viewToPNG, viewToSVG } from './export.js';
