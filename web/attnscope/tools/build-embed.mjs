@@ -75,7 +75,10 @@ const result = await esbuild.build({
   format: 'esm',
   platform: 'browser',
   target: ['es2022'],
-  minify: true,
+  // Whitespace and names only: syntax minification would fold the module's Node-only imports
+  // (`const name = 'node:os'; import(name)`) back into literals that bundlers then try to resolve.
+  minifyWhitespace: true,
+  minifyIdentifiers: true,
   legalComments: 'none',
   write: false,
   logLevel: 'silent',
