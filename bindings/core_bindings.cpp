@@ -1,6 +1,6 @@
 // Embind glue over the attention core. No logic: heap addresses + sizes in, the core called,
 // an error string out (see guard.hpp). Argument checks, heap copies and the public API live in
-// web/src/ (the JS layer); the core re-validates everything anyway.
+// web/attnscope/src/ (the JS layer); the core re-validates everything anyway.
 #include <emscripten/bind.h>
 #include <malloc.h>
 

@@ -3,7 +3,7 @@
 //   node tests/bench/model_bench.mjs --quick   checks only (CI smoke): no big checkpoint, no timing
 //   options: --lengths 128,512 (tokens per forward), --reps N (timed runs per case, odd; default 3),
 //            --relaxed (the relaxed-SIMD builds, FMA; in Node 20 this sets --experimental-wasm-relaxed-simd),
-//            --baseline path/to/web/src/index.js (another build of the module, e.g. an earlier commit's,
+//            --baseline path/to/index.js (another build of the module, e.g. an earlier commit's,
 //            timed in the same run: the A/B for a change to the forward)
 // The checkpoint (tests/bench/random_bert.mjs) goes through the module's public API exactly as a
 // user's would: core.loadModel({ 'config.json', 'model.safetensors', 'vocab.txt' }) then model.run(ids)
@@ -12,7 +12,7 @@
 // scripts/golden/make_model_golden.py), then a tiny random BERT: outputs finite, attention rows
 // summing to 1, the same hidden states with and without attentions (1e-5). The big checkpoint's
 // outputs are checked the same way (its timings are dropped if they fail). Where the threads build
-// loads (load({ threads: 2 }), web/dist/attnscope-simd-threads.*), 2 threads with attentions are timed
+// loads (load({ threads: 2 }), web/attnscope/dist/attnscope-simd-threads.*), 2 threads with attentions are timed
 // too, their outputs within 1e-5 of 1 thread's.
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,7 +22,7 @@ import { maxAbsDiff } from './problems.mjs';
 import { BERT_BASE, bertParameterCount, makeBertCheckpoint } from './random_bert.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const { load: loadModule } = await import(join(here, '..', '..', 'web', 'src', 'index.js'));
+const { load: loadModule } = await import(join(here, '..', '..', 'web', 'attnscope', 'src', 'index.js'));
 // --relaxed: relaxed SIMD on (a V8 flag in Node 20, on by default in Chrome 114+ and Node 22+) and
 // the relaxed-SIMD builds loaded; otherwise the SIMD128 builds, whatever the engine supports.
 const RELAXED = process.argv.includes('--relaxed');
@@ -173,7 +173,7 @@ function timeCases(cases, ids, reps) {
 
 const mib = (bytes) => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
 
-// The threads build on 2 threads where it can run (Node with web/dist/attnscope-simd-threads.*),
+// The threads build on 2 threads where it can run (Node with web/attnscope/dist/attnscope-simd-threads.*),
 // else null and why not.
 async function loadTwoThreads() {
   try {

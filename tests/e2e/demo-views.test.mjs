@@ -26,8 +26,8 @@ after(async () => { await demo?.close(); });
 // heads concatenated and projected by W_O in JavaScript.
 function reference(page, text, seed) {
   return page.evaluate(async ({ text, seed }) => {
-    const { load } = await import('/src/index.js');
-    const seeded = await import('/demo/seeded-model.js');
+    const { load } = await import('/attnscope/src/index.js');
+    const seeded = await import('/attnscope/embed/seeded-model.js');
     const core = await load();
     const d = 16;
     const H = 4;

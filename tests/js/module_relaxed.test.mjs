@@ -10,7 +10,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { before, describe, test } from 'node:test';
 
 import { rewriteRelaxedSimdOpcodes } from '../../bindings/relaxed_simd_opcodes.mjs';
-import { load, relaxedSimdSupported } from '../../web/src/index.js';
+import { load, relaxedSimdSupported } from '../../web/attnscope/src/index.js';
 import { assertClose, maxAbsDiff, randomFloats } from './helpers/numeric.mjs';
 import { goldenCases, goldenMask, runGoldenMha } from './helpers/safetensors.mjs';
 import v8 from 'node:v8';
@@ -19,12 +19,12 @@ import v8 from 'node:v8';
 // Node 22+ by default): this file's process turns it on before any wasm is compiled.
 v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
 
-const dist = new URL('../../web/dist/', import.meta.url);
+const dist = new URL('../../web/attnscope/dist/', import.meta.url);
 const has = (file) => existsSync(new URL(file, dist));
-const skip = has('attnscope-relaxed-simd.wasm') ? false : 'web/dist has no relaxed-SIMD build: ./scripts/build wasm-simd';
+const skip = has('attnscope-relaxed-simd.wasm') ? false : 'web/attnscope/dist has no relaxed-SIMD build: ./scripts/build wasm-simd';
 const skipThreads = has('attnscope-relaxed-simd-threads.worker.js') ? false
-  : 'web/dist has no relaxed-SIMD threads build: ./scripts/build wasm-simd-threads';
-const index = new URL('../../web/src/index.js', import.meta.url).href;
+  : 'web/attnscope/dist has no relaxed-SIMD threads build: ./scripts/build wasm-simd-threads';
+const index = new URL('../../web/attnscope/src/index.js', import.meta.url).href;
 
 /** Runs `script` (an ES module body with `load` imported) in a Node without relaxed SIMD. */
 function runWithoutRelaxedSimd(script) {

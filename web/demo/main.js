@@ -1,13 +1,13 @@
 // The demo page: reads the state from the URL, computes attention with the attnscope module (the
 // seeded transformer, or a loaded model), and draws the chosen view. Data flows
-// module → this page → web/views; user text only ever reaches the DOM as textContent or canvas text.
-import { HeadView } from '../views/head-view.js';
-import { MatrixView } from '../views/matrix-view.js';
-import { ModelView } from '../views/model-view.js';
-import { StepView } from '../views/step-view.js';
-import { attentionJSON, download, viewToPNG, viewToSVG } from '../views/export.js';
+// module → this page → the package's views (web/attnscope/views); user text only ever reaches the DOM as textContent or canvas text.
+import { HeadView } from '../attnscope/views/head-view.js';
+import { MatrixView } from '../attnscope/views/matrix-view.js';
+import { ModelView } from '../attnscope/views/model-view.js';
+import { StepView } from '../attnscope/views/step-view.js';
+import { attentionJSON, download, viewToPNG, viewToSVG } from '../attnscope/views/export.js';
 import { setupModelLoader } from './model-loader.js';
-import { runSeeded, SEEDED_LIMITS, tokenize } from './seeded-model.js';
+import { runSeeded, SEEDED_LIMITS, tokenize } from '../attnscope/embed/seeded-model.js';
 import { readState, VIEWS, writeState } from './url-state.js';
 
 const $ = (id) => document.getElementById(id);
@@ -184,10 +184,6 @@ function showNote(panel, text) {
 
 // ---- model loading -------------------------------------------------------------------------
 async function loadModelFrom(source, label) {
-  if (typeof core?.loadModel !== 'function') {
-    els.summary.textContent = 'This build of attnscope cannot load models yet (core.loadModel is missing). The seeded transformer stays in use.';
-    return false;
-  }
   els.progress.hidden = false;
   els.progress.removeAttribute('value');
   els.summary.textContent = `Loading ${label}…`;
@@ -215,8 +211,7 @@ async function loadModelFrom(source, label) {
   }
 }
 
-// The project's trained default model (web/models/default), when the module can load models and the
-// folder is there; the page then opens on the head its evaluation names.
+// The project's trained default model (web/models/default), when the folder is there; the page then opens on the head its evaluation names.
 async function loadDefaultModel() {
   const base = new URL('../models/default/', location.href);
   let present = false;
@@ -324,14 +319,14 @@ async function start() {
   wire();
   setMessage('Loading the WebAssembly module…');
   try {
-    const { load } = await import('../src/index.js');
+    const { load } = await import('../attnscope/src/index.js');
     core = await load();
   } catch (err) {
     setMessage(`Could not load the attnscope module (build it with ./scripts/build wasm-simd wasm-scalar): ${err.message}`, 'error');
     return;
   }
   if (state.model) await loadModelFrom(state.model, state.model);
-  else if (state.source !== 'seeded' && typeof core.loadModel === 'function') await loadDefaultModel();
+  else if (state.source !== 'seeded') await loadDefaultModel();
   recompute();
 }
 

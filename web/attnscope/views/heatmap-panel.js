@@ -3,6 +3,7 @@
 // only lays out, draws and maps pointer positions back to cells. No per-cell DOM: a 2,048² matrix
 // is one putImageData and one drawImage.
 import { displayToken } from './attention-data.js';
+import { palette } from './theme.js';
 import { hideTooltip, showTooltip } from './tooltip.js';
 
 const LABEL_FONT = 'px system-ui, -apple-system, "Segoe UI", sans-serif';
@@ -86,8 +87,9 @@ export class HeatmapPanel {
     this.geometry = { left, top, cell, rows, cols, width, height, showLabels, fontSize };
     Object.assign(this.canvas.dataset, { plotLeft: left, plotTop: top, cell, rows, cols });
 
+    const colors = palette(this.canvas);
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-    ctx.fillStyle = '#fff';
+    ctx.fillStyle = colors.background;
     ctx.fillRect(0, 0, width, height);
     const pixels = m.pixels;
     const imageRows = m.imageRows ?? rows;
@@ -103,12 +105,12 @@ export class HeatmapPanel {
     this.image = image;
 
     if (m.colGroup && m.colGroup < cols && cell >= 3) {
-      ctx.fillStyle = '#fff';
+      ctx.fillStyle = colors.background;
       for (let g = m.colGroup; g < cols; g += m.colGroup) ctx.fillRect(left + g * cell - 0.5, top, 1, plotH);
     }
     if (showLabels) {
       ctx.font = `${fontSize}${LABEL_FONT}`;
-      ctx.fillStyle = '#222';
+      ctx.fillStyle = colors.text;
       ctx.textBaseline = 'middle';
       ctx.textAlign = 'right';
       rowLabels.forEach((t, i) => ctx.fillText(displayToken(t), left - 4, top + (i + 0.5) * cell));

@@ -1,23 +1,23 @@
 #!/usr/bin/env node
 // attnscope's command-line renderer for docs builds: draws a view with the same <attnscope-view>
 // element as pages (the single-file bundle) in headless Chromium, and saves its SVG or PNG export.
-//   node web/bin/attnscope.mjs render [--text "…"] [--model DIR] [--view matrix|head|model]
-//        [--layer L] [--head H] [--seed S] [--width PX] --out fig.svg|fig.png
+//   npx attnscope render [--text "…"] [--model DIR] [--view matrix|head|model]
+//        [--layer L] [--head H] [--seed S] [--theme light|dark] [--width PX] --out fig.svg|fig.png
 // Offline: the page, the bundle and the model's files are answered from disk by request
-// interception; every other request is refused.
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+// interception; every other request is refused. Needs playwright-core (an optional peer dependency)
+// and a Chromium: /usr/bin/chromium, or the CHROMIUM environment variable.
+import { existsSync, readFileSync, realpathSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-const ROOT = resolve(HERE, '..', '..');
-const BUNDLE = join(ROOT, 'web', 'dist', 'attnscope-embed.js');
+const BUNDLE = join(HERE, '..', 'dist', 'attnscope-embed.js');
 const ORIGIN = 'http://attnscope.localhost';  // never resolved: requests are answered by the route below
 export const DEFAULT_TEXT = 'Mark told Sam that he was leaving.';
 
 const USAGE = `usage: attnscope render [--text "${DEFAULT_TEXT}"] [--model DIR]
-                        [--view matrix|head|model] [--layer L] [--head H] [--seed S] [--width PX]
+                        [--view matrix|head|model] [--layer L] [--head H] [--seed S]
+                        [--theme light|dark] [--width PX]
                         --out FILE.svg|FILE.png
   Renders attention for --text with the checkpoint folder --model (default: the seeded demo
   transformer, --seed) and writes the view's SVG or PNG export.`;
@@ -30,7 +30,7 @@ export function parseArgs(argv) {
   if (command !== 'render') throw new UsageError(`unknown command ${JSON.stringify(command ?? '')}: expected "render"`);
   const o = { text: DEFAULT_TEXT, view: 'matrix', width: 1000 };
   const flags = { '--text': 'text', '--model': 'model', '--view': 'view', '--layer': 'layer', '--head': 'head',
-    '--seed': 'seed', '--width': 'width', '--out': 'out' };
+    '--seed': 'seed', '--theme': 'theme', '--width': 'width', '--out': 'out' };
   for (let i = 0; i < rest.length; i += 2) {
     const key = flags[rest[i]];
     if (!key) throw new UsageError(`unknown option ${JSON.stringify(rest[i])}`);
@@ -41,6 +41,7 @@ export function parseArgs(argv) {
   o.format = extname(o.out).toLowerCase().slice(1);
   if (o.format !== 'svg' && o.format !== 'png') throw new UsageError(`--out: expected a .svg or .png file name, got ${JSON.stringify(o.out)}`);
   if (!['matrix', 'head', 'model'].includes(o.view)) throw new UsageError(`--view: expected matrix, head or model, got ${JSON.stringify(o.view)}`);
+  if (o.theme !== undefined && !['light', 'dark'].includes(o.theme)) throw new UsageError(`--theme: expected light or dark, got ${JSON.stringify(o.theme)}`);
   if (!o.text.trim()) throw new UsageError('--text: expected a sentence, got an empty one');
   for (const key of ['layer', 'head', 'seed', 'width']) {
     if (o[key] !== undefined && !/^\d+$/.test(String(o[key]))) throw new UsageError(`--${key}: expected a whole number, got ${JSON.stringify(o[key])}`);
@@ -57,7 +58,8 @@ export function parseArgs(argv) {
 const escapeAttr = (s) => String(s).replace(/[&"<>]/g, (c) => ({ '&': '&amp;', '"': '&quot;', '<': '&lt;', '>': '&gt;' }[c]));
 
 function pageHtml(o) {
-  const attrs = { view: o.view, text: o.text, layer: o.layer, head: o.head, seed: o.seed, model: o.model ? '/model/' : undefined };
+  const attrs = { view: o.view, text: o.text, layer: o.layer, head: o.head, seed: o.seed, theme: o.theme,
+    model: o.model ? '/model/' : undefined };
   const attrText = Object.entries(attrs).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}="${escapeAttr(v)}"`).join(' ');
   return `<!doctype html><html><head><meta charset="utf-8"><script type="module" src="/attnscope-embed.js"></script>
 <style>body { margin: 0; background: #fff; } attnscope-view { padding: 8px; }</style></head>
@@ -83,8 +85,9 @@ function serveOffline(o) {
 
 export async function render(o) {
   if (!existsSync(BUNDLE)) throw new Error(`${BUNDLE} is missing: build it with ./scripts/build-embed`);
-  const require = createRequire(join(ROOT, 'tests', 'package.json'));
-  const { chromium } = require('playwright-core');
+  const { chromium } = await import('playwright-core').catch(() => {
+    throw new Error('the render command needs playwright-core: npm install playwright-core (it drives your Chromium; no browser is downloaded)');
+  });
   const browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', args: ['--no-sandbox', '--disable-dev-shm-usage'] });
   try {
     const context = await browser.newContext({ viewport: { width: o.width, height: 800 } });
@@ -127,7 +130,8 @@ export async function render(o) {
   }
 }
 
-if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+// Run as a program (also through npm's bin symlink, hence realpath), not when imported by the tests.
+if (process.argv[1] && realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url))) {
   try {
     const o = parseArgs(process.argv.slice(2));
     if (o.help) {

@@ -192,7 +192,3 @@ function validateSteps(s) {
     if (!(s[key] instanceof Float32Array) || s[key].length !== H * n * n) throw new RangeError(`step view: ${key} must be a Float32Array of numHeads*n*n = ${H * n * n} values`);
   }
 }
-
-export function renderStepView(container, steps, options, callbacks) {
-  return new StepView(container, callbacks).update(steps, options);
-}

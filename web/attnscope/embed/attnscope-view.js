@@ -11,7 +11,11 @@
 // Attributes: view (head | model | matrix | step), tokens + attentions (JSON), or text (+ model folder
 // URL; without one, the demo's seeded transformer: seed, d-model, heads, layers, causal; the step view
 // needs the seeded transformer); layer, head,
-// threshold (top % kept), normalize (global | row), hide-special, average-heads.
+// threshold (top % kept), normalize (global | row), hide-special, average-heads, visible-heads (JSON
+// array: the head view's heads drawn first), theme (auto | light |
+// dark; auto follows the page's prefers-color-scheme), sentence-b-start (index of the first token of
+// a second sentence, as BertViz's sentence_b_start; carried in attentionData.sentenceBStart, not yet
+// used for drawing).
 // The host's data-state is loading | rendered | error; it fires `attnscope-render` (detail { view })
 // after drawing and `attnscope-error` (detail { error }) when the input is bad.
 import { viewToPNG, viewToSVG } from '../views/export.js';
@@ -19,21 +23,23 @@ import { HeadView } from '../views/head-view.js';
 import { MatrixView } from '../views/matrix-view.js';
 import { ModelView } from '../views/model-view.js';
 import { StepView } from '../views/step-view.js';
+import { applyTheme, checkTheme } from '../views/theme.js';
 import { parseJsonAttribute, toViewData } from './data.js';
 import { createModelSource, seededOptions, seededSource } from './sources.js';
 import { ELEMENT_CSS, tooltipCss } from './styles.js';
 
 const VIEWS = { head: HeadView, model: ModelView, matrix: MatrixView, step: StepView };
 const OBSERVED = ['view', 'tokens', 'attentions', 'model', 'text', 'seed', 'd-model', 'heads', 'layers', 'causal',
-  'layer', 'head', 'threshold', 'normalize', 'hide-special', 'average-heads'];
+  'layer', 'head', 'threshold', 'normalize', 'hide-special', 'average-heads', 'theme', 'sentence-b-start', 'visible-heads'];
 
 /**
  * Defines <attnscope-view> once per page (later calls, e.g. from a second copy of the bundle in
  * another notebook output, are no-ops) and returns the class in use.
  * loadCore() -> Promise of the attnscope core (the bundle's, from the inlined wasm): needed only for
- * the text sources. viewsCss: the views' stylesheet text.
+ * the text sources. viewsCss: the views' stylesheet text. Returns null where there is no DOM.
  */
 export function defineAttnscopeView({ loadCore = null, viewsCss = '', name = 'attnscope-view' } = {}) {
+  if (!globalThis.customElements) return null;  // no DOM (Node): nothing to define
   const existing = customElements.get(name);
   if (existing) return existing;
   const modelSource = loadCore ? createModelSource(loadCore) : null;
@@ -45,12 +51,16 @@ export function defineAttnscopeView({ loadCore = null, viewsCss = '', name = 'at
   return customElements.get(name);
 }
 
-export class AttnscopeView extends HTMLElement {
+// The module also imports where there is no DOM (Node: tooling, type checks); the element needs one.
+const ElementBase = globalThis.HTMLElement ?? class {};
+
+export class AttnscopeView extends ElementBase {
   static get observedAttributes() { return OBSERVED; }
 
   #data = null;           // set through the property; wins over the attributes
   #renderQueued = false;
   #generation = 0;        // a newer render makes older asynchronous ones drop their result
+  #frame;
   #status;
   #stage;
   #view = null;
@@ -66,7 +76,12 @@ export class AttnscopeView extends HTMLElement {
     this.#stage = document.createElement('div');
     this.#stage.className = 'attnscope-embed-stage';
     this.#stage.setAttribute('part', 'stage');
-    shadow.append(this.#status, this.#stage);
+    // The theme's class sits on a frame around status and views: the views inherit its colours.
+    this.#frame = document.createElement('div');
+    this.#frame.className = 'attnscope-embed-frame';
+    this.#frame.append(this.#status, this.#stage);
+    applyTheme(this.#frame, 'auto');
+    shadow.append(this.#frame);
   }
 
   /** { tokens, attentions } (layers × heads × n × n nested arrays, or one Float32Array per layer). */
@@ -79,7 +94,10 @@ export class AttnscopeView extends HTMLElement {
   /** The view object drawn last (HeadView, ModelView, MatrixView or StepView from web/views/). */
   get view() { return this.#view; }
 
-  /** What is drawn now: { tokens, attentions: one Float32Array [heads*n*n] per layer, numHeads }, or null. */
+  /**
+   * What is drawn now: { tokens, attentions: one Float32Array [heads*n*n] per layer, numHeads,
+   * sentenceBStart (null when there is no second sentence) }, or null.
+   */
   get attentionData() { return this.#drawn; }
 
   /** SVG document (string) of what the element shows now, from the views' SVG export. */
@@ -123,6 +141,8 @@ export class AttnscopeView extends HTMLElement {
     const generation = ++this.#generation;
     const viewName = this.getAttribute('view') ?? 'head';
     try {
+      const theme = checkTheme(this.getAttribute('theme') ?? 'auto', '<attnscope-view> attribute "theme"');
+      applyTheme(this.#frame, theme);
       const ViewClass = VIEWS[viewName];
       if (!ViewClass) {
         throw new RangeError(`<attnscope-view> attribute "view": expected head, model, matrix or step, got "${viewName}"`);
@@ -130,13 +150,13 @@ export class AttnscopeView extends HTMLElement {
       this.#setState('loading', 'attnscope: computing…');
       const input = await this.#input();
       if (generation !== this.#generation) return;
-      const data = toViewData(input);
+      const data = { ...toViewData(input), sentenceBStart: this.#sentenceBStart(input) };
       if (viewName === 'step' && !input.steps) {
         throw new TypeError('<attnscope-view view="step">: the step view needs the seeded transformer ("text" without "model"), which keeps every intermediate');
       }
       this.#stage.replaceChildren();
       const view = new ViewClass(this.#stage, {});
-      const options = this.#viewOptions(data);
+      const options = { ...this.#viewOptions(data), theme };
       if (viewName === 'step') view.update(input.steps, { head: options.head ?? 0 });
       else view.update(data, options);
       this.#view = view;
@@ -174,6 +194,19 @@ export class AttnscopeView extends HTMLElement {
     return seededSource(loadCore, text, seededOptions(this));
   }
 
+  // The first token of sentence B: the attribute, else the data's field; null when neither is set.
+  #sentenceBStart(input) {
+    const attribute = this.getAttribute('sentence-b-start');
+    const value = attribute !== null ? Number(attribute) : input.sentenceBStart ?? null;
+    if (value === null) return null;
+    const n = input.tokens.length;
+    if (!Number.isInteger(value) || value < 0 || value >= n) {
+      const given = attribute !== null ? `"${attribute}"` : JSON.stringify(input.sentenceBStart);
+      throw new RangeError(`<attnscope-view> ${attribute !== null ? 'attribute "sentence-b-start"' : 'data.sentenceBStart'}: expected an integer from 0 to ${n - 1} (a token index), got ${given}`);
+    }
+    return value;
+  }
+
   #viewOptions(data) {
     const int = (name) => {
       const v = this.getAttribute(name);
@@ -202,6 +235,14 @@ export class AttnscopeView extends HTMLElement {
     if (normalize !== null) {
       if (normalize !== 'global' && normalize !== 'row') throw new RangeError(`<attnscope-view> attribute "normalize": expected global or row, got "${normalize}"`);
       options.normalize = normalize;
+    }
+    const visibleHeads = this.getAttribute('visible-heads');
+    if (visibleHeads !== null) {
+      const heads = parseJsonAttribute(visibleHeads, 'visible-heads');
+      if (!Array.isArray(heads) || heads.some((h) => !Number.isInteger(h) || h < 0 || h >= data.numHeads)) {
+        throw new RangeError(`<attnscope-view> attribute "visible-heads": expected a JSON array of head indices from 0 to ${data.numHeads - 1}, got ${visibleHeads}`);
+      }
+      options.visibleHeads = heads;
     }
     return options;
   }

@@ -1,6 +1,7 @@
 // Exports of whatever a view container currently shows: PNG (one composed canvas), SVG (canvases
 // as embedded images or, when a canvas offers it, vector shapes; text as <text>), and JSON of the
 // tokens and attentions. Works for every view because it reads the laid-out DOM, not view internals.
+import { palette } from './theme.js';
 
 /** Draws the container's canvases, swatches and text into one canvas of the container's size. */
 export function viewToCanvas(container) {
@@ -9,7 +10,7 @@ export function viewToCanvas(container) {
   canvas.width = items.width;
   canvas.height = items.height;
   const ctx = canvas.getContext('2d');
-  ctx.fillStyle = '#fff';
+  ctx.fillStyle = palette(container).background;
   ctx.fillRect(0, 0, items.width, items.height);
   for (const it of items.list) {
     if (it.kind === 'canvas') ctx.drawImage(it.el, it.x, it.y, it.w, it.h);
@@ -28,7 +29,7 @@ export function viewToPNG(container) {
 export function viewToSVG(container) {
   const { list, width, height } = collect(container);
   const parts = [`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">`,
-    `<rect width="${width}" height="${height}" fill="#fff"/>`];
+    `<rect width="${width}" height="${height}" fill="${palette(container).background}"/>`];
   for (const it of list) {
     if (it.kind === 'canvas') {
       const vector = it.el.attnscopeSvg?.();

@@ -5,10 +5,11 @@ import { colorPooled, formatNumber, headMatrix, normalizeData, poolAttention, th
 import { HIDDEN_CELL, viridis } from './colormap.js';
 import { displaySize, HeatmapPanel } from './heatmap-panel.js';
 import { renderLegend } from './legend.js';
+import { applyTheme } from './theme.js';
 import { hideTooltip } from './tooltip.js';
 
 export const DEFAULT_VIEW_OPTIONS = Object.freeze({
-  layer: 0, head: 'all', averageHeads: false, hideSpecial: false, threshold: 100, normalize: 'global',
+  layer: 0, head: 'all', averageHeads: false, hideSpecial: false, threshold: 100, normalize: 'global', theme: 'auto',
 });
 
 export class MatrixView {
@@ -20,7 +21,8 @@ export class MatrixView {
   /**
    * @param data see attention-data.js
    * @param options { layer, head: 'all'|number, averageHeads, hideSpecial, threshold (percent kept),
-   *                  normalize: 'global'|'row', maxWidth (px available) }
+   *                  normalize: 'global'|'row', theme: 'auto'|'light'|'dark' (theme.js),
+   *                  maxWidth (px available) }
    */
   update(data, options = {}) {
     const started = performance.now();
@@ -39,6 +41,7 @@ export class MatrixView {
     hideTooltip();  // its cell is gone
     this.container.replaceChildren();
     this.container.classList.add('attnscope-matrix-view');
+    applyTheme(this.container, o.theme);
     this.panels = [];
     const grid = document.createElement('div');
     grid.className = 'attnscope-grid';
@@ -60,6 +63,21 @@ export class MatrixView {
     // Global normalisation shares one scale across the panels so heads can be compared.
     const legendMax = Math.max(0, ...matrices.map((m) => m.max));
     const scale = o.normalize === 'row' ? 1 : legendMax > 0 ? 1 / legendMax : 0;
+    if (k === 0) {
+      const note = document.createElement('p');
+      note.className = 'attnscope-note';
+      note.textContent = 'No tokens left to show (all are special tokens).';
+      this.container.append(note);
+    }
+    renderLegend(this.container, {
+      colormap: viridis,
+      min: 0,
+      max: o.normalize === 'row' ? 1 : legendMax,
+      label: (o.normalize === 'row' ? 'weight ÷ its row’s largest weight' : 'attention weight (scale shared by all panels)')
+        + (o.threshold < 100 ? `; grey: below the top ${o.threshold} %` : ''),
+    });
+    // In the document before the panels paint, so that they read the theme's colours.
+    this.container.append(grid);
     for (const { head, values, cutoff, pooled } of matrices) {
       const pixels = colorPooled(pooled, scale, viridis, HIDDEN_CELL);
       const headName = head === 'mean' ? `mean of ${d.numHeads} heads` : `head ${head}`;
@@ -77,20 +95,6 @@ export class MatrixView {
       panel.draw({ pixels, ...size, rows: k, cols: k, rowLabels: labels, colLabels: labels, maxWidth: plot, maxHeight: plot });
       this.panels.push(panel);
     }
-    if (k === 0) {
-      const note = document.createElement('p');
-      note.className = 'attnscope-note';
-      note.textContent = 'No tokens left to show (all are special tokens).';
-      this.container.append(note);
-    }
-    renderLegend(this.container, {
-      colormap: viridis,
-      min: 0,
-      max: o.normalize === 'row' ? 1 : legendMax,
-      label: (o.normalize === 'row' ? 'weight ÷ its row’s largest weight' : 'attention weight (scale shared by all panels)')
-        + (o.threshold < 100 ? `; grey: below the top ${o.threshold} %` : ''),
-    });
-    this.container.append(grid);
     this.renderMs = performance.now() - started;
     this.container.dataset.renderMs = this.renderMs.toFixed(1);
     return this;
@@ -104,10 +108,6 @@ function cacheFor(layerArray) {
   if (!map) { map = new Map(); poolCache.set(layerArray, map); }
   if (map.size > 32) map.delete(map.keys().next().value);
   return map;
-}
-
-export function renderMatrixView(container, data, options) {
-  return new MatrixView(container).update(data, options);
 }
 
 export function clampInt(v, lo, hi) {

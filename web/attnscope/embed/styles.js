@@ -1,13 +1,15 @@
-// Styles of <attnscope-view> beyond the views' own stylesheet (web/views/views.css, which the bundle
-// puts in each element's shadow root): the host box and the status line.
+// Styles of <attnscope-view> beyond the views' own stylesheet (views/views.css, which the element
+// puts in its shadow root): the host box, the themed frame (its background is the theme's, so a dark
+// element stays dark on a light page) and the status line.
 // The views' tooltip is a child of document.body, outside every shadow root: tooltipCss() picks its
 // rules out of the views' stylesheet for the page.
 
 export const ELEMENT_CSS = `
 :host { display: block; position: relative; font: 13px/1.4 system-ui, -apple-system, "Segoe UI", sans-serif;
-  color: #1b1b1b; background: #fff; overflow-x: auto; text-align: left; }
+  overflow-x: auto; text-align: left; }
+.attnscope-embed-frame { color: var(--attnscope-text, #1b1b1b); background: var(--attnscope-background, #fff); }
 :host([hidden]) { display: none; }
-.attnscope-embed-status { margin: 4px 0; color: #555; }
+.attnscope-embed-status { margin: 4px 0; color: var(--attnscope-muted, #555); }
 .attnscope-embed-status[hidden] { display: none; }
 .attnscope-embed-error { color: #a40000; white-space: pre-wrap; }
 .attnscope-embed-stage { min-height: 24px; }

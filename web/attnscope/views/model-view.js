@@ -3,6 +3,7 @@
 import { colorPooled, headMatrix, normalizeData, poolAttention, thresholdCutoff, visibleIndices } from './attention-data.js';
 import { HIDDEN_CELL, viridis } from './colormap.js';
 import { DEFAULT_VIEW_OPTIONS, MatrixView } from './matrix-view.js';
+import { applyTheme } from './theme.js';
 import { hideTooltip } from './tooltip.js';
 
 export class ModelView {
@@ -26,6 +27,7 @@ export class ModelView {
     hideTooltip();  // its cell is gone
     this.container.replaceChildren();
     this.container.classList.add('attnscope-model-view');
+    applyTheme(this.container, o.theme);
     const table = document.createElement('table');
     table.className = 'attnscope-model-grid';
     const head = table.createTHead().insertRow();
@@ -99,8 +101,4 @@ export class ModelView {
     });
     if (notify) this.onSelect?.(l, h);
   }
-}
-
-export function renderModelView(container, data, options, callbacks) {
-  return new ModelView(container, callbacks).update(data, options);
 }

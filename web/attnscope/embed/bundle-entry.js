@@ -1,4 +1,4 @@
-// Entry of the single-file bundle web/dist/attnscope-embed.js: the attnscope module with both wasm
+// Entry of the single-file bundle dist/attnscope-embed.js (`attnscope/embed/bundle`): the attnscope module with both wasm
 // builds inlined (gzip + base64, inflated on first use), the views, and <attnscope-view>, defined on import.
 // Nothing is fetched: docs pages load it with one <script type="module"> tag, notebooks inline it.
 //   import { load } from './attnscope-embed.js';   // the module's load(), no wasm file needed
@@ -7,7 +7,7 @@ import { SCALAR_WASM_BASE64, SIMD_WASM_BASE64 } from 'attnscope-embed:wasm';
 import VIEWS_CSS from 'attnscope-embed:views-css';
 import { AttnscopeView, defineAttnscopeView } from './attnscope-view.js';
 
-export { AttnscopeView, version };
+export { AttnscopeView, defineAttnscopeView, version };
 
 // The wasm is inlined gzipped; the browser's own DecompressionStream inflates it.
 async function inflateBase64(text) {
@@ -24,7 +24,7 @@ async function inflateBase64(text) {
 let corePromise = null;
 
 /**
- * The attnscope core (see web/attnscope.d.ts) from the inlined wasm: SIMD where supported, else
+ * The attnscope core (see attnscope.d.ts) from the inlined wasm: SIMD where supported, else
  * scalar. One instance per bundle copy, shared by every element; options.simd as in the module.
  */
 export function load(options = {}) {

@@ -6,6 +6,7 @@ import { displayToken, formatNumber, headMatrix, normalization, normalizeData, t
 import { headColor } from './colormap.js';
 import { escapeXml } from './export.js';
 import { clampInt, DEFAULT_VIEW_OPTIONS } from './matrix-view.js';
+import { applyTheme, palette } from './theme.js';
 import { hideTooltip, showTooltip } from './tooltip.js';
 
 // Beyond this many tokens, drawing every line of every head (n² per head) would stall the page,
@@ -41,6 +42,7 @@ export class HeadView {
     hideTooltip();  // its cell is gone
     this.container.replaceChildren();
     this.container.classList.add('attnscope-head-view');
+    applyTheme(this.container, this.o.theme);
     const bar = document.createElement('div');
     bar.className = 'attnscope-toolbar';
     const label = document.createElement('label');
@@ -136,8 +138,9 @@ export class HeadView {
     canvas.style.width = `${g.width}px`;
     canvas.style.height = `${g.height}px`;
     const ctx = canvas.getContext('2d');
+    const colors = palette(canvas);
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-    ctx.fillStyle = '#fff';
+    ctx.fillStyle = colors.background;
     ctx.fillRect(0, 0, g.width, g.height);
     const y = (i) => g.top + (i + 0.5) * g.rowH;
     const xL = g.colW;
@@ -162,7 +165,7 @@ export class HeadView {
             this.lines.push({ head: m.head, i, j, alpha });
           }
         }
-        ctx.strokeStyle = m.head === 'mean' ? '#444' : headColor(m.head);
+        ctx.strokeStyle = m.head === 'mean' ? colors.mean : headColor(m.head);
         buckets.forEach((pairs, level) => {
           if (!pairs.length) return;
           ctx.globalAlpha = (level + 0.5) / LEVELS;
@@ -183,10 +186,10 @@ export class HeadView {
         for (const side of ['query', 'key']) {
           const focused = this.focus?.side === side && this.focus.index === i;
           if (focused) {
-            ctx.fillStyle = '#ffe08a';
+            ctx.fillStyle = colors.focus;
             ctx.fillRect(side === 'query' ? 0 : xR, y(i) - g.rowH / 2, g.colW, g.rowH);
           }
-          ctx.fillStyle = '#222';
+          ctx.fillStyle = colors.text;
           ctx.textAlign = side === 'query' ? 'right' : 'left';
           ctx.fillText(t, side === 'query' ? xL - 6 : xR + 6, y(i));
         }
@@ -199,15 +202,16 @@ export class HeadView {
   // The drawing as vector SVG (lines and text), used by the SVG export instead of a bitmap.
   #svg() {
     const { g } = this;
+    const colors = palette(this.canvas);
     const y = (i) => g.top + (i + 0.5) * g.rowH;
     const xR = g.colW + g.gap;
     const parts = this.lines.map(({ head, i, j, alpha }) => `<line x1="${g.colW}" y1="${y(i)}" x2="${xR}" y2="${y(j)}" `
-      + `stroke="${head === 'mean' ? '#444' : headColor(head)}" stroke-opacity="${alpha.toFixed(3)}" stroke-width="${g.rowH >= 9 ? 2 : 1}"/>`);
+      + `stroke="${head === 'mean' ? colors.mean : headColor(head)}" stroke-opacity="${alpha.toFixed(3)}" stroke-width="${g.rowH >= 9 ? 2 : 1}"/>`);
     if (g.rowH >= 6) {
       g.labels.forEach((t, i) => {
         const text = escapeXml(t);
-        parts.push(`<text x="${g.colW - 6}" y="${y(i)}" text-anchor="end" dominant-baseline="middle" font-size="${g.fontSize}" font-family="system-ui, sans-serif">${text}</text>`,
-          `<text x="${xR + 6}" y="${y(i)}" dominant-baseline="middle" font-size="${g.fontSize}" font-family="system-ui, sans-serif">${text}</text>`);
+        parts.push(`<text x="${g.colW - 6}" y="${y(i)}" text-anchor="end" dominant-baseline="middle" font-size="${g.fontSize}" font-family="system-ui, sans-serif" fill="${colors.text}">${text}</text>`,
+          `<text x="${xR + 6}" y="${y(i)}" dominant-baseline="middle" font-size="${g.fontSize}" font-family="system-ui, sans-serif" fill="${colors.text}">${text}</text>`);
       });
     }
     return parts.join('');
@@ -263,8 +267,4 @@ export class HeadView {
         box.top + this.g.top + (f.index + 1) * this.g.rowH);
     });
   }
-}
-
-export function renderHeadView(container, data, options, callbacks) {
-  return new HeadView(container, callbacks).update(data, options);
 }

@@ -1,6 +1,6 @@
 // Attentions computed client-side from text, for <attnscope-view text="…"> (the seeded transformer of
 // the demo) and <attnscope-view model="folder/" text="…"> (a checkpoint loaded with core.loadModel).
-import { runSeeded, SEEDED_LIMITS, tokenize } from '../demo/seeded-model.js';
+import { runSeeded, SEEDED_LIMITS, tokenize } from './seeded-model.js';
 
 const int = (el, name, fallback, [lo, hi]) => {
   const v = el.getAttribute(name);
@@ -41,9 +41,6 @@ export function createModelSource(loadCore) {
   const models = new Map();  // folder URL -> Promise of the loaded model
   return async function modelSource(url, text) {
     const core = await loadCore();
-    if (typeof core.loadModel !== 'function') {
-      throw new Error('<attnscope-view> attribute "model": this build of attnscope has no model loader (core.loadModel)');
-    }
     if (!models.has(url)) {
       models.set(url, core.loadModel(url).catch((error) => { models.delete(url); throw error; }));
     }
