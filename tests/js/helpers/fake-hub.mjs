@@ -35,7 +35,8 @@ export async function startFakeHub({ repos }) {
   const requests = [];
   let generation = 0;
 
-  const addCommit = (id, files) => {
+  const addCommit = (id, given) => {
+    const files = Object.fromEntries(Object.entries(given).map(([name, data]) => [name, Buffer.from(data)]));
     const commit = sha('sha1', `${id}\n${generation++}`);
     for (const [file, bytes] of Object.entries(files)) blobs.set(sha('sha256', bytes), { id, file, bytes });
     state.get(id).commits.set(commit, files);

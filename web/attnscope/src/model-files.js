@@ -47,8 +47,8 @@ async function sourceFolder(source, what, signal) {
       [Object.prototype, null].includes(Object.getPrototypeOf(source))) {
     return objectFolder(source, what);
   }
-  throw new TypeError(`${what}: source must be a Hugging Face model ('hf:<id>' or an https://huggingface.co/<id> URL), ` +
-    `a folder URL, a FileList or File[], an object { 'config.json': …, 'model.safetensors': … }` +
+  throw new TypeError(`${what}: source must be a folder URL, a FileList or File[], an object { 'config.json': …, ` +
+    `'model.safetensors': … }, a Hugging Face model ('hf:<id>' or https://huggingface.co/<id>)` +
     `${isNode ? ' or a directory path' : ''}; got ${describe(source)}`);
 }
 
