@@ -148,7 +148,6 @@ test('a default model folder is loaded at start and the page opens on its named 
   try {
     const { page, problems } = await site.newPage();
     await openDemo(page, site.url);
-    if (!(await moduleCanLoadModels(page))) return;
     assert.match(await page.textContent('#source-name'), /default model/);
     assert.equal(await page.getAttribute('#tab-head', 'aria-selected'), 'true', 'opens on the head view');
     assert.equal(await page.inputValue('#layer'), '1');
