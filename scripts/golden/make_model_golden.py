@@ -6,12 +6,17 @@ F16 and BF16 weights) this writes tests/golden/models/<name>/:
   config.json              Hugging Face key names for the family
   model.safetensors        written by hand (8-byte length, JSON header, little-endian data)
   vocab.txt                (BERT family) or vocab.json + merges.txt (GPT-2, RoBERTa)
-  reference.safetensors    input_ids (I32 [n]), attentions.<layer> (F32 [heads, n, n]), hidden (F32 [n, d])
+  reference.safetensors    input_ids (I32 [n]), attentions.<layer> (F32 [heads, n, n]), hidden (F32 [n, d]),
+                           hidden_states.<i> (F32 [n, d], i = 0..layers, as Hugging Face's hidden_states),
+                           steps.<layer>.<step> (every head's textbook steps, see attention_steps),
+                           value_norms.<layer> (F32 [heads, n]: ||v_j W_O^h||, Kobayashi et al. 2020),
+                           rollout.<layer> (F32 [n, n], Abnar & Zuidema 2020) and padded.* (a padded run)
 
 The references come from torch modules assembled here, independently of the C++ code:
 nn.TransformerEncoderLayer (post-LN, which is the BERT block given the same weights) for the BERT
 family and an explicit pre-LN block around nn.MultiheadAttention with a causal mask for GPT-2,
-computed in float64 from the (rounded) weights actually stored in the file.
+computed in float64 from the (rounded) weights actually stored in the file. The steps are written out
+formula by formula (attention_steps) and checked here against those modules' weights and outputs.
 
 Run with Debian's torch: /usr/bin/python3 scripts/golden/make_model_golden.py
 """
@@ -145,6 +150,47 @@ def ln_params(gen, d):
     return rand(gen, d, std=0.1, mean=1.0), rand(gen, d, std=0.1)
 
 
+# ---------------------------------------------------------------- attention, step by step
+
+def attention_steps(a, wq, bq, wk, bk, wv, bv, wo, bo, heads, causal, key_mask=None):
+    """The textbook steps of one self-attention block on a [n, d] input, nn.Linear weights [out, in].
+    key_mask: Hugging Face's attention_mask [n] (0 = padding key), or None."""
+    n, d = a.shape
+    dh = d // heads
+    split = lambda t: t.view(n, heads, dh).transpose(0, 1)  # [heads, n, dh]
+    q, k, v = split(a @ wq.t() + bq), split(a @ wk.t() + bk), split(a @ wv.t() + bv)
+    scores = q @ k.transpose(1, 2)
+    scaled = scores / math.sqrt(dh)
+    hidden = torch.triu(torch.ones(n, n, dtype=torch.bool), 1) if causal else torch.zeros(n, n, dtype=torch.bool)
+    if key_mask is not None:
+        hidden = hidden | (key_mask == 0)[None, :]
+    masked = scaled.masked_fill(hidden, float("-inf"))
+    weights = torch.softmax(masked, dim=-1)
+    head_output = weights @ v
+    output = head_output.transpose(0, 1).reshape(n, d) @ wo.t() + bo
+    # ||v_j W_O^h||: head h's values through its rows of W_O (columns of the [out, in] weight).
+    value_norms = torch.stack([(v[h] @ wo.t()[h * dh:(h + 1) * dh]).norm(dim=-1) for h in range(heads)])
+    return {"x": a, "q": q, "k": k, "v": v, "scores": scores, "scaled": scaled, "weights": weights,
+            "head_output": head_output, "output": output, "value_norms": value_norms}
+
+
+def rollout(attentions):
+    """Attention rollout (Abnar & Zuidema 2020): A~ = (mean_h A + I) / 2, rows renormalised,
+    R_l = A~_l R_{l-1}; returns R_1 .. R_L."""
+    out, r = [], None
+    for a in attentions:
+        mixed = 0.5 * a.mean(dim=0) + 0.5 * torch.eye(a.shape[-1], dtype=a.dtype)
+        mixed = mixed / mixed.sum(dim=-1, keepdim=True)
+        r = mixed if r is None else mixed @ r
+        out.append(r)
+    return out
+
+
+def check_close(name, got, want):
+    diff = (got - want).abs().max().item()
+    assert diff < 1e-9, f"{name}: the explicit steps differ from torch's module by {diff}"
+
+
 # ---------------------------------------------------------------- BERT family
 
 def bert_family(name, family, prefix, dtype, gamma_beta=False, d=32, heads=4, ff=64, layers=2,
@@ -201,7 +247,7 @@ def bert_family(name, family, prefix, dtype, gamma_beta=False, d=32, heads=4, ff
         x = x + s["embeddings.token_type_embeddings.weight"][0]
     x = F.layer_norm(x, (d,), s[f"embeddings.LayerNorm.{ln_w}"], s[f"embeddings.LayerNorm.{ln_b}"], eps)
     x = x.unsqueeze(0)
-    attentions = []
+    attentions, hidden_states, steps = [], [x[0]], []
     for l in range(layers):
         base = f"transformer.layer.{l}." if distil else f"encoder.layer.{l}."
         p = (lambda a, b: base + (a if distil else b))
@@ -222,10 +268,38 @@ def bert_family(name, family, prefix, dtype, gamma_beta=False, d=32, heads=4, ff
             n1, n2 = p("sa_layer_norm", "attention.output.LayerNorm"), p("output_layer_norm", "output.LayerNorm")
             layer.norm1.weight.copy_(s[f"{n1}.{ln_w}"]); layer.norm1.bias.copy_(s[f"{n1}.{ln_b}"])
             layer.norm2.weight.copy_(s[f"{n2}.{ln_w}"]); layer.norm2.bias.copy_(s[f"{n2}.{ln_b}"])
-            _, weights = layer.self_attn(x, x, x, need_weights=True, average_attn_weights=False)
+            out, weights = layer.self_attn(x, x, x, need_weights=True, average_attn_weights=False)
             attentions.append(weights[0])
+            st = attention_steps(x[0], s[q + ".weight"], s[q + ".bias"], s[k + ".weight"], s[k + ".bias"],
+                                 s[v + ".weight"], s[v + ".bias"], s[o + ".weight"], s[o + ".bias"], heads, False)
+            check_close("weights", st["weights"], weights[0])
+            check_close("output", st["output"], out[0])
+            steps.append(st)
             x = layer(x)
+            hidden_states.append(x[0])
     hidden = x[0]
+
+    # The same input with its last three tokens as padding (attention_mask 0), layer by layer from the
+    # formulas (torch's encoder fast path zeroes padded rows, Hugging Face's BERT does not).
+    key_mask = torch.ones(n, dtype=torch.int32)
+    key_mask[-3:] = 0
+    xp = hidden_states[0]
+    padded_attentions = []
+    for l in range(layers):
+        base = f"transformer.layer.{l}." if distil else f"encoder.layer.{l}."
+        p = (lambda a, b: base + (a if distil else b))
+        w = lambda name, part: s[p(*name) + "." + part]
+        q, k, v, o = (("attention.q_lin", "attention.self.query"), ("attention.k_lin", "attention.self.key"),
+                      ("attention.v_lin", "attention.self.value"), ("attention.out_lin", "attention.output.dense"))
+        st = attention_steps(xp, w(q, "weight"), w(q, "bias"), w(k, "weight"), w(k, "bias"), w(v, "weight"),
+                             w(v, "bias"), w(o, "weight"), w(o, "bias"), heads, False, key_mask)
+        padded_attentions.append(st["weights"])
+        n1, n2 = p("sa_layer_norm", "attention.output.LayerNorm"), p("output_layer_norm", "output.LayerNorm")
+        f1, f2 = p("ffn.lin1", "intermediate.dense"), p("ffn.lin2", "output.dense")
+        xp = F.layer_norm(xp + st["output"], (d,), s[f"{n1}.{ln_w}"], s[f"{n1}.{ln_b}"], eps)
+        ffn = F.gelu(xp @ s[f1 + ".weight"].t() + s[f1 + ".bias"]) @ s[f2 + ".weight"].t() + s[f2 + ".bias"]
+        xp = F.layer_norm(xp + ffn, (d,), s[f"{n2}.{ln_w}"], s[f"{n2}.{ln_b}"], eps)
+    padded = {"attention_mask": key_mask, "attentions": padded_attentions, "hidden": xp}
 
     config = {
         "bert": {"architectures": ["BertForMaskedLM"], "attention_probs_dropout_prob": 0.1,
@@ -262,7 +336,7 @@ def bert_family(name, family, prefix, dtype, gamma_beta=False, d=32, heads=4, ff
         with open(os.path.join(folder, "vocab.txt"), "w", encoding="utf-8") as f:
             f.write("".join(tok + "\n" for tok in vocab))
         write_config(folder, {"do_lower_case": True, "model_max_length": max_pos}, "tokenizer_config.json")
-    write_reference(folder, ids, attentions, hidden)
+    write_reference(folder, ids, attentions, hidden, hidden_states, steps, padded)
 
 
 # ---------------------------------------------------------------- GPT-2
@@ -297,7 +371,7 @@ def gpt2(name, prefix, dtype, d=36, heads=4, ff=None, layers=2, max_pos=48, with
     ids = torch.randint(0, vocab_size, (n,), generator=gen)
     x = (s["wte.weight"][ids] + s["wpe.weight"][torch.arange(n)]).unsqueeze(0)
     causal = torch.triu(torch.ones(n, n, dtype=torch.bool), diagonal=1)  # True = not allowed
-    attentions = []
+    attentions, hidden_states, steps = [], [x[0]], []
     for l in range(layers):
         base = f"h.{l}."
         mha = nn.MultiheadAttention(d, heads, dropout=0.0, batch_first=True).double().eval()
@@ -309,11 +383,44 @@ def gpt2(name, prefix, dtype, d=36, heads=4, ff=None, layers=2, max_pos=48, with
             a = F.layer_norm(x, (d,), s[base + "ln_1.weight"], s[base + "ln_1.bias"], eps)
             out, weights = mha(a, a, a, attn_mask=causal, need_weights=True, average_attn_weights=False)
             attentions.append(weights[0])
+            w_qkv, b_qkv = s[base + "attn.c_attn.weight"].t(), s[base + "attn.c_attn.bias"]  # [3d, d]
+            st = attention_steps(a[0], w_qkv[:d], b_qkv[:d], w_qkv[d:2 * d], b_qkv[d:2 * d], w_qkv[2 * d:],
+                                 b_qkv[2 * d:], s[base + "attn.c_proj.weight"].t(), s[base + "attn.c_proj.bias"],
+                                 heads, True)
+            check_close("weights", st["weights"], weights[0])
+            check_close("output", st["output"], out[0])
+            steps.append(st)
             x = x + out
             m = F.layer_norm(x, (d,), s[base + "ln_2.weight"], s[base + "ln_2.bias"], eps)
             m = F.gelu(m @ s[base + "mlp.c_fc.weight"] + s[base + "mlp.c_fc.bias"], approximate="tanh")
             x = x + m @ s[base + "mlp.c_proj.weight"] + s[base + "mlp.c_proj.bias"]
+            if l + 1 < layers:
+                hidden_states.append(x[0])
     hidden = F.layer_norm(x, (d,), s["ln_f.weight"], s["ln_f.bias"], eps)[0]
+    hidden_states.append(hidden)  # Hugging Face's last entry is after ln_f
+
+    # The same input with its first three tokens as (left) padding, attention_mask 0.
+    key_mask = torch.ones(n, dtype=torch.int32)
+    key_mask[:3] = 0
+    xp = hidden_states[0]
+    padded_attentions = []
+    for l in range(layers):
+        base = f"h.{l}."
+        a = F.layer_norm(xp, (d,), s[base + "ln_1.weight"], s[base + "ln_1.bias"], eps)
+        w_qkv, b_qkv = s[base + "attn.c_attn.weight"].t(), s[base + "attn.c_attn.bias"]
+        st = attention_steps(a, w_qkv[:d], b_qkv[:d], w_qkv[d:2 * d], b_qkv[d:2 * d], w_qkv[2 * d:],
+                             b_qkv[2 * d:], s[base + "attn.c_proj.weight"].t(), s[base + "attn.c_proj.bias"],
+                             heads, True, key_mask)
+        # The padded query rows 0..2 see no key at all: attnscope's convention is all-zero weights.
+        st["weights"] = torch.nan_to_num(st["weights"], nan=0.0)
+        padded_attentions.append(st["weights"])
+        xp = xp + st["weights"].matmul(st["v"]).transpose(0, 1).reshape(n, d) @ s[base + "attn.c_proj.weight"] \
+            + s[base + "attn.c_proj.bias"]
+        m = F.layer_norm(xp, (d,), s[base + "ln_2.weight"], s[base + "ln_2.bias"], eps)
+        m = F.gelu(m @ s[base + "mlp.c_fc.weight"] + s[base + "mlp.c_fc.bias"], approximate="tanh")
+        xp = xp + m @ s[base + "mlp.c_proj.weight"] + s[base + "mlp.c_proj.bias"]
+    xp = F.layer_norm(xp, (d,), s["ln_f.weight"], s["ln_f.bias"], eps)
+    padded = {"attention_mask": key_mask, "attentions": padded_attentions, "hidden": xp}
 
     config = {"activation_function": "gelu_new", "architectures": ["GPT2LMHeadModel"], "attn_pdrop": 0.1,
               "bos_token_id": vocab_size - 1, "embd_pdrop": 0.1, "eos_token_id": vocab_size - 1,
@@ -335,7 +442,7 @@ def gpt2(name, prefix, dtype, d=36, heads=4, ff=None, layers=2, max_pos=48, with
     write_safetensors(os.path.join(folder, "model.safetensors"), dict(sorted(files.items())), dtype)
     write_config(folder, config)
     write_bpe_files(folder, vocab, merges)
-    write_reference(folder, ids, attentions, hidden)
+    write_reference(folder, ids, attentions, hidden, hidden_states, steps, padded)
 
 
 # ---------------------------------------------------------------- files
@@ -353,11 +460,25 @@ def write_bpe_files(folder, vocab, merges):
         f.write("#version: 0.2\n" + "".join(f"{a} {b}\n" for a, b in merges))
 
 
-def write_reference(folder, ids, attentions, hidden):
+def write_reference(folder, ids, attentions, hidden, hidden_states, steps, padded):
     ref = {"input_ids": ids.to(torch.int32)}
     for l, a in enumerate(attentions):
         ref[f"attentions.{l}"] = a.float()
     ref["hidden"] = hidden.float()
+    for i, h in enumerate(hidden_states):
+        ref[f"hidden_states.{i}"] = h.float()
+    for l, st in enumerate(steps):
+        for key, value in st.items():
+            if key == "value_norms":
+                ref[f"value_norms.{l}"] = value.float()
+            else:
+                ref[f"steps.{l}.{key}"] = value.float()
+    for l, r in enumerate(rollout(attentions)):
+        ref[f"rollout.{l}"] = r.float()
+    ref["padded.attention_mask"] = padded["attention_mask"].to(torch.int32)
+    for l, a in enumerate(padded["attentions"]):
+        ref[f"padded.attentions.{l}"] = a.float()
+    ref["padded.hidden"] = padded["hidden"].float()
     write_safetensors(os.path.join(folder, "reference.safetensors"), ref, "F32")
 
 

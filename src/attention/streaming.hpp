@@ -32,10 +32,5 @@ namespace detail {
 // work (and of parallelism). Its K/V block packing is shared by this many rows.
 inline constexpr std::size_t kStreamQueryBlock = 64;
 
-// Trusted strided form for multi-head callers (per-head column slices of [n, d_model] buffers):
-// arguments are not validated here. output rows are ld_output apart.
-void stream_one_head(StridedInput q, StridedInput k, StridedInput v, const AttentionShape& shape,
-                     const Mask& mask, float* output, std::size_t ld_output);
-
 }  // namespace detail
 }  // namespace attnscope

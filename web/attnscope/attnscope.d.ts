@@ -128,6 +128,11 @@ export interface ForwardOptions {
   heads?: boolean;
   /** Also return q, k, v, scores and scaled (default false). */
   steps?: boolean;
+  /**
+   * Also return valueNorms: ‖v_j·Wo^h‖ per head and key (Kobayashi et al. 2020); weights[h, i, j] ×
+   * valueNorms[h, j] is the norm of what key j adds to query i's output through head h.
+   */
+  valueNorms?: boolean;
 }
 
 export interface MultiHeadAttentionOptions extends MultiHeadParameters, ForwardOptions {
@@ -152,6 +157,13 @@ export interface MultiHeadResult {
   scores?: Float32Array;
   /** With steps: Q·Kᵀ/√dHead per head [numHeads*n*m], before the mask. */
   scaled?: Float32Array;
+  /** With valueNorms: ‖v_j·Wo^h‖ [numHeads*m]. */
+  valueNorms?: Float32Array;
+}
+
+export interface RolloutOptions {
+  /** Heads per layer: each attentions[l] is [numHeads*n*n]. */
+  numHeads: number;
 }
 
 /** Multi-head attention whose weights stay in wasm memory between calls. */
@@ -193,6 +205,11 @@ export interface Core {
   multiHeadAttention(options: MultiHeadAttentionOptions): MultiHeadResult;
   /** Multi-head attention with the weights kept in wasm memory for repeated forward() calls. */
   createMultiHeadAttention(options: MultiHeadParameters): MultiHeadAttention;
+  /**
+   * Attention rollout (Abnar & Zuidema 2020) of consecutive layers' self-attention: for each layer l,
+   * R_l = Ã_l·R_{l−1} with Ã = ½·(mean over heads) + ½·I, rows renormalised. Returns one [n*n] per layer.
+   */
+  attentionRollout(attentions: Float32Array[], options: RolloutOptions): Float32Array[];
   /** Wasm memory use. */
   memory(): MemoryInfo;
   /** A Hugging Face checkpoint folder (BERT, RoBERTa, DistilBERT, GPT-2); see ModelSource. */
@@ -231,15 +248,67 @@ export interface ModelConfig {
   layerNormEps: number; causal: boolean; preLayerNorm: boolean;
 }
 
-export interface ModelRunOptions { attentions?: boolean; hidden?: boolean; }
+export interface ModelRunOptions {
+  /**
+   * true (default): every layer's attention weights; false: none (every layer streams, memory O(n·d));
+   * layer indices: only those layers, in that order (see ModelRunResult.attentionLayers).
+   */
+  attentions?: boolean | number[];
+  /** true (default): the last hidden state; 'all': also hiddenStates; false: none. */
+  hidden?: boolean | 'all';
+  /** The textbook steps of one layer's attention, for one head or (head omitted) every head. */
+  steps?: { layer: number; head?: number };
+  /** Also return valueNorms for every returned attention layer (needs attentions). */
+  valueNorms?: boolean;
+  /** Hugging Face's attention_mask [n]: 0 marks a padding token no query attends to. */
+  attentionMask?: ArrayLike<number>;
+  /** Segment ids [n] for models with token type embeddings (BERT: 0 for sentence A, 1 for B). */
+  tokenTypes?: ArrayLike<number>;
+}
+
+/** One layer's attention step by step. Arrays of several heads are head-major. */
+export interface ModelSteps {
+  layer: number;
+  /** The head asked for, or null when every head of the layer was. */
+  head: number | null;
+  /** Heads in the arrays below: 1, or numHeads. */
+  numHeads: number;
+  dHead: number;
+  /** 1/√dHead: scaled = scores × scale. */
+  scale: number;
+  /** The key/value head each of these heads reads (grouped-query models share them). */
+  kvHeads: number[];
+  /** The attention block's input [n*dModel] (after the LayerNorm in pre-LN models). */
+  x: Float32Array;
+  /** X·Wq + bq, X·Wk + bk, X·Wv + bv for these heads [heads*n*dHead]. */
+  q: Float32Array; k: Float32Array; v: Float32Array;
+  /** Q·Kᵀ [heads*n*n]. */
+  scores: Float32Array;
+  /** Q·Kᵀ × scale, before the mask [heads*n*n]. */
+  scaled: Float32Array;
+  /** After the mask and softmax [heads*n*n]. */
+  weights: Float32Array;
+  /** weights·V [heads*n*dHead]. */
+  headOutput: Float32Array;
+  /** concat(heads)·Wo + bo: the block's output before the residual [n*dModel]. */
+  output: Float32Array;
+}
 
 export interface ModelRunResult {
   tokens: string[];
   ids: Int32Array;
-  /** One per layer, each [numHeads*n*n] (head-major; row = query). Absent with attentions: false. */
+  /** One per returned layer, each [numHeads*n*n] (head-major; row = query). Absent with attentions: false. */
   attentions?: Float32Array[];
+  /** The layer of each entry of attentions. */
+  attentionLayers?: number[];
+  /** With valueNorms: per returned layer ‖v_j·Wo^h‖ [numHeads*n]. */
+  valueNorms?: Float32Array[];
   /** [n*dModel]: BERT family the last layer's output, GPT-2 after ln_f. Absent with hidden: false. */
   hidden?: Float32Array;
+  /** With hidden: 'all': the embeddings' output and each layer's, numLayers + 1 (Hugging Face's hidden_states). */
+  hiddenStates?: Float32Array[];
+  /** With steps. */
+  steps?: ModelSteps;
 }
 
 export interface Model {

@@ -151,6 +151,7 @@ function forward(wasm, handle, dModel, numHeads, x, options, what) {
   const steps = optionalBoolean(options.steps, 'steps', false, what);
   const wantWeights = optionalBoolean(options.weights, 'weights', true, what);
   const wantHeads = optionalBoolean(options.heads, 'heads', true, what);
+  const valueNorms = optionalBoolean(options.valueNorms, 'valueNorms', false, what);
 
   const block = new HeapBlock(wasm, what);
   const perHead = numHeads * n * m;  // only allocated for weights / steps
@@ -165,6 +166,7 @@ function forward(wasm, handle, dModel, numHeads, x, options, what) {
     v: steps ? block.floats(m * dModel) : null,
     scores: steps ? block.floats(perHead) : null,
     scaled: steps ? block.floats(perHead) : null,
+    valueNorms: valueNorms ? block.floats(numHeads * m) : null,
   };
   // The core's workspace: Q, K, V, heads and, unless it streams (no weights, no steps), one head's
   // weights, as floats.
@@ -177,9 +179,9 @@ function forward(wasm, handle, dModel, numHeads, x, options, what) {
     const a = (slot) => block.address(slot);
     throwIfFailed(handle.forward(a(slots.x), n, a(slots.context), m, mask.kind, a(slots.mask),
       a(slots.output), a(slots.weights), a(slots.heads), a(slots.q), a(slots.k), a(slots.v),
-      a(slots.scores), a(slots.scaled)), what);
+      a(slots.scores), a(slots.scaled), a(slots.valueNorms)), what);
     const result = { output: block.take(slots.output) };
-    for (const name of ['weights', 'heads', 'q', 'k', 'v', 'scores', 'scaled']) {
+    for (const name of ['weights', 'heads', 'q', 'k', 'v', 'scores', 'scaled', 'valueNorms']) {
       if (slots[name]) result[name] = block.take(slots[name]);
     }
     return result;
@@ -192,10 +194,10 @@ function forward(wasm, handle, dModel, numHeads, x, options, what) {
 export function multiHeadAttention(wasm, options) {
   const what = 'multiHeadAttention';
   requireOptions(options, what);
-  const { x, context, n, m, mask, weights, heads, steps } = options;
+  const { x, context, n, m, mask, weights, heads, steps, valueNorms } = options;
   const { handle, dModel, numHeads } = createHandle(wasm, options, what);
   try {
-    return forward(wasm, handle, dModel, numHeads, x, { context, n, m, mask, weights, heads, steps }, what);
+    return forward(wasm, handle, dModel, numHeads, x, { context, n, m, mask, weights, heads, steps, valueNorms }, what);
   } finally {
     handle.delete();
   }
@@ -206,4 +208,39 @@ function rowsOf(array, name, dModel, what) {
     throw new RangeError(`${what}: ${name} has length ${array.length}, expected a positive multiple of dModel = ${dModel}`);
   }
   return array.length / dModel;
+}
+
+/**
+ * Attention rollout (Abnar & Zuidema 2020) of consecutive layers' attentions, each a Float32Array
+ * [numHeads*n*n]: returns one Float32Array [n*n] per layer (the rollout up to that layer).
+ */
+export function attentionRollout(wasm, attentions, options) {
+  const what = 'attentionRollout';
+  if (!Array.isArray(attentions) || attentions.length === 0) {
+    throw new TypeError(`${what}: attentions must be a non-empty array of Float32Array [numHeads*n*n], got ${describe(attentions)}`);
+  }
+  requireOptions(options, what);
+  const numHeads = requireSize(options.numHeads, 'numHeads', what);
+  const first = attentions[0];
+  if (!(first instanceof Float32Array)) {
+    throw new TypeError(`${what}: attentions[0] must be a Float32Array [numHeads*n*n], got ${describe(first)}`);
+  }
+  const n = Math.round(Math.sqrt(first.length / numHeads));
+  if (n < 1 || numHeads * n * n !== first.length) {
+    throw new RangeError(`${what}: attentions[0] has length ${first.length}, not numHeads*n*n for numHeads ${numHeads} ` +
+      '(rollout needs square self-attention)');
+  }
+  attentions.forEach((a, l) => requireFloats(a, `attentions[${l}]`, numHeads * n * n, 'numHeads*n*n', what));
+  const block = new HeapBlock(wasm, what);
+  const input = block.floats(attentions.length * numHeads * n * n);
+  const output = block.floats(attentions.length * n * n);
+  block.allocate(4 * (attentions.length + 1) * n * n);  // the core's own rollout matrices
+  try {
+    attentions.forEach((a, l) => wasm.HEAPF32.set(a, (block.address(input) >>> 2) + l * numHeads * n * n));
+    throwIfFailed(wasm.attentionRollout(block.address(input), attentions.length, numHeads, n, block.address(output)), what);
+    const all = block.take(output);
+    return attentions.map((_, l) => all.slice(l * n * n, (l + 1) * n * n));
+  } finally {
+    block.free();
+  }
 }

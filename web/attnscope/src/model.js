@@ -7,7 +7,8 @@
 // by the core into float32 weights, and freed. Peak wasm memory ≈ file size + float32 weights.
 import { MAX_WASM_BYTES, throwIfFailed } from './heap.js';
 import { openFolder } from './model-files.js';
-import { describe, optionalBoolean, requireOptions } from './validate.js';
+import { parseRunOptions, runModel } from './model-run.js';
+import { describe, requireOptions } from './validate.js';
 
 const WEIGHTS_FILE = 'model.safetensors';
 const TOKENIZER_FILES = {
@@ -164,8 +165,6 @@ function wrapModel(wasm, handle, architecture) {
       const what = 'model.run';
       live(what);
       requireOptions(options, what);
-      const wantAttentions = optionalBoolean(options.attentions, 'attentions', true, what);
-      const wantHidden = optionalBoolean(options.hidden, 'hidden', true, what);
       let ids, tokens;
       if (typeof input === 'string') {
         ({ ids, tokens } = tokenize(input, what));
@@ -178,7 +177,7 @@ function wrapModel(wasm, handle, architecture) {
       if (n > config.maxTokens) {
         throw new RangeError(`${what}: ${n} tokens, more than this model's maximum of ${config.maxTokens}`);
       }
-      return runIds(wasm, handle, config, ids, tokens, wantAttentions, wantHidden, what);
+      return runModel(wasm, handle, config, ids, tokens, parseRunOptions(options, config, n, what), what);
     },
     dispose() {
       if (disposed) return;
@@ -207,37 +206,4 @@ function toIds(input, vocabSize, what) {
     ids[i] = id;
   }
   return ids;
-}
-
-function runIds(wasm, handle, config, ids, tokens, wantAttentions, wantHidden, what) {
-  const n = ids.length, perLayer = config.numHeads * n * n;
-  const attentionBytes = wantAttentions ? config.numLayers * perLayer * 4 : 0;
-  const hiddenBytes = wantHidden ? n * config.dModel * 4 : 0;
-  // The core's own copies of the outputs plus its activations ([n, 3d], [n, d] x3, [n, dFF], [n, n]).
-  const working = attentionBytes + hiddenBytes + 4 * n * (6 * config.dModel + config.dFF + n);
-  const needed = n * 4 + attentionBytes + hiddenBytes + working;
-  const left = MAX_WASM_BYTES - wasm.heapBytesInUse();
-  if (needed > left) {
-    throw new RangeError(`${what}: ${n} tokens need ${gib(needed)} of wasm memory, more than the ${gib(left)} left`);
-  }
-  const base = wasm._malloc(n * 4 + attentionBytes + hiddenBytes) >>> 0;
-  if (base === 0) throw new RangeError(`${what}: out of wasm memory`);
-  try {
-    const idsAt = base, attentionsAt = wantAttentions ? base + n * 4 : 0;
-    const hiddenAt = wantHidden ? base + n * 4 + attentionBytes : 0;
-    wasm.HEAP32.set(ids, idsAt >>> 2);
-    throwIfFailed(handle.run(idsAt, n, attentionsAt, hiddenAt), what);
-    const result = { tokens, ids: ids.slice() };
-    if (wantAttentions) {
-      result.attentions = [];
-      for (let l = 0; l < config.numLayers; l++) {
-        const start = (attentionsAt >>> 2) + l * perLayer;
-        result.attentions.push(wasm.HEAPF32.slice(start, start + perLayer));
-      }
-    }
-    if (wantHidden) result.hidden = wasm.HEAPF32.slice(hiddenAt >>> 2, (hiddenAt >>> 2) + n * config.dModel);
-    return result;
-  } finally {
-    wasm._free(base);
-  }
 }
