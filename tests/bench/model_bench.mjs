@@ -14,7 +14,7 @@
 // outputs are checked the same way (its timings are dropped if they fail). Where the threads build
 // loads (load({ threads: 2 }), web/attnscope/dist/attnscope-simd-threads.*), 2 threads with attentions are timed
 // too, their outputs within 1e-5 of 1 thread's.
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { readModelReference } from '../js/helpers/safetensors.mjs';
@@ -245,7 +245,7 @@ async function benchBertBase(args) {
 
 /** The checkpoint in another build of the module (its index.js path), one thread, same SIMD flavour. */
 async function loadBaseline(path, files) {
-  const { load: loadOther } = await import(join(process.cwd(), path));
+  const { load: loadOther } = await import(resolve(path));
   const core = await loadOther({ simd: true, threads: false, relaxedSimd: RELAXED });
   return core.loadModel(files);
 }

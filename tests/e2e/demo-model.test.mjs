@@ -72,8 +72,8 @@ test('Load model: a checkpoint folder from the picker is drawn with PyTorch\'s a
     assert.ok(Math.abs(numberAfter(tip, 'weight:') - want) < 1e-4 * Math.max(1, want), `head ${h} [${i}, ${j}]: ${tip} vs module ${want}`);
   }
   for (const view of ['head', 'model', 'step']) await showView(page, view);
-  assert.match(await page.textContent('#view-step'), /returns only its attention weights .* the seeded transformer’s/);
-  assert.equal(await page.locator('#view-step figure.attnscope-panel').count(), 11, 'the steps, from the seeded transformer');
+  assert.match(await page.textContent('#view-step'), /bert-f32.*, layer 1: its own numbers/);
+  assert.equal(await page.locator('#view-step .attnscope-steps figure.attnscope-panel').count(), 11, 'the model\'s own steps');
   await showView(page, 'model');
   assert.equal(await page.locator('#view-model .attnscope-thumb').count(), 8, '2 layers × 4 heads');
   await page.screenshot({ path: artifactPath('model-loaded.png'), fullPage: true });
@@ -148,11 +148,12 @@ test('a default model folder is loaded at start and the page opens on its named 
   try {
     const { page, problems } = await site.newPage();
     await openDemo(page, site.url);
-    if (!(await moduleCanLoadModels(page))) return;
     assert.match(await page.textContent('#source-name'), /default model/);
-    assert.equal(await page.getAttribute('#tab-head', 'aria-selected'), 'true', 'opens on the head view');
+    assert.equal(await page.getAttribute('#tab-step', 'aria-selected'), 'true', 'opens on the step view');
     assert.equal(await page.inputValue('#layer'), '1');
     assert.equal(await page.inputValue('#head'), '2');
+    assert.equal(await page.inputValue('#view-step .attnscope-step-head'), '2', 'the steps of the named head');
+    await showView(page, 'head');
     assert.equal(await page.inputValue('#view-head .attnscope-layer-select'), '1');
     const pressed = await page.locator('#view-head .attnscope-swatch[aria-pressed="true"]').allTextContents();
     assert.deepEqual(pressed, ['2'], 'only the named head is shown');

@@ -136,7 +136,7 @@ test('the page has a strict CSP, no inline handlers or scripts, and eval is bloc
     if (e.isDirectory() && !['node_modules', 'models'].includes(e.name)) walk(path);
     else if (/\.(m?js|html)$/.test(e.name) && e.name !== 'attnscope-embed.js') files.push(path);
   });
-  ['src', 'demo', 'views', 'dist'].forEach((d) => walk(join(WEB_ROOT, d)));
+  ['attnscope/src', 'attnscope/views', 'attnscope/embed', 'attnscope/dist', 'demo', 'examples'].forEach((d) => walk(join(WEB_ROOT, d)));
   assert.ok(files.length > 5, `scanned ${files.length} files`);
   for (const file of files) {
     const code = readFileSync(file, 'utf8');

@@ -15,7 +15,7 @@ import { assertClean, openDemo } from './demo-helpers.mjs';
 
 const THREADS_FILES = ['simd-threads', 'relaxed-simd-threads']
   .flatMap((flavour) => ['js', 'wasm', 'worker.js'].map((ext) => `attnscope-${flavour}.${ext}`));
-const built = THREADS_FILES.every((f) => existsSync(join(WEB_ROOT, 'dist', f)));
+const built = THREADS_FILES.every((f) => existsSync(join(WEB_ROOT, 'attnscope', 'dist', f)));
 const skip = built ? false : 'web/attnscope/dist has no threads build: ./scripts/build wasm-simd-threads';
 
 let demo;

@@ -152,7 +152,8 @@ export class AttnscopeView extends ElementBase {
       if (generation !== this.#generation) return;
       const data = { ...toViewData(input), sentenceBStart: this.#sentenceBStart(input) };
       if (viewName === 'step' && !input.steps) {
-        throw new TypeError('<attnscope-view view="step">: the step view needs the seeded transformer ("text" without "model"), which keeps every intermediate');
+        throw new TypeError('<attnscope-view view="step">: the step view needs "text" (with or without "model"): ' +
+          'attentions given as data carry no intermediate steps');
       }
       this.#stage.replaceChildren();
       const view = new ViewClass(this.#stage, {});
@@ -190,7 +191,9 @@ export class AttnscopeView extends ElementBase {
     const { loadCore, modelSource } = this.constructor;
     if (!loadCore) throw new Error('<attnscope-view>: this build has no attnscope core; use the attnscope-embed.js bundle for "text"');
     const model = this.getAttribute('model');
-    if (model !== null) return modelSource(new URL(model, this.ownerDocument.baseURI).href, text);
+    if (model !== null) {
+      return modelSource(new URL(model, this.ownerDocument.baseURI).href, text, Number(this.getAttribute('layer') ?? 0));
+    }
     return seededSource(loadCore, text, seededOptions(this));
   }
 

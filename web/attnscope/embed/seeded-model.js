@@ -6,6 +6,8 @@
 //               biases drawn from the user's seed; X_{l+1} = LayerNorm(X_l + attention(X_l))
 // Weights are random, so the patterns mean nothing linguistically: they show the arithmetic.
 
+import { stepsFromMultiHead } from '../views/step-data.js';
+
 export const SEEDED_LIMITS = Object.freeze({ dModel: [4, 256], numHeads: [1, 16], numLayers: [1, 8], stepsMaxTokens: 512 });
 
 /** Lower-case words (letters/digits, inner apostrophes kept) and single punctuation marks. */
@@ -92,29 +94,30 @@ function layerNorm(x, n, d) {
 
 /**
  * Runs the seeded transformer on `tokens` with the attnscope core.
- * @returns { tokens, attentions: Float32Array[] per layer, numHeads, steps (of layer stepLayer, or null
- *            when the input is longer than SEEDED_LIMITS.stepsMaxTokens) }
+ * @returns { tokens, attentions: Float32Array[] per layer, valueNorms ([numHeads*n] per layer), numHeads,
+ *            steps (of layer stepLayer, or null when the input is longer than SEEDED_LIMITS.stepsMaxTokens) }
  */
 export function runSeeded(core, tokens, { seed = 1, dModel = 16, numHeads = 4, numLayers = 3, causal = false, stepLayer = 0 } = {}) {
   const n = tokens.length;
   const { x: x0, embedding, position } = embed(tokens, dModel);
   let x = x0;
-  const attentions = [];
+  const attentions = [], valueNorms = [];
   let steps = null;
   for (let l = 0; l < numLayers; l++) {
     const params = layerParams(seed, l, dModel, numHeads);
     const wantSteps = l === stepLayer && n <= SEEDED_LIMITS.stepsMaxTokens;
-    const r = core.multiHeadAttention({ ...params, x, mask: causal ? 'causal' : null, weights: true, heads: wantSteps, steps: wantSteps });
+    const r = core.multiHeadAttention({ ...params, x, mask: causal ? 'causal' : null, weights: true, heads: wantSteps,
+      steps: wantSteps, valueNorms: true });
     attentions.push(r.weights);
+    valueNorms.push(r.valueNorms);
     if (wantSteps) {
-      steps = { tokens, dModel, numHeads, layer: l, causal, x, q: r.q, k: r.k, v: r.v, scores: r.scores,
-        scaled: r.scaled, weights: r.weights, heads: r.heads, output: r.output, params,
+      steps = stepsFromMultiHead(r, { tokens, dModel, numHeads, layer: l, causal, x, params,
         inputFormula: l === 0 ? 'X = token embedding + sinusoidal position' : `X = LayerNorm(X + attention(X)) of layer ${l - 1}`,
-        embedding: l === 0 ? embedding : null, position: l === 0 ? position : null };
+        embedding: l === 0 ? embedding : null, position: l === 0 ? position : null });
     }
     const sum = new Float32Array(n * dModel);
     for (let i = 0; i < sum.length; i++) sum[i] = x[i] + r.output[i];
     x = layerNorm(sum, n, dModel);
   }
-  return { tokens, attentions, numHeads, steps };
+  return { tokens, attentions, valueNorms, numHeads, steps };
 }

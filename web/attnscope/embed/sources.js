@@ -39,13 +39,16 @@ export async function seededSource(loadCore, text, options) {
 /** A loader of checkpoint folders, each loaded once per URL and shared by every element. */
 export function createModelSource(loadCore) {
   const models = new Map();  // folder URL -> Promise of the loaded model
-  return async function modelSource(url, text) {
+  return async function modelSource(url, text, layer = 0) {
     const core = await loadCore();
     if (!models.has(url)) {
       models.set(url, core.loadModel(url).catch((error) => { models.delete(url); throw error; }));
     }
     const model = await models.get(url);
-    const out = model.run(text, { attentions: true });
-    return { tokens: Array.from(out.tokens, String), attentions: out.attentions, numHeads: model.config.numHeads };
+    const steps = { layer: Math.min(Math.max(0, layer), model.config.numLayers - 1) };
+    const out = model.run(text, { attentions: true, steps });
+    const tokens = Array.from(out.tokens, String);
+    return { tokens, attentions: out.attentions, numHeads: model.config.numHeads,
+      steps: { ...out.steps, tokens, dModel: model.config.dModel, causal: model.config.causal } };
   };
 }

@@ -1,8 +1,17 @@
 // The data every view takes, and the shared transforms behind the researchers' controls:
-// hide special tokens, average heads, threshold ("top X %"), row or global normalisation.
+// the measure drawn, hide special tokens, average heads, threshold ("top X %"), row or global
+// normalisation.
 //
 //   data = { tokens: string[n], attentions: Float32Array[] (one per layer, [numHeads*n*n], row = query,
-//            column = key), numHeads?: number }
+//            column = key), numHeads?: number,
+//            valueNorms?: Float32Array[] (one per layer, [numHeads*n]: ‖v_j·W_O^h‖, for measure 'value'),
+//            rollout?: Float32Array[] (one per layer, [n*n], for measure 'rollout') }
+//
+// Measures (what a cell of a view shows for query i, key j):
+//   'weights'  the attention weight α_ij of each head
+//   'value'    α_ij·‖v_j·W_O^h‖, the norm of what key j adds to query i's output through head h
+//              (Kobayashi et al. 2020): a weight on a value vector that W_O shrinks counts for little
+//   'rollout'  attention rollout up to each layer (Abnar & Zuidema 2020), one matrix per layer
 //
 // Views never modify the arrays they are given.
 
@@ -13,8 +22,67 @@ export function isSpecialToken(token) {
   return SPECIAL_TOKENS.has(token);
 }
 
-/** Checks the shape of `data` and returns { tokens, attentions, n, numLayers, numHeads }. */
-export function normalizeData(data) {
+export const MEASURES = Object.freeze({
+  weights: { label: 'attention weight', short: 'weight' },
+  value: { label: 'value-weighted attention ‖α·v·W_O‖', short: '‖α·v·W_O‖' },
+  rollout: { label: 'attention rollout', short: 'rollout' },
+});
+
+/**
+ * Checks the shape of `data` and returns { tokens, attentions, n, numLayers, numHeads, measure }, where
+ * attentions hold the chosen measure's values (derived arrays are computed once per data and kept).
+ */
+export function normalizeData(data, measure = 'weights') {
+  const d = checkData(data);
+  if (!(measure in MEASURES)) {
+    throw new RangeError(`attention data: measure must be one of ${Object.keys(MEASURES).join(', ')}, got ${measure}`);
+  }
+  if (measure === 'weights') return { ...d, measure };
+  const cache = derivedCache.get(data.attentions) ?? new Map();
+  derivedCache.set(data.attentions, cache);
+  if (!cache.has(measure)) cache.set(measure, measure === 'value' ? valueWeighted(d, data.valueNorms) : rolloutLayers(d, data.rollout));
+  const attentions = cache.get(measure);
+  return { ...d, attentions, numHeads: measure === 'rollout' ? 1 : d.numHeads, measure };
+}
+
+const derivedCache = new WeakMap();  // data.attentions -> Map(measure -> derived attentions)
+
+function valueWeighted(d, valueNorms) {
+  const { n, numHeads } = d;
+  if (!Array.isArray(valueNorms) || valueNorms.length !== d.numLayers) {
+    throw new TypeError('attention data: the value-weighted measure needs valueNorms, one Float32Array ' +
+      '[numHeads*n] per layer (model.run(..., { valueNorms: true }))');
+  }
+  return d.attentions.map((layer, l) => {
+    const norms = valueNorms[l];
+    if (!(norms instanceof Float32Array) || norms.length !== numHeads * n) {
+      throw new RangeError(`attention data: valueNorms[${l}] must be a Float32Array of ${numHeads}*${n} values`);
+    }
+    const out = new Float32Array(layer.length);
+    for (let h = 0; h < numHeads; h++) {
+      for (let i = 0; i < n; i++) {
+        const row = (h * n + i) * n;
+        for (let j = 0; j < n; j++) out[row + j] = layer[row + j] * norms[h * n + j];
+      }
+    }
+    return out;
+  });
+}
+
+function rolloutLayers(d, rollout) {
+  if (!Array.isArray(rollout) || rollout.length !== d.numLayers) {
+    throw new TypeError('attention data: the rollout measure needs rollout, one Float32Array [n*n] per layer ' +
+      '(core.attentionRollout(attentions, { numHeads }))');
+  }
+  rollout.forEach((r, l) => {
+    if (!(r instanceof Float32Array) || r.length !== d.n * d.n) {
+      throw new RangeError(`attention data: rollout[${l}] must be a Float32Array of ${d.n}*${d.n} values`);
+    }
+  });
+  return rollout;
+}
+
+function checkData(data) {
   if (!data || typeof data !== 'object') throw new TypeError('attention data: expected an object { tokens, attentions }');
   const { tokens, attentions } = data;
   if (!Array.isArray(tokens)) throw new TypeError('attention data: tokens must be an array of strings');

@@ -23,9 +23,9 @@ export class HeadView {
 
   /** options: DEFAULT_VIEW_OPTIONS plus visibleHeads (array of head indices; default all). */
   update(data, options = {}) {
-    const d = normalizeData(data);
-    this.d = d;
     this.o = { ...DEFAULT_VIEW_OPTIONS, ...options };
+    const d = normalizeData(data, this.o.measure);
+    this.d = d;
     this.layer = clampInt(this.o.layer, 0, d.numLayers - 1);
     const all = [...Array(d.numHeads).keys()];
     this.visible = new Set((options.visibleHeads ?? all).filter((h) => h >= 0 && h < d.numHeads));

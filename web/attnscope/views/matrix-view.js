@@ -1,6 +1,6 @@
 // Matrix view: one heatmap per head (queries down, keys across) of one layer, or the mean of the
 // heads, with token labels, a hover tooltip (query, key, weight) and a colour legend.
-import { colorPooled, formatNumber, headMatrix, normalizeData, poolAttention, thresholdCutoff,
+import { colorPooled, formatNumber, headMatrix, MEASURES, normalizeData, poolAttention, thresholdCutoff,
   visibleIndices } from './attention-data.js';
 import { HIDDEN_CELL, viridis } from './colormap.js';
 import { displaySize, HeatmapPanel } from './heatmap-panel.js';
@@ -10,7 +10,14 @@ import { hideTooltip } from './tooltip.js';
 
 export const DEFAULT_VIEW_OPTIONS = Object.freeze({
   layer: 0, head: 'all', averageHeads: false, hideSpecial: false, threshold: 100, normalize: 'global', theme: 'auto',
+  measure: 'weights',
 });
+
+/** A panel's name for head h of d ('mean of 12 heads', 'head 3', or the measure for rollout). */
+export function headName(d, head) {
+  if (d.measure === 'rollout') return 'rollout (all heads)';
+  return head === 'mean' ? `mean of ${d.numHeads} heads` : `head ${head}`;
+}
 
 export class MatrixView {
   constructor(container) {
@@ -22,14 +29,16 @@ export class MatrixView {
    * @param data see attention-data.js
    * @param options { layer, head: 'all'|number, averageHeads, hideSpecial, threshold (percent kept),
    *                  normalize: 'global'|'row', theme: 'auto'|'light'|'dark' (theme.js),
+   *                  measure: 'weights'|'value'|'rollout' (attention-data.js),
    *                  maxWidth (px available) }
    */
   update(data, options = {}) {
     const started = performance.now();
-    const d = normalizeData(data);
     const o = { ...DEFAULT_VIEW_OPTIONS, ...options };
+    const d = normalizeData(data, o.measure);
+    const measure = MEASURES[d.measure];
     const layer = clampInt(o.layer, 0, d.numLayers - 1);
-    const heads = o.averageHeads ? ['mean']
+    const heads = o.averageHeads && d.numHeads > 1 ? ['mean']
       : o.head === 'all' || o.head == null ? [...Array(d.numHeads).keys()] : [clampInt(o.head, 0, d.numHeads - 1)];
     const keep = visibleIndices(d.tokens, o.hideSpecial);
     const k = keep.length;
@@ -73,21 +82,20 @@ export class MatrixView {
       colormap: viridis,
       min: 0,
       max: o.normalize === 'row' ? 1 : legendMax,
-      label: (o.normalize === 'row' ? 'weight ÷ its row’s largest weight' : 'attention weight (scale shared by all panels)')
+      label: (o.normalize === 'row' ? `${measure.short} ÷ its row’s largest` : `${measure.label} (scale shared by all panels)`)
         + (o.threshold < 100 ? `; grey: below the top ${o.threshold} %` : ''),
     });
     // In the document before the panels paint, so that they read the theme's colours.
     this.container.append(grid);
     for (const { head, values, cutoff, pooled } of matrices) {
       const pixels = colorPooled(pooled, scale, viridis, HIDDEN_CELL);
-      const headName = head === 'mean' ? `mean of ${d.numHeads} heads` : `head ${head}`;
       const panel = new HeatmapPanel(grid, {
-        title: `Layer ${layer} · ${headName}`,
+        title: `Layer ${layer} · ${headName(d, head)}`,
         subtitle: o.threshold < 100 ? `top ${o.threshold} % shown` : '',
         describe: (i, j) => [
           `query: ${labels[i]}  (#${keep[i]})`,
           `key: ${labels[j]}  (#${keep[j]})`,
-          `weight: ${formatNumber(values[i * k + j])}`,
+          `${measure.short}: ${formatNumber(values[i * k + j])}`,
           ...(values[i * k + j] < cutoff ? ['(below the threshold, hidden)'] : []),
         ],
       });

@@ -2,7 +2,7 @@
 // large in a dialog (a matrix view of that head).
 import { colorPooled, headMatrix, normalizeData, poolAttention, thresholdCutoff, visibleIndices } from './attention-data.js';
 import { HIDDEN_CELL, viridis } from './colormap.js';
-import { DEFAULT_VIEW_OPTIONS, MatrixView } from './matrix-view.js';
+import { DEFAULT_VIEW_OPTIONS, headName, MatrixView } from './matrix-view.js';
 import { applyTheme } from './theme.js';
 import { hideTooltip } from './tooltip.js';
 
@@ -16,8 +16,8 @@ export class ModelView {
   update(data, options = {}) {
     // A redraw (window resize, new settings or sentence) keeps an opened head open, drawn anew.
     const reopen = this.dialog?.open ? this.openedAt : null;
-    const d = normalizeData(data);
     const o = { ...DEFAULT_VIEW_OPTIONS, ...options };
+    const d = normalizeData(data, o.measure);
     this.data = data;
     this.options = o;
     const keep = visibleIndices(d.tokens, o.hideSpecial);
@@ -35,7 +35,7 @@ export class ModelView {
     for (let h = 0; h < d.numHeads; h++) {
       const th = document.createElement('th');
       th.scope = 'col';
-      th.textContent = `head ${h}`;
+      th.textContent = headName(d, h);
       head.append(th);
     }
     const body = table.createTBody();
