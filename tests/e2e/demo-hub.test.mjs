@@ -154,7 +154,8 @@ test('Cancel stops a download half-way; the wasm memory is freed and the page lo
   // The module itself: abort with a signal, memory back where it was.
   let stall = hub.stall('test/stalled', 'model.safetensors');
   const memory = page.evaluate(async (endpoint) => {
-    const core = await (await import('/attnscope/src/index.js')).load();
+    // One thread: a pool thread's reusable GEMM buffers could otherwise first grow on a later run.
+    const core = await (await import('/attnscope/src/index.js')).load({ threads: false });
     const use = async () => {
       const model = await core.loadModel('hf:test/bert-f32', { endpoint });
       model.run('the cat');
@@ -189,7 +190,8 @@ test('Cancel stops a download half-way; the wasm memory is freed and the page lo
   assert.match(await summary(page), /^Could not load test\/stalled: the load was cancelled/);
   assert.equal(await page.isVisible('#model-cancel'), false);
   assert.match(await loadByName(page, 'test/stalled'), /^test\/stalled: gpt2 · 2 layers/);
-  assertClean(assert, problems, 'cancelling');
+  // This repository has no tokenizer_config.json (optional): its 404 is logged by Chromium.
+  assertClean(assert, problems, 'cancelling', { allowedErrors: /status of 404 .*\/resolve\/[0-9a-f]{40}\/tokenizer_config\.json$/ });
   await page.close();
 });
 
