@@ -14,7 +14,7 @@ import { goldenFiles, startFakeHub } from '../js/helpers/fake-hub.mjs';
 import { MODELS } from '../js/helpers/model-reference.mjs';
 import { readModelReference } from '../js/helpers/safetensors.mjs';
 import { startDemo } from './browser.mjs';
-import { assertClean, openDemo } from './demo-helpers.mjs';
+import { artifactPath, assertClean, openDemo } from './demo-helpers.mjs';
 
 const TOKEN = 'hf_PageTokenForTheGatedRepository';
 const { 'model.safetensors': unused, ...withoutWeights } = goldenFiles('bert-f32');
@@ -135,6 +135,10 @@ test('a model typed by id loads with a row per file, is cached, and loads again 
     assert.equal(offline.length, 4);
     for (const row of offline) assert.match(row, /from the cache/);
     assert.match(await page.textContent('#model-warning'), /cannot be reached .*using the cached copy of test\/bert-f32 at main = commit [0-9a-f]{12}/);
+    await page.click('#model-loader summary');
+    await page.waitForSelector('#cached-models li[data-id]');
+    await page.locator('#model-loader').screenshot({ path: artifactPath('demo-hub-offline.png') });
+    await page.click('#model-loader summary');
     assertMatchesTorch(await attentionsInPage(page, 'test/bert-f32', 'bert-f32'), 'bert-f32');
     assert.equal(hub.requests.length, before);
     // Nothing cached and the hub down: the error says both.
@@ -266,7 +270,10 @@ test('a cached file of the wrong length is never loaded; Delete empties the cach
   assertMatchesTorch(await attentionsInPage(page, 'test/damaged', 'bert-bf16'), 'bert-bf16');
 
   await page.click('#model-loader summary');
-  await page.waitForSelector('#cached-models li[data-id]');
+  await page.waitForSelector('#cached-models li[data-id="test/damaged"]');
+  await page.click('#cached-models li[data-id="test/damaged"] button:text("Load")');
+  await untilLoaded(page);
+  assert.match(await summary(page), /^hf:test\/damaged: bert · 2 layers/);
   for (let left = await page.locator('#cached-models li[data-id]').count(); left > 0; left--) {
     await page.locator('#cached-models li[data-id] button', { hasText: 'Delete' }).first().click();
     await page.waitForFunction((n) => document.querySelectorAll('#cached-models li[data-id]').length < n, left);

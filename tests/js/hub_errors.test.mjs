@@ -74,7 +74,8 @@ describe('ids and URLs', () => {
     for (const source of ['hf:', 'hf:a/b/c', 'hf:../etc', 'hf:a--b', 'hf:-x', 'hf:x.', 'hf:a b', 'hf:/gpt2', `hf:${'x'.repeat(97)}`,
       'https://huggingface.co/datasets/org/data', 'https://huggingface.co/spaces/org/app',
       'https://huggingface.co/gpt2/blob/main/config.json', 'https://huggingface.co/gpt2/resolve/main/config.json',
-      'https://huggingface.co/gpt2/tree/main/onnx', 'https://huggingface.co/']) {
+      'https://huggingface.co/gpt2/tree/main/onnx', 'https://huggingface.co/', 'https://huggingface.co/a%ZZ/b',
+      'https://huggingface.co/gpt2/tree/..', 'https://huggingface.co/gpt2/tree/a%0Ab']) {
       assert.throws(() => parse(source), TypeError, source);
     }
   });

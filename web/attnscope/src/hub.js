@@ -82,7 +82,12 @@ export function parseHubSource(source, options, what) {
 
 // '<id>', '<id>/tree/<rev>' or '<id>/resolve/<rev>/' (as copied from a model page or a folder URL).
 function hubPath(path, source, what) {
-  const parts = path.split('/').filter(Boolean).map((p) => decodeURIComponent(p));
+  let parts;
+  try {
+    parts = path.split('/').filter(Boolean).map((p) => decodeURIComponent(p));
+  } catch {
+    throw new TypeError(`${what}: ${show(String(source))} is not a valid URL (a bad %-escape)`);
+  }
   if (['datasets', 'spaces'].includes(parts[0])) {
     throw new TypeError(`${what}: ${show(String(source))} is a Hugging Face ${parts[0].slice(0, -1)}, not a model`);
   }
