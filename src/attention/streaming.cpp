@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cmath>
 
-#include "kernels/f32_online_softmax_kernel.hpp"
 #include "kernels/kernels.hpp"
 #include "util/checks.hpp"
 #include "util/parallel.hpp"
