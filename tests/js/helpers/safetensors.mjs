@@ -1,4 +1,4 @@
-// Reads the golden .safetensors files written by scripts/golden/make_attention_golden.py:
+// Reads the golden .safetensors files written by scripts/generate/make_attention_golden.py:
 // 8-byte little-endian header length, a JSON header, then raw little-endian tensors (F32, I32 or U8).
 // Also the reference.safetensors files beside the golden checkpoints (make_model_golden.py).
 import { readFileSync, readdirSync } from 'node:fs';

@@ -13,7 +13,7 @@ nn.TransformerEncoderLayer (post-LN, which is the BERT block given the same weig
 family and an explicit pre-LN block around nn.MultiheadAttention with a causal mask for GPT-2,
 computed in float64 from the (rounded) weights actually stored in the file.
 
-Run with Debian's torch: /usr/bin/python3 scripts/golden/make_model_golden.py
+Run with Debian's torch: /usr/bin/python3 scripts/generate/make_model_golden.py
 """
 import json
 import math
