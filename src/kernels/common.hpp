@@ -85,6 +85,18 @@ decltype(auto) with_element_type(ElementType type, Fn&& fn) {
   return fn(std::integral_constant<ElementType, ElementType::f32>{});
 }
 
+// Calls fn(std::integral_constant<Activation, kind>{}): one instantiation per activation, chosen once
+// per call. The dispatch has checked that `kind` is one of the enum's values.
+template <typename Fn>
+void with_activation(Activation kind, Fn&& fn) {
+  switch (kind) {
+    case Activation::gelu_erf: return fn(std::integral_constant<Activation, Activation::gelu_erf>{});
+    case Activation::gelu_tanh: return fn(std::integral_constant<Activation, Activation::gelu_tanh>{});
+    case Activation::silu: return fn(std::integral_constant<Activation, Activation::silu>{});
+    case Activation::relu: return fn(std::integral_constant<Activation, Activation::relu>{});
+  }
+}
+
 // Element (row, col) of a matrix of ElementType Type.
 template <ElementType Type>
 inline const Stored<Type>* element(MatrixRef m, std::size_t row, std::size_t col) noexcept {

@@ -2,6 +2,7 @@
 // SiLU and ReLU, one value at a time.
 #include <cmath>
 
+#include "kernels/common.hpp"
 #include "kernels/variants.hpp"
 
 namespace attnscope::kernels {
@@ -37,26 +38,26 @@ void apply_gated(std::size_t rows, std::size_t cols, const float* gate, std::siz
   }
 }
 
+template <Activation Kind>
+float act(float v) {
+  if constexpr (Kind == Activation::gelu_erf) return gelu_erf(v);
+  else if constexpr (Kind == Activation::gelu_tanh) return gelu_tanh(v);
+  else if constexpr (Kind == Activation::silu) return silu(v);
+  else return relu(v);
+}
+
 }  // namespace
 
 void f32_activation_scalar(Activation kind, float* x, std::size_t count) {
-  switch (kind) {
-    case Activation::gelu_erf: return apply<gelu_erf>(x, count);
-    case Activation::gelu_tanh: return apply<gelu_tanh>(x, count);
-    case Activation::silu: return apply<silu>(x, count);
-    case Activation::relu: return apply<relu>(x, count);
-  }
+  with_activation(kind, [&](auto k) { apply<act<decltype(k)::value>>(x, count); });
 }
 
 void f32_gated_activation_scalar(Activation kind, std::size_t rows, std::size_t cols, const float* gate,
                                  std::size_t ld_gate, const float* up, std::size_t ld_up, float* out,
                                  std::size_t ld_out) {
-  switch (kind) {
-    case Activation::gelu_erf: return apply_gated<gelu_erf>(rows, cols, gate, ld_gate, up, ld_up, out, ld_out);
-    case Activation::gelu_tanh: return apply_gated<gelu_tanh>(rows, cols, gate, ld_gate, up, ld_up, out, ld_out);
-    case Activation::silu: return apply_gated<silu>(rows, cols, gate, ld_gate, up, ld_up, out, ld_out);
-    case Activation::relu: return apply_gated<relu>(rows, cols, gate, ld_gate, up, ld_up, out, ld_out);
-  }
+  with_activation(kind, [&](auto k) {
+    apply_gated<act<decltype(k)::value>>(rows, cols, gate, ld_gate, up, ld_up, out, ld_out);
+  });
 }
 
 }  // namespace attnscope::kernels

@@ -1,5 +1,6 @@
 // SIMD variants of activation and gated_activation: GELU with xsimd's vectorised erf and tanh
 // (accurate to a few float ulps), SiLU with the softmax's exp (simd::vexp, ~1 ulp), ReLU.
+#include "kernels/common.hpp"
 #include "kernels/simd_primitives.hpp"
 #include "kernels/variants.hpp"
 
@@ -43,34 +44,37 @@ void apply_gated(std::size_t rows, std::size_t cols, const float* gate, std::siz
     const float* u = up + i * ld_up;
     float* o = out + i * ld_out;
     std::size_t j = 0;
-    for (; j + simd::kLanes <= cols; j += simd::kLanes) simd::store(o + j, Act(simd::load(g + j)) * simd::load(u + j));
+    for (; j + simd::kLanes <= cols; j += simd::kLanes) {
+      simd::store(o + j, Act(simd::load(g + j)) * simd::load(u + j));
+    }
     if (j < cols) {
       const std::size_t tail = cols - j;
-      simd::store_partial(o + j, tail, Act(simd::load_partial(g + j, tail, 0.0f)) * simd::load_partial(u + j, tail, 0.0f));
+      const f32x4 product = Act(simd::load_partial(g + j, tail, 0.0f)) * simd::load_partial(u + j, tail, 0.0f);
+      simd::store_partial(o + j, tail, product);
     }
   }
+}
+
+template <Activation Kind>
+f32x4 act(f32x4 v) {
+  if constexpr (Kind == Activation::gelu_erf) return gelu_erf(v);
+  else if constexpr (Kind == Activation::gelu_tanh) return gelu_tanh(v);
+  else if constexpr (Kind == Activation::silu) return silu(v);
+  else return relu(v);
 }
 
 }  // namespace
 
 void f32_activation_simd(Activation kind, float* x, std::size_t count) {
-  switch (kind) {
-    case Activation::gelu_erf: return apply<gelu_erf>(x, count);
-    case Activation::gelu_tanh: return apply<gelu_tanh>(x, count);
-    case Activation::silu: return apply<silu>(x, count);
-    case Activation::relu: return apply<relu>(x, count);
-  }
+  with_activation(kind, [&](auto k) { apply<act<decltype(k)::value>>(x, count); });
 }
 
 void f32_gated_activation_simd(Activation kind, std::size_t rows, std::size_t cols, const float* gate,
                                std::size_t ld_gate, const float* up, std::size_t ld_up, float* out,
                                std::size_t ld_out) {
-  switch (kind) {
-    case Activation::gelu_erf: return apply_gated<gelu_erf>(rows, cols, gate, ld_gate, up, ld_up, out, ld_out);
-    case Activation::gelu_tanh: return apply_gated<gelu_tanh>(rows, cols, gate, ld_gate, up, ld_up, out, ld_out);
-    case Activation::silu: return apply_gated<silu>(rows, cols, gate, ld_gate, up, ld_up, out, ld_out);
-    case Activation::relu: return apply_gated<relu>(rows, cols, gate, ld_gate, up, ld_up, out, ld_out);
-  }
+  with_activation(kind, [&](auto k) {
+    apply_gated<act<decltype(k)::value>>(rows, cols, gate, ld_gate, up, ld_up, out, ld_out);
+  });
 }
 
 }  // namespace attnscope::kernels

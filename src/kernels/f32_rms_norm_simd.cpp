@@ -26,7 +26,9 @@ void f32_rms_norm_simd(std::size_t rows, std::size_t cols, const float* in, std:
     }
     const float inv_rms = 1.0f / std::sqrt(simd::sum_lanes(squares) / static_cast<float>(cols) + eps);
     const f32x4 s = simd::splat(inv_rms);
-    for (std::size_t j = 0; j < body; j += kLanes) simd::store(y + j, simd::load(x + j) * s * simd::load(gamma + j));
+    for (std::size_t j = 0; j < body; j += kLanes) {
+      simd::store(y + j, simd::load(x + j) * s * simd::load(gamma + j));
+    }
     for (std::size_t j = body; j < cols; ++j) y[j] = x[j] * inv_rms * gamma[j];
   }
 }

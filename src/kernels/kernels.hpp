@@ -48,7 +48,9 @@ class ScopedPath {
 // bits of a float32). Both widen to float32 exactly (subnormals, infinities and NaN payloads kept).
 enum class ElementType : std::uint8_t { f32, f16, bf16 };
 
-constexpr std::size_t element_bytes(ElementType type) noexcept { return type == ElementType::f32 ? 4 : 2; }
+constexpr std::size_t element_bytes(ElementType type) noexcept {
+  return type == ElementType::f32 ? 4 : 2;
+}
 
 // A row-major matrix operand of any ElementType: element (r, c) at index r * ld + c.
 struct MatrixRef {

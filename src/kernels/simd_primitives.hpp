@@ -120,7 +120,8 @@ inline f32x4 f16_to_f32(u32x4 h) noexcept {
   const u32x4 exponent = bits & u32x4(kF16ExponentMask);
   bits += u32x4(kF16Rebias);
   bits = xsimd::select(exponent == u32x4(kF16ExponentMask), bits + u32x4(kF16Rebias), bits);
-  const f32x4 subnormal = xsimd::bitwise_cast<float>(bits + u32x4(1u << 23)) - splat(float_from_bits(kF16Subnormal2));
+  const f32x4 subnormal =
+      xsimd::bitwise_cast<float>(bits + u32x4(1u << 23)) - splat(float_from_bits(kF16Subnormal2));
   bits = xsimd::select(exponent == u32x4(0u), xsimd::bitwise_cast<std::uint32_t>(subnormal), bits);
   return xsimd::bitwise_cast<float>(bits | sign);
 }

@@ -5,7 +5,6 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <random>
 #include <string>
 #include <vector>
 
@@ -42,14 +41,6 @@ const char* name(Activation kind) {
 
 constexpr Activation kAll[] = {Activation::gelu_erf, Activation::gelu_tanh, Activation::silu, Activation::relu};
 
-std::vector<float> normal_values(std::size_t count, float scale, unsigned seed) {
-  std::mt19937 gen(seed);
-  std::normal_distribution<float> dist(0.0f, scale);
-  std::vector<float> v(count);
-  for (auto& x : v) x = dist(gen);
-  return v;
-}
-
 // Error allowed: a few float ulps of the result, and 1e-6 absolute where GELU's 1 + erf (or tanh)
 // cancels (x around -3 and below), which xsimd's erf/tanh resolve only to a few ulps of 1.
 double tolerance(double ref) { return 1e-6 * (1.0 + std::fabs(ref)); }
@@ -60,7 +51,7 @@ TEST(Activations, MatchDoubleReference) {
     for (Activation kind : kAll) {
       for (std::size_t count : {1u, 3u, 5u, 64u, 103u}) {
         SCOPED_TRACE(std::string(testing::path_name(path)) + " " + name(kind) + " count " + std::to_string(count));
-        auto x = normal_values(count, 3.0f, 4);
+        auto x = testing::uniform_random_vector(count, 4, 6.0f);
         // Far tails: exactly 0 / x (GELU), x·e^x (SiLU, deep negative), x (SiLU, large positive).
         const float tails[] = {-12.0f, 12.0f, -30.0f, 30.0f, -100.0f, 100.0f, 0.0f, -0.5f};
         for (std::size_t i = 0; i < count && i < std::size(tails); ++i) x[i] = tails[i];
@@ -96,7 +87,7 @@ TEST(Activations, SiluOverItsWholeRange) {
 
 TEST(Activations, GatedIsActivationTimesUpBitForBit) {
   const std::size_t rows = 7, cols = 45, ld = 50;
-  const auto gate = normal_values(rows * ld, 3.0f, 5), up = normal_values(rows * ld, 2.0f, 6);
+  const auto gate = testing::uniform_random_vector(rows * ld, 5, 6.0f), up = testing::uniform_random_vector(rows * ld, 6, 2.0f);
   for (Path path : testing::available_paths()) {
     kernels::ScopedPath scoped(path);
     for (Activation kind : kAll) {
