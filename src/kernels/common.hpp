@@ -15,6 +15,11 @@ constexpr std::size_t round_up(std::size_t value, std::size_t multiple) noexcept
   return (value + multiple - 1) / multiple * multiple;
 }
 
+// Columns [0, result) that row `row` keeps under a causal mask: min(row + 1, cols).
+constexpr std::size_t causal_length(std::size_t row, std::size_t cols) noexcept {
+  return row + 1 < cols ? row + 1 : cols;
+}
+
 // A work buffer of at least `size` floats. Buffers are thread-local in the kernels and only grow, so
 // a steady stream of calls allocates nothing.
 inline float* grow(std::vector<float>& buffer, std::size_t size) {

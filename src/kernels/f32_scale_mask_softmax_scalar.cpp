@@ -2,6 +2,7 @@
 #include <cmath>
 #include <limits>
 
+#include "kernels/common.hpp"
 #include "kernels/variants.hpp"
 
 namespace attnscope::kernels {

@@ -4,6 +4,7 @@
 #include <cstring>
 #include <limits>
 
+#include "kernels/common.hpp"
 #include "kernels/f32_row_steps_simd.hpp"
 #include "kernels/simd_primitives.hpp"
 #include "kernels/variants.hpp"

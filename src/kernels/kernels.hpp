@@ -99,11 +99,6 @@ enum class SoftmaxMask : std::uint8_t {
   allowed,  // where allowed[i*ld_allowed + j] != 0
 };
 
-// Columns [0, result) that row `row` keeps under a causal mask: min(row + 1, cols).
-inline std::size_t causal_length(std::size_t row, std::size_t cols) noexcept {
-  return row + 1 < cols ? row + 1 : cols;
-}
-
 // out[i, j] = softmax over j of (in[i, j] * scale), masked entries excluded (their weight is 0).
 // Max-subtracted, so large scores do not overflow. A row with no unmasked entry becomes all zeros.
 // in and out may be the same buffer (in place) when ld_in == ld_out.
