@@ -1,5 +1,5 @@
 // core.loadModel on the golden checkpoints (tests/golden/models, written by
-// scripts/golden/make_model_golden.py): every source kind, both wasm flavours, and the attentions
+// scripts/generate/make_model_golden.py): every source kind, both wasm flavours, and the attentions
 // and hidden states against torch's reference (attentions within 1e-5, hidden within 1e-4).
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';

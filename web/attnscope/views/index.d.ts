@@ -10,7 +10,15 @@ export interface AttentionData {
   attentions: readonly Float32Array[];
   /** Heads per layer; derived from the lengths when omitted. */
   numHeads?: number;
+  /** For measure 'value': one Float32Array [numHeads*n] per layer, ‖v_j·W_O^h‖ (model.run(…, { valueNorms: true })). */
+  valueNorms?: readonly Float32Array[];
+  /** For measure 'rollout': one Float32Array [n*n] per layer (core.attentionRollout). */
+  rollout?: readonly Float32Array[];
 }
+
+/** What a cell shows: the weight, the value-weighted norm α·‖v·W_O‖, or attention rollout. */
+export type Measure = 'weights' | 'value' | 'rollout';
+export declare const MEASURES: Readonly<Record<Measure, { label: string; short: string }>>;
 
 /** auto follows the page's prefers-color-scheme; the views are light without any theme. */
 export type Theme = 'auto' | 'light' | 'dark';
@@ -30,6 +38,8 @@ export interface ViewOptions {
   normalize?: 'global' | 'row';
   /** Colours (default 'auto'). */
   theme?: Theme;
+  /** What the cells show (default 'weights'). */
+  measure?: Measure;
   /** Width available in pixels (default: the container's width). */
   maxWidth?: number;
 }
@@ -61,28 +71,57 @@ export declare class ModelView {
   update(data: AttentionData, options?: ViewOptions): this;
 }
 
-/** The intermediates of one layer of multi-head attention (what core.multiHeadAttention returns with steps: true). */
+/**
+ * One layer's attention step by step, as model.run(…, { steps: { layer } }) returns it (or
+ * stepsFromMultiHead makes it from core.multiHeadAttention's steps): what the Step and Neuron views take.
+ */
 export interface Steps {
   tokens: readonly string[];
-  dModel: number;
-  numHeads: number;
   layer: number;
-  causal: boolean;
+  /** Heads in the arrays; firstHead is the model index of the first (default 0). */
+  numHeads: number;
+  firstHead?: number;
+  dHead: number;
+  dModel?: number;
+  /** Default 1/√dHead. */
+  scale?: number;
+  /** The K/V head each query head reads (grouped-query attention). */
+  kvHeads?: readonly number[];
+  causal?: boolean;
   allowed?: Uint8Array;
   /** [n*dModel] each. */
-  x: Float32Array; q: Float32Array; k: Float32Array; v: Float32Array; heads: Float32Array; output: Float32Array;
-  /** [numHeads*n*n] each. */
+  x: Float32Array; output: Float32Array;
+  /** [heads*n*dHead] each, head-major. */
+  q: Float32Array; k: Float32Array; v: Float32Array; headOutput: Float32Array;
+  /** [heads*n*n] each. */
   scores: Float32Array; scaled: Float32Array; weights: Float32Array;
-  params: { wq: Float32Array; wk: Float32Array; wv: Float32Array; wo: Float32Array;
+  params?: { wq: Float32Array; wk: Float32Array; wv: Float32Array; wo: Float32Array;
     bq?: Float32Array | null; bk?: Float32Array | null; bv?: Float32Array | null; bo?: Float32Array | null };
-  [extra: string]: unknown;
+  inputFormula?: string;
+  embedding?: Float32Array | null;
+  position?: Float32Array | null;
 }
 
-/** One panel per textbook step (X; Q, K, V; Q·Kᵀ; ÷√d_k; mask; softmax; weights·V; heads; ·W_O). */
+/** One panel per textbook step (X; Q, K, V; Q·Kᵀ; ÷√d_k; mask; softmax; weights·V; heads; ·W_O), with the neuron view below. */
 export declare class StepView {
-  constructor(container: HTMLElement, callbacks?: { onChange?: (state: { head: number }) => void });
-  update(steps: Steps, options?: { head?: number; maxWidth?: number }): this;
+  constructor(container: HTMLElement, callbacks?: { onChange?: (state: { head: number }) => void; onQuery?: (query: number) => void });
+  update(steps: Steps, options?: { head?: number | 'all'; query?: number; theme?: Theme; maxWidth?: number }): this;
 }
+
+/** For one query and one head: q, every k_j, q ⊙ k_j, the score, the scaled score and the weight (as BertViz's neuron view). */
+export declare class NeuronView {
+  constructor(container: HTMLElement);
+  update(steps: Steps, options?: { head?: number; query?: number; onQuery?: (query: number) => void }): this;
+}
+
+/** Checks `steps` (throws naming the problem) and returns it with its defaults filled in. */
+export declare function normalizeSteps(steps: Steps): Steps & { n: number; firstHead: number; scale: number; causal: boolean; dModel: number };
+
+/** Steps from core.multiHeadAttention's result with steps: true (one layer, all heads). */
+export declare function stepsFromMultiHead(result: { q?: Float32Array; k?: Float32Array; v?: Float32Array; heads?: Float32Array;
+  scores?: Float32Array; scaled?: Float32Array; weights?: Float32Array; output: Float32Array },
+  layer: { tokens: readonly string[]; dModel: number; numHeads: number; layer: number; causal: boolean; x: Float32Array;
+    params?: Steps['params']; [extra: string]: unknown }): Steps;
 
 export interface Colormap {
   readonly name: string;
@@ -102,9 +141,9 @@ export declare function applyTheme(element: Element, theme: Theme): void;
 
 export declare const SPECIAL_TOKENS: ReadonlySet<string>;
 export declare function isSpecialToken(token: string): boolean;
-/** Checks the shape of `data` (throws naming the problem) and returns it with its sizes. */
-export declare function normalizeData(data: AttentionData): {
-  tokens: readonly string[]; attentions: readonly Float32Array[]; n: number; numLayers: number; numHeads: number;
+/** Checks the shape of `data` (throws naming the problem) and returns it with its sizes, as `measure` shows it. */
+export declare function normalizeData(data: AttentionData, measure?: Measure): {
+  tokens: readonly string[]; attentions: readonly Float32Array[]; n: number; numLayers: number; numHeads: number; measure: Measure;
 };
 
 /** JSON text of tokens and attentions ([layer][head][query][key]) plus `meta`. */
