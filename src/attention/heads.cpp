@@ -52,6 +52,12 @@ void attend_heads(const HeadLayout& layout, const HeadInputs& in, const Mask& ma
                        stepped && out.scores != nullptr ? out.scores + step * nm : nullptr,
                        stepped && out.scaled != nullptr ? out.scaled + step * nm : nullptr});
     }
+    if (out.head_factors != nullptr && out.head_factors[h] != 1.0f) {
+      // weights·V is linear in the weights, so scaling the head's output equals scaling its weights first.
+      const float factor = out.head_factors[h];
+      kernels::scale(n, layout.d_value, factor, head_out, out.ld_heads, head_out, out.ld_heads);
+      if (out.weights != nullptr) kernels::scale(n, m, factor, out.weights + h * nm, m, out.weights + h * nm, m);
+    }
     if (out.value_norms != nullptr) {
       value_norms_of_head(layout, v, value_projection.w_o + h * layout.d_value * value_projection.d_out,
                           value_projection.d_out, out.value_norms + h * m);

@@ -51,6 +51,9 @@ struct HeadOutputs {
   float* scores = nullptr;        // Q·Kᵀ
   float* scaled = nullptr;        // Q·Kᵀ·scale, before the mask
   float* value_norms = nullptr;   // [num_heads, m]: ‖v_j·W_O^h‖ (needs a ValueProjection)
+  // [num_heads] or nullptr (all 1): head h's weights are multiplied by head_factors[h] before ·V, and
+  // returned so (Hugging Face's head_mask; 0 ablates the head).
+  const float* head_factors = nullptr;
 };
 
 // `scratch` is grown as needed and reused across calls (no allocation once warm).

@@ -165,6 +165,11 @@ void MultiHeadAttention::forward(std::span<const float> x, std::size_t n,
   optional_length("out.value_norms", out.value_norms, checks::checked_product(kForward, "value_norms", h, m),
                   "[heads, m] or empty");
 
+  if (!out.head_factors.empty()) {
+    checks::require_length(kForward, "out.head_factors", out.head_factors.size(), h, "[num_heads] or empty");
+    checks::require_finite(kForward, "out.head_factors", out.head_factors);
+  }
+
   // ---- workspace: projections and concatenated heads (each only if needed) ----
   const std::size_t all = qw + 2 * kvw;
   const std::size_t projection_size = self_attention ? n * all : n_qw + 2 * m_kvw;
@@ -206,6 +211,7 @@ void MultiHeadAttention::forward(std::span<const float> x, std::size_t n,
   head_out.scores = out.scores.empty() ? nullptr : out.scores.data();
   head_out.scaled = out.scaled.empty() ? nullptr : out.scaled.data();
   head_out.value_norms = out.value_norms.empty() ? nullptr : out.value_norms.data();
+  head_out.head_factors = out.head_factors.empty() ? nullptr : out.head_factors.data();
   detail::attend_heads(layout, in, mask, {w_o_.data(), d}, head_out, workspace.scratch);
 
   // ---- concat(heads)·W_O + b_O ----

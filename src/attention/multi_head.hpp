@@ -35,6 +35,8 @@ struct MultiHeadAttentionParams {
 //   scores, scaled [count*n*m]            Q·Kᵀ and Q·Kᵀ·scale, before the mask, of the heads
 //                                         [steps_first, steps_first + count) (count 0: every head)
 //   value_norms [h*m]                     ‖v_j·W_O^h‖ per head and key (value-weighted attention)
+// head_factors [h] (an input, empty: all 1) multiplies each head's weights before ·V, as Hugging Face's
+// head_mask does (0 ablates a head); the weights returned are the multiplied ones.
 // When weights, scores and scaled are all empty, every head streams (streaming.hpp: online softmax,
 // no [n, m] matrix), so memory stays O((n + m)·d_model) and n·m may exceed the 2^28 buffer limit.
 struct MultiHeadOutputs {
@@ -45,6 +47,7 @@ struct MultiHeadOutputs {
   std::span<float> scores{}, scaled{};
   std::size_t steps_first = 0, steps_count = 0;
   std::span<float> value_norms{};
+  std::span<const float> head_factors{};
 };
 
 struct MultiHeadRequest {

@@ -143,6 +143,10 @@ ModelConfig parse_config(std::string_view config_json) {
                           "' is not supported (supported: " + kSupportedModelTypes + ")");
   }
   c.vocab_size = size_key(config, {"vocab_size"});
+  if (const json::Value* v = config.find("tie_word_embeddings"); v && !v->is_null()) {
+    if (!v->is_bool()) throw InvalidArgument("config.json: 'tie_word_embeddings' must be true or false");
+    c.tie_word_embeddings = v->as_bool();
+  }
   if (c.d_model % c.num_heads != 0) {
     throw InvalidArgument("config.json: hidden size " + std::to_string(c.d_model) +
                           " must be divisible by the number of heads " + std::to_string(c.num_heads));

@@ -32,6 +32,7 @@ struct ModelConfig {
   std::string activation_name;      // as written in config.json
   bool pre_layer_norm = false;      // GPT-2: LN before attention and MLP, plus a final LN
   bool causal = false;              // GPT-2: each token attends only to itself and earlier tokens
+  bool tie_word_embeddings = true;  // the language-model head's decoder is the word embedding table
 
   // The longest input the position table allows.
   std::size_t max_tokens() const noexcept {

@@ -1,6 +1,7 @@
 #include "model/transformer.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <string>
 
 #include "kernels/kernels.hpp"
@@ -46,8 +47,45 @@ void check_ln(const LayerNormWeights& ln, std::size_t d, const char* what) {
 
 std::string range_text(std::size_t count) { return "[0, " + std::to_string(count) + ")"; }
 
+// The head mask and the language-model head's part of a request.
+void validate_head_request(const ModelConfig& c, const LmHeadWeights& lm_head, std::size_t n,
+                           const ForwardRequest& r) {
+  if (!r.head_mask.empty()) {
+    const std::size_t expected = c.num_layers * c.num_heads;
+    if (r.head_mask.size() != expected) {
+      throw InvalidArgument("forward: head_mask has " + std::to_string(r.head_mask.size()) +
+                            " factors, expected one per layer and head (" + std::to_string(c.num_layers) +
+                            " x " + std::to_string(c.num_heads) + " = " + std::to_string(expected) + ")");
+    }
+    for (std::size_t i = 0; i < expected; ++i) {
+      if (!std::isfinite(r.head_mask[i])) {
+        throw InvalidArgument("forward: head_mask[" + std::to_string(i) + "] is not a finite number");
+      }
+    }
+  }
+  if (r.top_k == 0 && r.targets.empty()) return;
+  if (!lm_head.usable) throw InvalidArgument("forward: cannot predict tokens: " + lm_head.problem);
+  if (r.top_k > c.vocab_size) {
+    throw InvalidArgument("forward: top_k " + std::to_string(r.top_k) + " is outside [1, " +
+                          std::to_string(c.vocab_size) + "] (the vocabulary)");
+  }
+  if (!r.targets.empty()) {
+    if (r.targets.size() != n) {
+      throw InvalidArgument("forward: targets has " + std::to_string(r.targets.size()) +
+                            " entries, expected one per token (" + std::to_string(n) + ")");
+    }
+    for (std::size_t i = 0; i < n; ++i) {
+      if (r.targets[i] < -1 || r.targets[i] >= static_cast<std::int64_t>(c.vocab_size)) {
+        throw InvalidArgument("forward: targets[" + std::to_string(i) + "] = " + std::to_string(r.targets[i]) +
+                              " is neither -1 nor in the vocabulary " + range_text(c.vocab_size));
+      }
+    }
+  }
+}
+
 // Checks everything a request names against the model and the input, before any work.
-void validate_request(const ModelConfig& c, std::span<const std::int32_t> ids, const ForwardRequest& r) {
+void validate_request(const ModelConfig& c, const LmHeadWeights& lm_head, std::span<const std::int32_t> ids,
+                      const ForwardRequest& r) {
   const std::size_t n = ids.size();
   if (n == 0 || n > c.max_tokens()) {
     throw InvalidArgument("forward: ids has " + std::to_string(n) + " tokens, expected 1.." +
@@ -79,6 +117,7 @@ void validate_request(const ModelConfig& c, std::span<const std::int32_t> ids, c
     throw InvalidArgument("forward: attention_mask has " + std::to_string(r.attention_mask.size()) +
                           " entries, expected one per token (" + std::to_string(n) + ")");
   }
+  validate_head_request(c, lm_head, n, r);
   if (!r.token_types.empty()) {
     if (r.token_types.size() != n) {
       throw InvalidArgument("forward: token_types has " + std::to_string(r.token_types.size()) +
@@ -201,7 +240,7 @@ TransformerModel::TransformerModel(ModelConfig config, ModelWeights weights)
 ForwardResult TransformerModel::forward(std::span<const std::int32_t> ids,
                                         const ForwardRequest& request) const {
   const ModelConfig& c = config_;
-  validate_request(c, ids, request);
+  validate_request(c, weights_.lm_head, ids, request);
   const std::size_t n = ids.size(), d = c.d_model, h = c.num_heads, ff = c.d_ff, layers = c.num_layers;
 
   // Which layers return their attentions, and where in the result.
@@ -257,6 +296,7 @@ ForwardResult TransformerModel::forward(std::span<const std::int32_t> ids,
       attn_in = normed.data();
     }
     MultiHeadOutputs outs{attn_out};
+    if (!request.head_mask.empty()) outs.head_factors = request.head_mask.subspan(l * h, h);
     if (slot[l] >= 0) {
       outs.weights = result.attentions[slot[l]];
       if (request.value_norms) outs.value_norms = result.value_norms[slot[l]];
@@ -288,6 +328,10 @@ ForwardResult TransformerModel::forward(std::span<const std::int32_t> ids,
     const bool last = l + 1 == layers;
     if (last && c.pre_layer_norm) layer_norm(weights_.final_ln, n, d, c.layer_norm_eps, x.data(), x.data());
     if (all_hidden) result.hidden_states.push_back(x);  // Hugging Face's last entry is after the final norm
+  }
+  if (request.top_k > 0 || !request.targets.empty()) {
+    result.vocabulary = predict_vocabulary(weights_.lm_head, c, weights_.word_embeddings, x, n,
+                                           {request.top_k, request.targets});
   }
   if (request.hidden != HiddenStates::none) result.hidden = std::move(x);
   return result;

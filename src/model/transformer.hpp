@@ -16,6 +16,7 @@
 
 #include "attention/multi_head.hpp"
 #include "model/config.hpp"
+#include "model/lm_head.hpp"
 #include "model/weights.hpp"
 
 namespace attnscope::model {
@@ -44,6 +45,13 @@ struct ForwardRequest {
   std::span<const std::uint8_t> attention_mask;
   // Segment (token type) ids [n] for models with token type embeddings. Empty: all 0.
   std::span<const std::int32_t> token_types;
+  // Hugging Face's head_mask [num_layers * num_heads], layer-major: each head's attention weights are
+  // multiplied by its factor before ·V (0 ablates the head). Empty: none.
+  std::span<const float> head_mask;
+  // The language-model head's distribution (lm_head.hpp): the top_k most probable tokens at each
+  // position, and/or log p(targets[i]) at position i (targets [n], -1 = none). Needs a usable head.
+  std::size_t top_k = 0;
+  std::span<const std::int32_t> targets;
 };
 
 // One layer's attention, step by step (arrays of several heads are head-major).
@@ -67,6 +75,7 @@ struct ForwardResult {
   std::vector<float> hidden;                        // [n * d_model] (HiddenStates::last or all)
   std::vector<std::vector<float>> hidden_states;    // HiddenStates::all: num_layers + 1 of [n * d_model]
   std::optional<LayerSteps> steps;
+  std::optional<VocabularyResult> vocabulary;       // when top_k or targets were asked for
 };
 
 struct LoadOptions {
@@ -79,6 +88,7 @@ class TransformerModel {
   TransformerModel(ModelConfig config, ModelWeights weights);
 
   const ModelConfig& config() const noexcept { return config_; }
+  const LmHeadWeights& lm_head() const noexcept { return weights_.lm_head; }
 
   // ids: 1..config().max_tokens() token ids, each in [0, vocab_size). Throws InvalidArgument
   // naming the problem (an id, a layer or head out of range, a mask of the wrong length).

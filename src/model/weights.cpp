@@ -171,13 +171,14 @@ std::uint64_t weight_bytes(const ModelConfig& c) noexcept {
   const std::uint64_t per_layer = d * 3 * d + 3 * d + d * d + d + 4 * d + d * ff + ff + ff * d + d;
   std::uint64_t floats = (std::uint64_t{c.vocab_size} + c.max_positions + c.type_vocab_size) * d +
                          2 * d + std::uint64_t{c.num_layers} * per_layer;
-  return floats * sizeof(float);
+  return floats * sizeof(float) + lm_head_bytes(c);
 }
 
 ModelWeights read_weights(const ModelConfig& config, const SafetensorsFile& file) {
   ModelWeights w;
   if (config.architecture == Architecture::gpt2) read_gpt2(config, file, w);
   else read_bert_family(config, file, w);
+  w.lm_head = read_lm_head(config, file);
   return w;
 }
 

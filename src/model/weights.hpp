@@ -9,6 +9,7 @@
 
 #include "attention/multi_head.hpp"
 #include "model/config.hpp"
+#include "model/lm_head.hpp"
 #include "model/safetensors.hpp"
 
 namespace attnscope::model {
@@ -32,6 +33,7 @@ struct ModelWeights {
   LayerNormWeights embedding_ln;             // BERT family; empty for GPT-2
   std::vector<LayerWeights> layers;
   LayerNormWeights final_ln;                 // GPT-2's ln_f; empty for the BERT family
+  LmHeadWeights lm_head;                     // the language-model head, when the checkpoint has a usable one
 };
 
 // Bytes the converted float32 weights of a model with this config occupy (64-bit: a hostile config
@@ -40,7 +42,8 @@ std::uint64_t weight_bytes(const ModelConfig& config) noexcept;
 
 // Reads and converts every weight the config calls for. Throws InvalidArgument naming a missing
 // tensor (and the names tried), a tensor of the wrong shape (and the shape expected), or a dtype
-// that is not F32/F16/BF16. Tensors the forward pass does not use (pooler, heads) are ignored.
+// that is not F32/F16/BF16. The language-model head is read when present (lm_head.hpp); other tensors
+// the forward pass does not use (pooler, task heads) are ignored.
 ModelWeights read_weights(const ModelConfig& config, const SafetensorsFile& file);
 
 }  // namespace attnscope::model

@@ -1,0 +1,232 @@
+#include "model/lm_head.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <optional>
+#include <utility>
+
+#include "kernels/kernels.hpp"
+#include "util/parallel.hpp"
+
+namespace attnscope::model {
+namespace {
+
+// The tensor names of one family's head (alternatives in order; "" = the family has no such part).
+struct HeadNames {
+  std::vector<std::string> dense, dense_bias, norm_gamma, norm_beta, decoder, bias;
+  const char* checkpoint_hint;  // which checkpoints carry the head
+};
+
+HeadNames names_of(Architecture a) {
+  switch (a) {
+    case Architecture::bert:
+      return {{"cls.predictions.transform.dense.weight"}, {"cls.predictions.transform.dense.bias"},
+              {"cls.predictions.transform.LayerNorm.weight", "cls.predictions.transform.LayerNorm.gamma"},
+              {"cls.predictions.transform.LayerNorm.bias", "cls.predictions.transform.LayerNorm.beta"},
+              {"cls.predictions.decoder.weight"}, {"cls.predictions.bias", "cls.predictions.decoder.bias"},
+              "BertForMaskedLM or BertForPreTraining checkpoints have one"};
+    case Architecture::roberta:
+      return {{"lm_head.dense.weight"}, {"lm_head.dense.bias"}, {"lm_head.layer_norm.weight"},
+              {"lm_head.layer_norm.bias"}, {"lm_head.decoder.weight"}, {"lm_head.bias", "lm_head.decoder.bias"},
+              "RobertaForMaskedLM checkpoints have one"};
+    case Architecture::distilbert:
+      return {{"vocab_transform.weight"}, {"vocab_transform.bias"}, {"vocab_layer_norm.weight"},
+              {"vocab_layer_norm.bias"}, {"vocab_projector.weight"}, {"vocab_projector.bias"},
+              "DistilBertForMaskedLM checkpoints have one"};
+    case Architecture::gpt2:
+      return {{}, {}, {}, {}, {"lm_head.weight"}, {}, "GPT2LMHeadModel checkpoints have one"};
+  }
+  return {};
+}
+
+// Reads head tensors, recording the first problem instead of throwing: a checkpoint without a usable
+// head is still a usable model.
+class HeadReader {
+ public:
+  HeadReader(const SafetensorsFile& file, const ModelConfig& config, const char* hint)
+      : file_(file), config_(config), hint_(hint) {}
+
+  bool ok() const { return problem_.empty(); }
+  const std::string& problem() const { return problem_; }
+
+  std::vector<float> read(const std::vector<std::string>& names, const std::vector<std::size_t>& shape) {
+    if (!ok() || names.empty()) return {};
+    const TensorInfo* t = nullptr;
+    for (const auto& name : names) {
+      if ((t = file_.find(name))) break;
+    }
+    if (!t) {
+      fail("has no language-model head (missing tensor '" + names.front() + "'; " + hint_ + ")");
+      return {};
+    }
+    if (t->shape != shape) {
+      fail("has a language-model head that cannot be used: tensor '" + t->name + "' has shape " +
+           shape_text(t->shape) + ", expected " + shape_text(shape));
+      return {};
+    }
+    if (t->dtype == Dtype::other) {
+      fail("has a language-model head that cannot be used: tensor '" + t->name + "' has dtype " + t->dtype_name +
+           " (supported: F32, F16, BF16)");
+      return {};
+    }
+    std::vector<float> values = file_.read_f32(*t);
+    if (!std::all_of(values.begin(), values.end(), [](float v) { return std::isfinite(v); })) {
+      fail("has a language-model head that cannot be used: tensor '" + t->name + "' holds a NaN or an infinity");
+      return {};
+    }
+    return values;
+  }
+
+ private:
+  void fail(const std::string& what) {
+    problem_ = std::string("this ") + architecture_name(config_.architecture) + " checkpoint (" +
+               file_.file_name() + ") " + what;
+  }
+
+  const SafetensorsFile& file_;
+  const ModelConfig& config_;
+  const char* hint_;
+  std::string problem_;
+};
+
+kernels::Activation kernel_activation(Activation a) {
+  switch (a) {
+    case Activation::gelu_erf: return kernels::Activation::gelu_erf;
+    case Activation::gelu_tanh: return kernels::Activation::gelu_tanh;
+    case Activation::relu: return kernels::Activation::relu;
+  }
+  return kernels::Activation::gelu_erf;
+}
+
+// "a is more probable than b": higher logit, ties to the lower id.
+struct Candidate {
+  float logit;
+  std::int32_t id;
+};
+bool better(const Candidate& a, const Candidate& b) {
+  return a.logit > b.logit || (a.logit == b.logit && a.id < b.id);
+}
+
+// One position's running state over the vocabulary chunks.
+struct PositionState {
+  float max = -std::numeric_limits<float>::infinity();
+  double sum = 0.0;  // Σ exp(logit - max) over the chunks seen
+  float target_logit = std::numeric_limits<float>::quiet_NaN();
+  std::vector<Candidate> heap;  // the best k so far; front = the worst of them (std heap under `better`)
+
+  void add_chunk(const float* logits, std::size_t count, std::int32_t first_id, std::size_t k,
+                 std::int32_t target) {
+    const float chunk_max = *std::max_element(logits, logits + count);
+    if (chunk_max > max) {
+      sum *= std::exp(static_cast<double>(max) - chunk_max);
+      max = chunk_max;
+    }
+    double chunk_sum = 0.0;
+    for (std::size_t j = 0; j < count; ++j) chunk_sum += std::exp(logits[j] - max);
+    sum += chunk_sum;
+    if (target >= first_id && target - first_id < static_cast<std::int64_t>(count)) {
+      target_logit = logits[target - first_id];
+    }
+    for (std::size_t j = 0; j < count && k > 0; ++j) {
+      const Candidate c{logits[j], first_id + static_cast<std::int32_t>(j)};
+      if (heap.size() < k) {
+        heap.push_back(c);
+        std::push_heap(heap.begin(), heap.end(), better);
+      } else if (better(c, heap.front())) {
+        std::pop_heap(heap.begin(), heap.end(), better);
+        heap.back() = c;
+        std::push_heap(heap.begin(), heap.end(), better);
+      }
+    }
+  }
+};
+
+}  // namespace
+
+LmHeadWeights read_lm_head(const ModelConfig& c, const SafetensorsFile& file) {
+  const HeadNames names = names_of(c.architecture);
+  HeadReader reader(file, c, names.checkpoint_hint);
+  const std::size_t d = c.d_model, vocab = c.vocab_size;
+  LmHeadWeights head;
+  head.transform_weight = reader.read(names.dense, {d, d});
+  head.transform_bias = reader.read(names.dense_bias, {d});
+  head.norm_gamma = reader.read(names.norm_gamma, {d});
+  head.norm_beta = reader.read(names.norm_beta, {d});
+  if (!c.tie_word_embeddings) head.decoder = reader.read(names.decoder, {vocab, d});
+  head.bias = reader.read(names.bias, {vocab});
+  // RoBERTa's head applies gelu whatever hidden_act says; BERT and DistilBERT their configured one.
+  head.activation = c.architecture == Architecture::roberta ? Activation::gelu_erf : c.activation;
+  head.norm_eps = c.architecture == Architecture::distilbert ? 1e-12f : c.layer_norm_eps;
+  if (!reader.ok()) {  // keep no partial weights
+    LmHeadWeights none;
+    none.problem = reader.problem();
+    return none;
+  }
+  head.usable = true;
+  head.problem.clear();
+  return head;
+}
+
+std::uint64_t lm_head_bytes(const ModelConfig& c) noexcept {
+  const std::uint64_t d = c.d_model, vocab = c.vocab_size;
+  std::uint64_t floats = c.tie_word_embeddings ? 0 : vocab * d;
+  if (c.architecture != Architecture::gpt2) floats += d * d + 3 * d + vocab;
+  return floats * sizeof(float);
+}
+
+VocabularyResult predict_vocabulary(const LmHeadWeights& head, const ModelConfig& c,
+                                    std::span<const float> word_embeddings, std::span<const float> hidden,
+                                    std::size_t n, const VocabularyRequest& request) {
+  const std::size_t d = c.d_model, vocab = c.vocab_size, k = std::min(request.top_k, vocab);
+  // The transform, T(h) = LayerNorm(act(h·Wᵀ + b)) with W as nn.Linear stores it ([out, in]).
+  std::vector<float> transformed;
+  const float* x = hidden.data();
+  if (!head.transform_weight.empty()) {
+    transformed.resize(n * d);
+    kernels::gemm_nt(n, d, d, hidden.data(), d, head.transform_weight.data(), d, transformed.data(), d);
+    kernels::add_bias(n, d, head.transform_bias.data(), transformed.data(), d);
+    kernels::activation(kernel_activation(head.activation), transformed.data(), n * d);
+    kernels::layer_norm(n, d, transformed.data(), d, head.norm_gamma.data(), head.norm_beta.data(), head.norm_eps,
+                        transformed.data(), d);
+    x = transformed.data();
+  }
+  const float* decoder = head.decoder.empty() ? word_embeddings.data() : head.decoder.data();
+
+  // Chunks of the vocabulary small enough that their logits stay a few MiB at any n.
+  const std::size_t chunk = std::min(vocab, std::clamp<std::size_t>((std::size_t{1} << 20) / n, 256, 8192));
+  std::vector<float> logits(n * chunk);
+  std::vector<PositionState> states(n);
+  for (std::size_t first = 0; first < vocab; first += chunk) {
+    const std::size_t count = std::min(chunk, vocab - first);
+    kernels::gemm_nt(n, count, d, x, d, decoder + first * d, d, logits.data(), count);
+    if (!head.bias.empty()) kernels::add_bias(n, count, head.bias.data() + first, logits.data(), count);
+    parallel::parallel_for(n, [&](std::size_t i) {
+      const std::int32_t target = request.targets.empty() ? -1 : request.targets[i];
+      states[i].add_chunk(logits.data() + i * count, count, static_cast<std::int32_t>(first), k, target);
+    });
+  }
+
+  VocabularyResult result;
+  result.k = k;
+  if (k > 0) {
+    result.top_ids.resize(n * k);
+    result.top_probs.resize(n * k);
+  }
+  if (!request.targets.empty()) result.target_log_probs.resize(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    PositionState& s = states[i];
+    std::sort_heap(s.heap.begin(), s.heap.end(), better);  // most probable first
+    for (std::size_t r = 0; r < s.heap.size(); ++r) {
+      result.top_ids[i * k + r] = s.heap[r].id;
+      result.top_probs[i * k + r] = static_cast<float>(std::exp(static_cast<double>(s.heap[r].logit) - s.max) / s.sum);
+    }
+    if (!request.targets.empty()) {
+      result.target_log_probs[i] =
+          static_cast<float>(static_cast<double>(s.target_logit) - s.max - std::log(s.sum));
+    }
+  }
+  return result;
+}
+
+}  // namespace attnscope::model
