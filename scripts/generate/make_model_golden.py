@@ -194,7 +194,9 @@ def check_close(name, got, want):
 # ---------------------------------------------------------------- BERT family
 
 def bert_family(name, family, prefix, dtype, gamma_beta=False, d=32, heads=4, ff=64, layers=2,
-                max_pos=64, extra=None, seed=0):
+                max_pos=64, extra=None, seed=0, root=ROOT, config_extra=None):
+    """Writes the folder; returns what a head on top needs (make_lm_head_golden.py): the input ids,
+    the float64 last hidden state, the stored weights and the config."""
     gen = torch.Generator().manual_seed(seed)
     distil = family == "distilbert"
     if family == "roberta":
@@ -323,10 +325,11 @@ def bert_family(name, family, prefix, dtype, gamma_beta=False, d=32, heads=4, ff
     }[family]
     config["torch_dtype"] = {"F32": "float32", "F16": "float16", "BF16": "bfloat16"}[dtype]
     config["transformers_version"] = "4.30.2"
+    config.update(config_extra or {})
 
     files = {k if not prefix else prefix + k: v for k, v in t.items()}
     files.update(extra or {})
-    folder = os.path.join(ROOT, name)
+    folder = os.path.join(root, name)
     os.makedirs(folder, exist_ok=True)
     write_safetensors(os.path.join(folder, "model.safetensors"), dict(sorted(files.items())), dtype)
     write_config(folder, config)
@@ -337,12 +340,15 @@ def bert_family(name, family, prefix, dtype, gamma_beta=False, d=32, heads=4, ff
             f.write("".join(tok + "\n" for tok in vocab))
         write_config(folder, {"do_lower_case": True, "model_max_length": max_pos}, "tokenizer_config.json")
     write_reference(folder, ids, attentions, hidden, hidden_states, steps, padded)
+    return {"ids": ids, "hidden": hidden, "stored": s, "config": config}
 
 
 # ---------------------------------------------------------------- GPT-2
 
 def gpt2(name, prefix, dtype, d=36, heads=4, ff=None, layers=2, max_pos=48, with_buffers=False,
-         extra=None, seed=0):
+         extra=None, seed=0, root=ROOT, config_extra=None):
+    """Writes the folder; returns the input ids, the float64 hidden state after ln_f, the stored
+    weights and the config (as bert_family)."""
     gen = torch.Generator().manual_seed(seed)
     ff = ff or 4 * d
     merges = train_bpe(40)
@@ -431,18 +437,20 @@ def gpt2(name, prefix, dtype, d=36, heads=4, ff=None, layers=2, max_pos=48, with
               "summary_use_proj": True, "use_cache": True, "vocab_size": vocab_size,
               "torch_dtype": {"F32": "float32", "F16": "float16", "BF16": "bfloat16"}[dtype],
               "transformers_version": "4.30.2"}
+    config.update(config_extra or {})
     files = {prefix + k: v for k, v in t.items()}
     if with_buffers:  # older GPT2Model files also saved the causal-mask buffers; they are not weights
         for l in range(layers):
             files[f"{prefix}h.{l}.attn.bias"] = torch.tril(torch.ones(max_pos, max_pos)).view(1, 1, max_pos, max_pos)
             files[f"{prefix}h.{l}.attn.masked_bias"] = torch.tensor(-1e4)
     files.update(extra or {})
-    folder = os.path.join(ROOT, name)
+    folder = os.path.join(root, name)
     os.makedirs(folder, exist_ok=True)
     write_safetensors(os.path.join(folder, "model.safetensors"), dict(sorted(files.items())), dtype)
     write_config(folder, config)
     write_bpe_files(folder, vocab, merges)
     write_reference(folder, ids, attentions, hidden, hidden_states, steps, padded)
+    return {"ids": ids, "hidden": hidden, "stored": s, "config": config}
 
 
 # ---------------------------------------------------------------- files

@@ -35,7 +35,7 @@ struct PatternScores {
 struct InputLayout {
   std::size_t n = 0;                      // tokens
   bool causal = false;                    // query i sees keys 0 .. i (for `broad`'s k_i)
-  std::span<const std::uint8_t> special;  // [n] (nonzero = special key) or empty (none)
+  std::span<const std::uint8_t> special{};  // [n] (nonzero = special key) or empty (none)
 };
 
 // Scores every head of every layer; `layers[l]` is layer l's weights [num_heads * n * n], head-major.

@@ -34,10 +34,10 @@ struct ProbeRequest {
 };
 
 struct HeadAtlasRequest {
-  std::span<const std::int32_t> ids;           // the input whose patterns are scored (may be empty with a probe)
-  std::span<const std::uint8_t> special;       // [n] special key positions, or empty
-  std::span<const std::int32_t> token_types;   // [n] or empty
-  std::optional<ProbeRequest> probe;
+  std::span<const std::int32_t> ids{};          // the input whose patterns are scored (may be empty with a probe)
+  std::span<const std::uint8_t> special{};      // [n] special key positions, or empty
+  std::span<const std::int32_t> token_types{};  // [n] or empty
+  std::optional<ProbeRequest> probe{};
 };
 
 struct HeadAtlas {

@@ -57,9 +57,11 @@ class HeadReader {
       if ((t = file_.find(name))) break;
     }
     if (!t) {
-      fail("has no language-model head (missing tensor '" + names.front() + "'; " + hint_ + ")");
+      fail(std::string(found_ ? "has an incomplete" : "has no") + " language-model head (missing tensor '" +
+           names.front() + "'; " + hint_ + ")");
       return {};
     }
+    ++found_;
     if (t->shape != shape) {
       fail("has a language-model head that cannot be used: tensor '" + t->name + "' has shape " +
            shape_text(t->shape) + ", expected " + shape_text(shape));
@@ -88,6 +90,7 @@ class HeadReader {
   const ModelConfig& config_;
   const char* hint_;
   std::string problem_;
+  std::size_t found_ = 0;  // head tensors found so far
 };
 
 kernels::Activation kernel_activation(Activation a) {
