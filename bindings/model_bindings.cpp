@@ -7,6 +7,7 @@
 //   setTokenizerFile(name, text) ... loadTokenizer()
 //   tokenize(text) -> lastIds() / lastTokens();  tokenOf(id)
 //   run(ids address, n, request) -> result() (views of the outputs, copied out by JS) -> releaseResult()
+//   headAtlas(ids address, n, request) -> atlasResult() -> releaseResult()
 #include <emscripten/bind.h>
 #include <emscripten/val.h>
 
@@ -19,7 +20,9 @@
 #include <vector>
 
 #include "guard.hpp"
+#include "attention/atlas.hpp"
 #include "model/config.hpp"
+#include "model/head_atlas.hpp"
 #include "model/transformer.hpp"
 #include "model/weights.hpp"
 #include "tokenizer_handle.hpp"
@@ -85,6 +88,10 @@ class ModelHandle {
     o.set("layerNormEps", static_cast<double>(c.layer_norm_eps));
     o.set("preLayerNorm", c.pre_layer_norm);
     o.set("causal", c.causal);
+    if (model_) {
+      o.set("lmHead", model_->lm_head().usable);
+      o.set("lmHeadProblem", model_->lm_head().problem);
+    }
     return o;
   }
 
@@ -102,7 +109,8 @@ class ModelHandle {
 
   // request: { attentions: bool, layers: number[] (empty: all), hidden: 0 none | 1 last | 2 all,
   //            stepsLayer: -1 or a layer, stepsHead: -1 (every head) or a head, valueNorms: bool,
-  //            mask: address of n bytes or 0, types: address of n int32 or 0 }.
+  //            mask: address of n bytes or 0, types: address of n int32 or 0, topK: 0 or k,
+  //            headMask: address of numLayers*numHeads floats or 0 }.
   // The outputs stay in the handle until releaseResult() or the next run.
   std::string run(Address ids, std::size_t n, val request) {
     return guarded([&] {
@@ -122,6 +130,10 @@ class ModelHandle {
       r.value_norms = request["valueNorms"].as<bool>();
       if (const auto mask = request["mask"].as<Address>()) r.attention_mask = {from_address<const std::uint8_t>(mask), n};
       if (const auto types = request["types"].as<Address>()) r.token_types = {from_address<const std::int32_t>(types), n};
+      r.top_k = request["topK"].as<std::size_t>();
+      if (const auto head_mask = request["headMask"].as<Address>()) {
+        r.head_mask = {from_address<const float>(head_mask), model_->config().num_layers * model_->config().num_heads};
+      }
       result_ = model_->forward({from_address<const std::int32_t>(ids), n}, r);
     });
   }
@@ -151,15 +163,89 @@ class ModelHandle {
       for (const auto& [name, values] : arrays) steps.set(name, view(*values));
       o.set("steps", steps);
     }
+    if (r.vocabulary) {
+      o.set("topK", r.vocabulary->k);
+      o.set("topIds", val(emscripten::typed_memory_view(r.vocabulary->top_ids.size(), r.vocabulary->top_ids.data())));
+      o.set("topProbs", view(r.vocabulary->top_probs));
+    }
     return o;
   }
 
-  void releaseResult() { result_.reset(); }
+  // request: { special: address of n bytes or 0 (the marker tokens), types: address of n int32 or 0, probe: null or
+  // { period, seed, copying, maskId, prefix: ids, suffix: ids } }. The probe never draws the
+  // tokenizer's marker tokens ([CLS], <s>, [unused0] …).
+  std::string headAtlas(Address ids, std::size_t n, val request) {
+    return guarded([&] {
+      atlas_.reset();
+      if (!model_) throw InvalidArgument("headAtlas: the model's weights are not loaded");
+      model::HeadAtlasRequest r;
+      r.ids = {from_address<const std::int32_t>(ids), n};
+      // The special keys: the caller's, else the positions of marker tokens ([SEP], </s>, <|endoftext|> …).
+      const std::uint8_t* given = from_address<const std::uint8_t>(request["special"].as<Address>());
+      atlas_special_.assign(n, 0);
+      for (std::size_t i = 0; i < n; ++i) {
+        atlas_special_[i] = given ? given[i] != 0
+                                  : tokenizer_.loaded() && model::is_marker_token(tokenizer_.tokenOf(r.ids[i]));
+      }
+      r.special = atlas_special_;
+      if (const auto types = request["types"].as<Address>()) r.token_types = {from_address<const std::int32_t>(types), n};
+      if (const val probe = request["probe"]; !probe.isNull()) {
+        model::ProbeRequest p;
+        p.period = probe["period"].as<std::size_t>();
+        p.seed = static_cast<std::uint64_t>(probe["seed"].as<double>());
+        p.copying = probe["copying"].as<bool>();
+        p.mask_id = probe["maskId"].as<std::int32_t>();
+        p.prefix = emscripten::vecFromJSArray<std::int32_t>(probe["prefix"]);
+        p.suffix = emscripten::vecFromJSArray<std::int32_t>(probe["suffix"]);
+        if (tokenizer_.loaded()) {
+          p.excluded.resize(model_->config().vocab_size);
+          for (std::size_t id = 0; id < p.excluded.size(); ++id) {
+            p.excluded[id] = model::is_marker_token(tokenizer_.tokenOf(static_cast<std::int32_t>(id)));
+          }
+        }
+        r.probe = std::move(p);
+      }
+      atlas_ = model::head_atlas(*model_, r);
+    });
+  }
+
+  // Views of the last atlas (valid until the next call into the module).
+  val atlasResult() const {
+    val o = val::object();
+    if (!atlas_) return o;
+    const model::HeadAtlas& a = *atlas_;
+    o.set("specialKeys", val(emscripten::typed_memory_view(atlas_special_.size(), atlas_special_.data())));
+    if (a.patterns) {
+      val patterns = val::object();
+      const auto arrays = a.patterns->in_order();
+      for (std::size_t i = 0; i < arrays.size(); ++i) patterns.set(atlas::kPatternNames[i], view(*arrays[i]));
+      o.set("patterns", patterns);
+    }
+    if (!a.induction.empty()) {
+      o.set("induction", view(a.induction));
+      o.set("probeIds", val(emscripten::typed_memory_view(a.probe_ids.size(), a.probe_ids.data())));
+      o.set("probeStart", a.probe_start);
+      o.set("probePeriod", a.probe_period);
+    }
+    if (!a.copying.empty()) {
+      o.set("copying", view(a.copying));
+      o.set("probeLoss", a.probe_loss);
+      o.set("probeTargets", val(emscripten::typed_memory_view(a.probe_targets.size(), a.probe_targets.data())));
+    }
+    return o;
+  }
+
+  void releaseResult() {
+    result_.reset();
+    atlas_.reset();
+  }
 
  private:
   std::optional<model::ModelConfig> config_;
   std::unique_ptr<model::TransformerModel> model_;
   std::optional<model::ForwardResult> result_;
+  std::optional<model::HeadAtlas> atlas_;
+  std::vector<std::uint8_t> atlas_special_;
   TokenizerHandle tokenizer_;
 
   static val view(const std::vector<float>& values) {
@@ -192,5 +278,7 @@ EMSCRIPTEN_BINDINGS(attnscope_model) {
       .function("tokenOf", &ModelHandle::tokenOf)
       .function("run", &ModelHandle::run)
       .function("result", &ModelHandle::result)
+      .function("headAtlas", &ModelHandle::headAtlas)
+      .function("atlasResult", &ModelHandle::atlasResult)
       .function("releaseResult", &ModelHandle::releaseResult);
 }

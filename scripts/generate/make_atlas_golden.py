@@ -77,13 +77,38 @@ def constructed():
     attentions = gpt2_reference.forward(model, config, ids)["attentions"]
     patterns = ref.pattern_scores(attentions.numpy(), np.array(special), True)
 
-    # The probe the core draws: BOS, then splitmix64 sampling of 8 distinct ids (BOS excluded), twice.
-    period, seed, start = 8, 5, 1
+    t = {"input_ids": torch.tensor(ids, dtype=torch.int32), "special_keys": torch.tensor(special, dtype=torch.uint8)}
+    for l in range(L):
+        t[f"attentions.{l}"] = attentions[l].float()
+    for p, v in patterns.items():
+        t[p] = torch.tensor(v, dtype=torch.float32)
+    # The probe the core draws: splitmix64 sampling of 8 distinct ids (BOS excluded), twice; with a BOS
+    # first ("probe_*", as the C++ test asks) and without one ("plain_probe_*", what a tokenizer that
+    # adds nothing around a text gives, as the module's test runs it).
+    period, seed = 8, 5
     excluded = [0] * config["vocab_size"]
     excluded[bos] = 1
-    probe = cg.repeat_probe(config["vocab_size"], period, seed, excluded, prefix=[bos])
-    probe_run = gpt2_reference.forward(model, config, probe)
-    induction = ref.induction_scores(probe_run["attentions"].numpy(), start, period)
+    for name, prefix in (("probe", [bos]), ("plain_probe", [])):
+        run = probe_run(model, config, cg.repeat_probe(config["vocab_size"], period, seed, excluded, prefix=prefix),
+                        len(prefix), period)
+        for key, value in run.items():
+            t[f"{name}_{key}"] = value
+        if name == "probe":
+            induction, copying = run["induction"].double().numpy(), run["copying"].double().tolist()
+    cg.write_tensors(os.path.join(folder, "reference.safetensors"), t)
+
+    expected = {"previous_token": [0, 0], "first_token": [0, 1], "broad": [[0, 2], [1, 2]],
+                "induction": [1, 0], "self": [1, 1], "probe": {"period": period, "seed": seed, "excluded": [bos], "prefix": [bos]}}
+    check_expected(patterns, induction, copying, H)
+    with open(os.path.join(folder, "expected.json"), "w") as f:
+        json.dump(expected, f, indent=2)
+        f.write("\n")
+
+
+def probe_run(model, config, probe, start, period):
+    """Induction and copying (ablation) scores of a decoder's probe, from the float64 forward."""
+    L, H = config["n_layer"], config["n_head"]
+    run = gpt2_reference.forward(model, config, probe)
     targets = [-1] * len(probe)
     for t in range(period - 1):  # decoder: position s+T+t predicts token s+T+t+1
         targets[start + period + t] = probe[start + period + t + 1]
@@ -94,26 +119,12 @@ def constructed():
             mask = torch.ones(L, H, dtype=torch.float64)
             mask[layer, head] = 0.0
             copying.append(gpt2_reference.loss(model, config, probe, targets, mask) - base)
-
-    t = {"input_ids": torch.tensor(ids, dtype=torch.int32), "special_keys": torch.tensor(special, dtype=torch.uint8)}
+    out = {"ids": torch.tensor(probe, dtype=torch.int32), "targets": torch.tensor(targets, dtype=torch.int32),
+           "induction": torch.tensor(ref.induction_scores(run["attentions"].numpy(), start, period), dtype=torch.float32),
+           "copying": torch.tensor(copying, dtype=torch.float32), "loss": torch.tensor([base], dtype=torch.float32)}
     for l in range(L):
-        t[f"attentions.{l}"] = attentions[l].float()
-        t[f"probe_attentions.{l}"] = probe_run["attentions"][l].float()
-    for p, v in patterns.items():
-        t[p] = torch.tensor(v, dtype=torch.float32)
-    t["probe_ids"] = torch.tensor(probe, dtype=torch.int32)
-    t["probe_targets"] = torch.tensor(targets, dtype=torch.int32)
-    t["induction"] = torch.tensor(induction, dtype=torch.float32)
-    t["copying"] = torch.tensor(copying, dtype=torch.float32)
-    t["probe_loss"] = torch.tensor([base], dtype=torch.float32)
-    cg.write_tensors(os.path.join(folder, "reference.safetensors"), t)
-
-    expected = {"previous_token": [0, 0], "first_token": [0, 1], "broad": [[0, 2], [1, 2]],
-                "induction": [1, 0], "self": [1, 1], "probe": {"period": period, "seed": seed, "excluded": [bos], "prefix": [bos]}}
-    check_expected(patterns, induction, copying, H)
-    with open(os.path.join(folder, "expected.json"), "w") as f:
-        json.dump(expected, f, indent=2)
-        f.write("\n")
+        out[f"attentions.{l}"] = run["attentions"][l].float()
+    return out
 
 
 def check_expected(patterns, induction, copying, heads):

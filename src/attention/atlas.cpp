@@ -10,8 +10,8 @@
 namespace attnscope::atlas {
 namespace {
 
-constexpr std::string_view kPatterns = "head atlas";
-constexpr std::string_view kInduction = "head atlas (induction)";
+constexpr std::string_view kPatterns = "headAtlas";
+constexpr std::string_view kInduction = "headAtlas (induction)";
 constexpr float kUndefined = std::numeric_limits<float>::quiet_NaN();
 
 // Checks the layers' lengths and values; returns n*n.

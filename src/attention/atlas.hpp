@@ -19,6 +19,7 @@
 // A mean over no query (n = 1 for previous_token) is NaN. Scores are accumulated in double.
 // Every array of scores is [num_layers * num_heads], layer-major.
 #pragma once
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -29,7 +30,15 @@ namespace attnscope::atlas {
 struct PatternScores {
   std::size_t num_layers = 0, num_heads = 0;
   std::vector<float> previous_token, next_token, self, first_token, special, entropy, broad;
+
+  // The seven arrays in the order of kPatternNames (the bindings hand them over in it).
+  std::array<const std::vector<float>*, 7> in_order() const {
+    return {&previous_token, &next_token, &self, &first_token, &special, &entropy, &broad};
+  }
 };
+
+inline constexpr std::array<const char*, 7> kPatternNames = {
+    "previous_token", "next_token", "self", "first_token", "special", "entropy", "broad"};
 
 // What the scores need to know about the input besides the weights.
 struct InputLayout {

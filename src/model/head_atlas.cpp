@@ -9,7 +9,7 @@
 namespace attnscope::model {
 namespace {
 
-constexpr std::string_view kWhere = "head atlas";
+constexpr std::string_view kWhere = "headAtlas";
 
 std::uint64_t splitmix64(std::uint64_t& state) {
   std::uint64_t z = (state += 0x9e3779b97f4a7c15ULL);

@@ -130,8 +130,8 @@ TEST(HeadAtlasModel, FindsTheHandBuiltHeads) {
   EXPECT_EQ(a.probe_ids, attnscope::testing::read_i32(ref, "probe_ids"));  // drawn as documented
   EXPECT_EQ(a.probe_start, 1u);
   EXPECT_EQ(a.probe_targets, attnscope::testing::read_i32(ref, "probe_targets"));
-  expect_scores(a.induction, f32("induction"), 1e-4f, "induction");
-  expect_scores(a.copying, f32("copying"), 2e-3f, "copying");
+  expect_scores(a.induction, f32("probe_induction"), 1e-4f, "induction");
+  expect_scores(a.copying, f32("probe_copying"), 2e-3f, "copying");
   EXPECT_NEAR(a.probe_loss, f32("probe_loss")[0], 1e-3f);
 
   // Each pattern's strongest head is the one built for it (slot = layer * 3 + head).

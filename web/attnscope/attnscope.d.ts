@@ -161,6 +161,65 @@ export interface MultiHeadResult {
   valueNorms?: Float32Array;
 }
 
+/** The head atlas's patterns (docs/api.md#head-atlas); each score array is [numLayers*numHeads], layer-major. */
+export type HeadPattern = 'previousToken' | 'nextToken' | 'self' | 'firstToken' | 'special' | 'entropy' | 'broad' |
+  'induction' | 'copying';
+
+export interface HeadAtlas {
+  numLayers: number;
+  numHeads: number;
+  /**
+   * previousToken: mean over i ≥ 1 of A[i, i−1]; nextToken: mean over i ≤ n−2 of A[i, i+1]; self: mean of A[i, i];
+   * firstToken: mean over i ≥ 1 of A[i, 0]; special: mean over i of the weight on special keys other than 0;
+   * entropy: mean row entropy (nats); broad: mean row entropy / ln(keys visible), in [0, 1]; with a probe,
+   * induction: mean over t of A[s+T+t, s+t+1]; with probe.copying, copying: the rise of the probe's loss
+   * (nats) when the head is ablated. NaN where a mean has no query (n = 1).
+   */
+  patterns: Partial<Record<HeadPattern, Float32Array>> & Record<'previousToken' | 'nextToken' | 'self' |
+    'firstToken' | 'special' | 'entropy' | 'broad', Float32Array>;
+  /**
+   * Each head's dominant pattern: the largest of previousToken, nextToken, self, firstToken, special and
+   * induction when it is at least 0.5, else 'broad' when broad ≥ 0.75, else null.
+   */
+  dominant: (HeadPattern | null)[];
+}
+
+/** model.headAtlas's result: also the input's tokens, its special positions and the probe. */
+export interface ModelHeadAtlas extends HeadAtlas {
+  tokens: string[];
+  /** The positions counted as special keys (the given ones, else the marker tokens: [SEP], </s> …). */
+  special: number[];
+  probe?: {
+    ids: Int32Array; tokens: string[];
+    /** The first copy's first position (after the tokenizer's prefix), and T. */
+    start: number; length: number; seed: number;
+    /** With copying: the unablated loss (nats) and the expected token at each scored position (−1 elsewhere). */
+    loss?: number; targets?: Int32Array;
+  };
+}
+
+export interface HeadAtlasOptions {
+  /**
+   * Also run a probe: `length` (T, default min(50, what fits)) distinct random tokens (never a marker
+   * token) drawn by `seed` (default 0), repeated twice inside the tokenizer's special tokens; gives
+   * induction, and with copying: true (one extra forward per head) copying.
+   */
+  probe?: boolean | { length?: number; seed?: number; copying?: boolean };
+  /** Special key positions (number[]), or a boolean[n] / Uint8Array(n) mask; default the marker tokens. */
+  special?: number[] | boolean[] | Uint8Array;
+}
+
+export interface HeadAtlasData {
+  /** One per layer, [numHeads*n*n] (head-major; row = query), as model.run returns them. */
+  attentions: Float32Array[];
+  numHeads: number;
+  /** Query i sees keys 0..i (for broad's normalisation). Default false. */
+  causal?: boolean;
+  special?: number[] | boolean[] | Uint8Array;
+  /** Attentions of a probe: T tokens from `start` (default 0) repeated right after. */
+  probe?: { attentions: Float32Array[]; start?: number; length: number };
+}
+
 export interface RolloutOptions {
   /** Heads per layer: each attentions[l] is [numHeads*n*n]. */
   numHeads: number;
@@ -210,6 +269,11 @@ export interface Core {
    * R_l = Ã_l·R_{l−1} with Ã = ½·(mean over heads) + ½·I, rows renormalised. Returns one [n*n] per layer.
    */
   attentionRollout(attentions: Float32Array[], options: RolloutOptions): Float32Array[];
+  /**
+   * The head atlas of attentions computed elsewhere (a notebook's model, the element's data): every
+   * head's pattern scores, and with `probe` (attentions of a repeated random sequence) induction.
+   */
+  headAtlas(data: HeadAtlasData): HeadAtlas;
   /** Wasm memory use. */
   memory(): MemoryInfo;
   /** A Hugging Face checkpoint (BERT, RoBERTa, DistilBERT, GPT-2) from the Hub or a folder; see ModelSource. */
@@ -330,6 +394,26 @@ export interface ModelRunOptions {
   attentionMask?: ArrayLike<number>;
   /** Segment ids [n] for models with token type embeddings (BERT: 0 for sentence A, 1 for B). */
   tokenTypes?: ArrayLike<number>;
+  /** 'topk': the checkpoint's language-model head's k most probable tokens at each position (result.topk). */
+  logits?: 'topk';
+  /** With logits: 'topk': 1 .. vocabSize (default 5). */
+  k?: number;
+  /**
+   * Hugging Face's head_mask: a factor per head (numLayers*numHeads, layer-major, or one array per layer)
+   * multiplying its attention weights before ·V; 0 ablates the head. The attentions returned are the multiplied ones.
+   */
+  headMask?: ArrayLike<number> | ArrayLike<number>[];
+}
+
+/** Per position the k most probable tokens, most probable first (softmax over the whole vocabulary). */
+export interface TopK {
+  k: number;
+  /** [n*k]. */
+  ids: Int32Array;
+  /** [n*k]. */
+  probs: Float32Array;
+  /** [n*k]: the vocabulary strings. */
+  tokens: string[];
 }
 
 /** One layer's attention step by step. Arrays of several heads are head-major. */
@@ -375,6 +459,8 @@ export interface ModelRunResult {
   hiddenStates?: Float32Array[];
   /** With steps. */
   steps?: ModelSteps;
+  /** With logits: 'topk'. */
+  topk?: TopK;
 }
 
 export interface Model {
@@ -383,10 +469,16 @@ export interface Model {
   /** False when the folder had no tokenizer files (run() then takes token ids only). */
   readonly hasTokenizer: boolean;
   readonly disposed: boolean;
+  /** The checkpoint's language-model head: usable, or the reason it cannot predict (problem). */
+  readonly lmHead: { readonly usable: boolean; readonly problem: string | null };
+  /** The tokenizer's mask token ([MASK], <mask>), or null. */
+  readonly maskToken: { readonly id: number; readonly token: string } | null;
   /** With the model's special tokens ([CLS] … [SEP], <s> … </s>, none for GPT-2). */
   tokenize(text: string): { ids: Int32Array; tokens: string[] };
   /** Text is tokenized with special tokens; token ids are used as given. */
   run(input: string | Int32Array | number[], options?: ModelRunOptions): ModelRunResult;
+  /** Every head's pattern scores on the input (and with probe, induction and copying). */
+  headAtlas(input: string | Int32Array | number[], options?: HeadAtlasOptions): ModelHeadAtlas;
   /** Frees the model's wasm memory. Idempotent. */
   dispose(): void;
 }

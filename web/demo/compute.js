@@ -1,7 +1,7 @@
 // What the demo draws, computed with the attnscope module: the seeded transformer or a loaded model
 // on the current text. One result object for every view:
 //   { tokens, attentions, numHeads, numLayers, causal, valueNorms?, steps? (one layer, step-data.js),
-//     rollout? (filled on demand) }
+//     rollout?, atlas? (filled on demand), topk? and input (loaded models) }
 import { runSeeded, SEEDED_LIMITS, tokenize } from '../attnscope/embed/seeded-model.js';
 
 /** The most tokens whose steps the demo computes (every head's n×n scores, scaled and weights). */
@@ -17,21 +17,44 @@ export function computeSeeded(core, text, state) {
   return { ...seeded, numLayers: seeded.attentions.length, causal: state.causal };
 }
 
-/** A loaded model: every layer's attention, value norms when the measure needs them, one layer's steps. */
+/**
+ * A loaded model: every layer's attention, value norms when the measure needs them, one layer's steps,
+ * and the language-model head's top 5 at each position when it has one. `state.masked` positions are
+ * replaced by the mask token (the input is then token ids, kept as result.input).
+ */
 export function computeModel(model, text, state) {
   const c = model.config;
   const layer = Math.min(state.layer, c.numLayers - 1);
-  const out = model.run(text, { attentions: true, hidden: false, valueNorms: state.measure === 'value' });
+  const input = maskedInput(model, text, state.masked);
+  const out = model.run(input, { attentions: true, hidden: false, valueNorms: state.measure === 'value',
+    ...(model.lmHead.usable ? { logits: 'topk', k: PREDICTIONS } : {}) });
   const n = out.tokens.length;
   const result = { tokens: out.tokens, attentions: out.attentions, valueNorms: out.valueNorms, numHeads: c.numHeads,
-    numLayers: c.numLayers, causal: c.causal, steps: null };
+    numLayers: c.numLayers, causal: c.causal, steps: null, topk: out.topk ?? null, input };
   if (n <= STEPS_MAX_TOKENS) result.steps = modelSteps(model, text, result, layer);
   return result;
 }
 
+/** The predictions shown per position. */
+export const PREDICTIONS = 5;
+
+/** The text, or its token ids with the `masked` positions replaced by the model's mask token. */
+function maskedInput(model, text, masked) {
+  if (!masked?.length || !model.maskToken) return text;
+  const ids = model.tokenize(text).ids.slice();
+  for (const p of masked) if (p < ids.length) ids[p] = model.maskToken.id;
+  return ids;
+}
+
+/** The head atlas of what the views draw: a model's own (with the induction probe), or the seeded attentions'. */
+export function computeAtlas(core, model, result) {
+  if (model) return model.headAtlas(result.input, { probe: true });
+  return core.headAtlas({ attentions: result.attentions, numHeads: result.numHeads, causal: result.causal });
+}
+
 /** One layer's steps of a loaded model (every head), in the form the Step view takes. */
 export function modelSteps(model, text, result, layer) {
-  const out = model.run(text, { attentions: false, hidden: false, steps: { layer } });
+  const out = model.run(result.input ?? text, { attentions: false, hidden: false, steps: { layer } });
   return { ...out.steps, tokens: result.tokens, dModel: model.config.dModel, causal: model.config.causal,
     inputFormula: model.config.preLayerNorm ? `X = LayerNorm(x) at the input of layer ${layer}`
       : layer === 0 ? 'X = LayerNorm(token + position embeddings)' : `X = the output of layer ${layer - 1}` };

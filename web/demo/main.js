@@ -6,8 +6,9 @@ import { MatrixView } from '../attnscope/views/matrix-view.js';
 import { ModelView } from '../attnscope/views/model-view.js';
 import { StepView } from '../attnscope/views/step-view.js';
 import { attentionJSON, download, viewToPNG, viewToSVG } from '../attnscope/views/export.js';
-import { computeModel, computeSeeded, modelSteps, SEEDED_LIMITS, STEPS_MAX_TOKENS, viewData } from './compute.js';
+import { computeAtlas, computeModel, computeSeeded, modelSteps, SEEDED_LIMITS, STEPS_MAX_TOKENS, viewData } from './compute.js';
 import { setupModelLoader, startModelLoad } from './model-loader.js';
+import { PredictionsPanel } from './predictions.js';
 import { readState, VIEWS, writeState } from './url-state.js';
 
 const $ = (id) => document.getElementById(id);
@@ -32,6 +33,16 @@ let core = null;
 let model = null;       // a loaded model (core.loadModel), or null for the seeded transformer
 let result = null;      // compute.js: { tokens, attentions, valueNorms, numHeads, numLayers, causal, steps, rollout }
 let renderCount = 0;
+let headNotes = [];     // the model view's notes on particular heads (the default model's supervised head)
+const predictions = new PredictionsPanel($('predictions'), {
+  onToggleMask: (position) => {
+    state.masked = state.masked.includes(position) ? state.masked.filter((p) => p !== position)
+      : [...state.masked, position].sort((a, b) => a - b);
+    state.position = position;
+    recompute();
+  },
+  onSelect: (position) => { state.position = position; writeState(state); },
+});
 const views = {
   step: new StepView(stepHost, {
     onChange: ({ head }) => { state.head = head; syncControls(); writeState(state); },
@@ -48,6 +59,7 @@ const views = {
   }),
   model: new ModelView(panels.model, {
     onSelect: (layer, head) => { state.layer = layer; state.head = head; syncControls(); writeState(state); },
+    onAtlasChange: ({ sortBy, atlasFilter }) => { state.sortBy = sortBy; state.atlasFilter = atlasFilter; writeState(state); },
   }),
 };
 
@@ -115,6 +127,7 @@ function recompute() {
 }
 
 function clearViews() {
+  predictions.clear();
   for (const [name, p] of Object.entries(panels)) {
     if (name === 'step') { stepNote.textContent = ''; stepHost.replaceChildren(); } else p.replaceChildren();
   }
@@ -122,7 +135,26 @@ function clearViews() {
 
 function viewOptions() {
   return { layer: state.layer, head: state.head, averageHeads: state.average, hideSpecial: state.hideSpecial,
-    threshold: state.threshold, normalize: state.norm, visibleHeads: state.heads ?? undefined, measure: state.measure };
+    threshold: state.threshold, normalize: state.norm, visibleHeads: state.heads ?? undefined, measure: state.measure,
+    sortBy: state.sortBy, atlasFilter: state.atlasFilter, headNotes };
+}
+
+// The model view's head atlas, computed once per result (a model's own atlas runs its probe too).
+function ensureAtlas() {
+  if (result.atlas !== undefined) return;
+  try {
+    result.atlas = computeAtlas(core, model, result);
+  } catch (err) {
+    result.atlas = null;
+    result.atlasError = err.message;
+  }
+}
+
+function renderPredictions() {
+  if (!model || !result) { predictions.clear(); return; }
+  const position = state.position !== null && state.position < result.tokens.length ? state.position : null;
+  predictions.update({ tokens: result.tokens, topk: result.topk, causal: model.config.causal, masked: state.masked,
+    selected: position, maskToken: model.maskToken, problem: model.lmHead.usable ? null : model.lmHead.problem });
 }
 
 /** Draws the active view only; the others are drawn when their tab opens. */
@@ -148,11 +180,14 @@ function render() {
           + `${result.tokens.length}. The matrix view handles long inputs.`;
       }
     } else {
+      if (state.view === 'model') ensureAtlas();
       views[state.view].update(viewData(core, result, state.measure), viewOptions());
+      if (state.view === 'model' && result.atlasError) showNoteBelow(panel, `No head atlas: ${result.atlasError}`);
     }
   } catch (err) {
     showNote(panel, `Could not draw this view: ${err.message}`);
   }
+  renderPredictions();
   const drawMs = performance.now() - started;
   panel.dataset.drawMs = drawMs.toFixed(1);
   setMessage(`${result.tokens.length} tokens · ${result.numLayers} layers × ${result.numHeads} heads · computed in `
@@ -161,6 +196,13 @@ function render() {
   document.body.dataset.state = 'rendered';
   renderCount += 1;
   document.body.dataset.renders = String(renderCount);  // lets tests wait for the next draw
+}
+
+function showNoteBelow(panel, text) {
+  const p = document.createElement('p');
+  p.className = 'attnscope-note';
+  p.textContent = text;
+  panel.append(p);
 }
 
 function showNote(panel, text) {
@@ -181,6 +223,7 @@ async function loadModelFrom(source, label) {
     model?.dispose?.();
     model = loaded;
     model.label = label;
+    headNotes = [];
     const c = model.config;
     els.summary.textContent = `${label}: ${model.architecture} · ${c.numLayers} layers × ${c.numHeads} heads · d_model ${c.dModel}`
       + `${c.vocabSize ? ` · vocabulary ${c.vocabSize}` : ''} · loaded in ${((performance.now() - started) / 1000).toFixed(1)} s`;
@@ -205,6 +248,12 @@ async function loadDefaultModel() {
   try {
     const evaluation = await (await fetch(new URL('eval.json', base))).json();
     const best = evaluation?.best_head;
+    // The model view labels the head whose attention was supervised during training as such.
+    const supervised = evaluation?.supervised_head;
+    if (Number.isInteger(supervised?.layer) && Number.isInteger(supervised?.head)) {
+      headNotes = [{ layer: supervised.layer, head: supervised.head, label: 'supervised',
+        title: 'its attention was trained to point pronouns at their antecedent, see MODEL_CARD.md' }];
+    }
     if (!state.explicitHead && Number.isInteger(best?.layer) && Number.isInteger(best?.head)) {
       state.layer = best.layer;
       state.head = best.head;
@@ -232,7 +281,13 @@ function wire() {
   let typing = 0;
   on(els.sentence, 'input', () => {
     clearTimeout(typing);
-    typing = setTimeout(() => { state.text = els.sentence.value; state.query = null; recompute(); }, 200);
+    typing = setTimeout(() => {
+      state.text = els.sentence.value;
+      state.query = null;
+      state.masked = [];  // positions of the old text
+      state.position = null;
+      recompute();
+    }, 200);
   });
   const seededChange = () => {
     state.seed = Math.min(4294967295, Math.max(0, Math.trunc(Number(els.seed.value)) || 0));
@@ -294,6 +349,8 @@ function wire() {
   on($('use-seeded'), 'click', () => {
     model?.dispose?.();
     model = null;
+    headNotes = [];
+    state.masked = [];
     state.source = 'seeded';
     state.model = '';
     els.summary.textContent = 'Using the seeded transformer.';

@@ -6,8 +6,11 @@ export const VIEWS = ['step', 'matrix', 'head', 'model'];
 export const DEFAULTS = Object.freeze({
   text: DEFAULT_SENTENCE, view: 'step', layer: 0, head: 'all', heads: null, seed: 1, dModel: 16, numHeads: 4,
   numLayers: 3, causal: false, threshold: 100, hideSpecial: false, average: false, norm: 'global',
-  source: 'auto', model: '', measure: 'weights', query: null,
+  source: 'auto', model: '', measure: 'weights', query: null, masked: [], position: null, sortBy: null, atlasFilter: null,
 });
+
+// The head atlas's patterns the model view sorts and filters by (the views' PATTERNS).
+export const ATLAS_PATTERNS = ['previousToken', 'nextToken', 'self', 'firstToken', 'special', 'induction', 'broad', 'entropy', 'copying'];
 
 export const MEASURE_NAMES = ['weights', 'value', 'rollout'];
 
@@ -42,6 +45,10 @@ export function readState(search) {
   if (p.has('model')) s.model = p.get('model').slice(0, 2000);
   if (MEASURE_NAMES.includes(p.get('measure'))) s.measure = p.get('measure');
   s.query = int(p.get('query'), 0, 100000, null);
+  if (p.has('mask')) s.masked = [...new Set(p.get('mask').split(',').filter((x) => /^\d{1,6}$/.test(x)).map(Number))].sort((a, b) => a - b);
+  s.position = int(p.get('pos'), 0, 100000, null);
+  if (ATLAS_PATTERNS.includes(p.get('sort'))) s.sortBy = p.get('sort');
+  if (ATLAS_PATTERNS.includes(p.get('show'))) s.atlasFilter = p.get('show');
   s.explicitHead = p.has('head') || p.has('layer');
   s.explicitView = p.has('view');
   return s;
@@ -68,6 +75,10 @@ export function writeState(s) {
   put('model', s.model, DEFAULTS.model);
   put('measure', s.measure, DEFAULTS.measure);
   put('query', s.query, DEFAULTS.query);
+  if (s.masked.length) p.set('mask', s.masked.join(','));
+  put('pos', s.position, DEFAULTS.position);
+  put('sort', s.sortBy, DEFAULTS.sortBy);
+  put('show', s.atlasFilter, DEFAULTS.atlasFilter);
   const query = p.toString();
   const url = `${location.pathname}${query ? `?${query}` : ''}${location.hash}`;
   if (url !== `${location.pathname}${location.search}${location.hash}`) history.replaceState(null, '', url);

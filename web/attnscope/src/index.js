@@ -4,6 +4,7 @@
 //   const { output, weights } = core.attention({ q, k, v, n: 4, dK: 8 });
 // The contract is documented in ../attnscope.d.ts. Results are always fresh Float32Arrays owned by
 // the caller (copies out of the wasm heap): they stay valid whatever the module does afterwards.
+import { headAtlas } from './atlas.js';
 import { attention, attentionRollout, createMultiHeadAttention, multiHeadAttention } from './attention.js';
 import {
   chooseFlavour, chooseRelaxedSimd, chooseThreads, instantiateFlavour, relaxedSimdSupported, simdSupported,
@@ -70,6 +71,7 @@ function createCore(wasm, flavour) {
     multiHeadAttention: (options) => multiHeadAttention(wasm, options),
     createMultiHeadAttention: (options) => createMultiHeadAttention(wasm, options),
     attentionRollout: (attentions, options) => attentionRollout(wasm, attentions, options),
+    headAtlas: (data) => headAtlas(wasm, data),
     /** Wasm memory: heapBytes = size of the wasm memory, bytesInUse = bytes malloc'd right now. */
     memory: () => ({ heapBytes: wasm.HEAPU8.byteLength, bytesInUse: wasm.heapBytesInUse() }),
   };

@@ -66,6 +66,36 @@ function perToken(value, name, n, limit, ArrayType, what) {
   return out;
 }
 
+/** logits: 'topk' with k (default 5) in [1, vocabSize]; returns k, or 0 without predictions. */
+function parseTopK(logits, k, config, what) {
+  if (logits === undefined || logits === null || logits === false) {
+    if (k !== undefined) throw new TypeError(`${what}: k needs logits: 'topk' (the k most probable tokens at each position)`);
+    return 0;
+  }
+  if (logits !== 'topk') throw new TypeError(`${what}: logits must be 'topk' (or omitted), got ${describe(logits)}`);
+  if (k === undefined) return 5;
+  if (typeof k !== 'number' || !Number.isInteger(k)) {
+    throw new TypeError(`${what}: k must be an integer in [1, ${config.vocabSize}], got ${describe(k)}`);
+  }
+  if (k < 1 || k > config.vocabSize) throw new RangeError(`${what}: k ${k} is outside [1, ${config.vocabSize}] (the vocabulary)`);
+  return k;
+}
+
+/** Hugging Face's head_mask: numLayers*numHeads finite factors (flat, layer-major, or one array per layer). */
+function parseHeadMask(value, config, what) {
+  if (value === undefined || value === null) return null;
+  const { numLayers: layers, numHeads: heads } = config;
+  const shape = `${layers}*${heads} numbers (flat, layer-major) or ${layers} arrays of ${heads}`;
+  const flat = Array.isArray(value) && value.every((row) => Array.isArray(row) || ArrayBuffer.isView(row))
+    ? value.flatMap((row) => (row.length === heads ? [...row] : [NaN])) : value;
+  if (!Array.isArray(flat) && !ArrayBuffer.isView(flat)) throw new TypeError(`${what}: headMask must be ${shape}, got ${describe(value)}`);
+  if (flat.length !== layers * heads) throw new RangeError(`${what}: headMask must be ${shape}, got ${describe(value)}`);
+  const out = Float32Array.from(flat);
+  const bad = out.findIndex((v, i) => typeof flat[i] !== 'number' || !Number.isFinite(v));
+  if (bad >= 0) throw new RangeError(`${what}: headMask[${bad}] = ${describe(flat[bad])} is not a finite number`);
+  return out;
+}
+
 /** Checks every run option against the model and the input length; returns the core's request. */
 export function parseRunOptions(options, config, n, what) {
   requireOptions(options, what);
@@ -77,6 +107,8 @@ export function parseRunOptions(options, config, n, what) {
     valueNorms: optionalBoolean(options.valueNorms, 'valueNorms', false, what),
     mask: perToken(options.attentionMask, 'attentionMask', n, 2, Uint8Array, what),
     types: perToken(options.tokenTypes, 'tokenTypes', n, Math.max(config.typeVocabSize, 1), Int32Array, what),
+    topK: parseTopK(options.logits, options.k, config, what),
+    headMask: parseHeadMask(options.headMask, config, what),
   };
   if (request.valueNorms && !layers) {
     throw new Error(`${what}: valueNorms needs the attentions (they are weighted by them); drop attentions: false`);
@@ -101,6 +133,7 @@ function runBytes(config, n, request) {
     floats += h * nn + 3 * count * nn + 2 * n * (2 * qWidth + 2 * kvWidth) + 2 * n * d;
   }
   floats += n * (3 * d + ff) + n * (2 * qWidth + 2 * kvWidth);  // activations and the attention workspace
+  if (request.topK) floats += 2 * n * request.topK + n * d + (1 << 20) + n * 4;  // top-k, head transform, logits chunk
   return 4 * floats + n * 8 + (request.mask ? nn : 0);
 }
 
@@ -113,21 +146,28 @@ export function runModel(wasm, handle, config, ids, tokens, request, what) {
     throw new RangeError(`${what}: ${n} tokens need ${gib(needed)} of wasm memory with these options, more than ` +
       `the ${gib(left)} left under the 4 GiB wasm limit (attentions: false streams without n×n matrices)`);
   }
-  const inputBytes = n * 4 + (request.types ? n * 4 : 0) + (request.mask ? n : 0);
+  const maskFloats = request.headMask?.length ?? 0;
+  const inputBytes = maskFloats * 4 + n * 4 + (request.types ? n * 4 : 0) + (request.mask ? n : 0);
   const base = wasm._malloc(inputBytes) >>> 0;
   if (base === 0) throw new RangeError(`${what}: out of wasm memory`);
   try {
-    wasm.HEAP32.set(ids, base >>> 2);
-    const typesAt = request.types ? base + n * 4 : 0;
+    const headMaskAt = maskFloats ? base : 0;  // first: 4-byte aligned
+    if (headMaskAt) wasm.HEAPF32.set(request.headMask, headMaskAt >>> 2);
+    const idsAt = base + maskFloats * 4;
+    wasm.HEAP32.set(ids, idsAt >>> 2);
+    const typesAt = request.types ? idsAt + n * 4 : 0;
     if (typesAt) wasm.HEAP32.set(request.types, typesAt >>> 2);
-    const maskAt = request.mask ? base + n * 4 + (typesAt ? n * 4 : 0) : 0;
+    const maskAt = request.mask ? idsAt + n * 4 + (typesAt ? n * 4 : 0) : 0;
     if (maskAt) wasm.HEAPU8.set(request.mask, maskAt);
-    throwIfFailed(handle.run(base, n, {
+    throwIfFailed(handle.run(idsAt, n, {
       attentions: request.layers !== null, layers: request.layers ?? [], hidden: request.hidden,
       stepsLayer: request.steps?.layer ?? -1, stepsHead: request.steps?.head ?? -1,
-      valueNorms: request.valueNorms, mask: maskAt, types: typesAt,
+      valueNorms: request.valueNorms, mask: maskAt, types: typesAt, topK: request.topK, headMask: headMaskAt,
     }), what);
-    return copyResult(handle.result(), tokens, ids, request);
+    const views = handle.result();
+    const out = copyResult(views, tokens, ids, request);
+    if (request.topK) out.topk = copyTopK(handle, views);
+    return out;
   } finally {
     handle.releaseResult();
     wasm._free(base);
@@ -155,4 +195,10 @@ function copyResult(views, tokens, ids, request) {
     }
   }
   return out;
+}
+
+/** { k, ids: Int32Array [n*k], probs: Float32Array [n*k], tokens: string[n*k] }, most probable first. */
+function copyTopK(handle, views) {
+  const ids = views.topIds.slice();
+  return { k: views.topK, ids, probs: views.topProbs.slice(), tokens: Array.from(ids, (id) => handle.tokenOf(id) || `[${id}]`) };
 }

@@ -8,6 +8,7 @@
 // straight into one wasm heap buffer (no whole-file copy in JS when its size is known), converted
 // by the core into float32 weights, and freed. Peak wasm memory ≈ file size + float32 weights.
 import { MAX_WASM_BYTES, throwIfFailed } from './heap.js';
+import { maskTokenOf, modelAtlas } from './model-atlas.js';
 import { openFolder } from './model-files.js';
 import { parseRunOptions, runModel } from './model-run.js';
 import { describe, requireOptions } from './validate.js';
@@ -149,29 +150,54 @@ function wrapModel(wasm, handle, architecture) {
     return { ids: handle.lastIds(), tokens: handle.lastTokens() };
   };
 
+  // The input as ids and display tokens: text through the tokenizer, ids as given.
+  const encode = (input, what) => {
+    if (typeof input === 'string') return tokenize(input, what);
+    const ids = toIds(input, config.vocabSize, what);
+    return { ids, tokens: Array.from(ids, (id) => handle.tokenOf(id) || `[${id}]`) };
+  };
+  let maskToken;  // looked up once, when first asked for
+
   const model = {
     architecture,
     config,
     hasTokenizer,
+    /** The checkpoint's language-model head: { usable, problem } (problem: why it cannot predict). */
+    lmHead: Object.freeze({ usable: info.lmHead, problem: info.lmHead ? null : info.lmHeadProblem }),
+    /** The tokenizer's mask token { id, token } ([MASK], <mask>), or null. */
+    get maskToken() {
+      if (maskToken === undefined) maskToken = disposed ? null : maskTokenOf(handle);
+      return maskToken;
+    },
     get disposed() { return disposed; },
     tokenize: (text) => tokenize(text),
+    headAtlas(input, options = {}) {
+      const what = 'model.headAtlas';
+      live(what);
+      const { ids, tokens } = encode(input, what);
+      // Text with no token of its own (only what the tokenizer adds around it) is empty too.
+      if (typeof input === 'string' && ids.length > 0) throwIfFailed(handle.tokenize(input.toWellFormed?.() ?? input, false), what);
+      if (ids.length === 0 || (typeof input === 'string' && handle.lastIds().length === 0)) {
+        throw new RangeError(`${what}: the input is empty: there is no token whose attention could be scored`);
+      }
+      if (ids.length > config.maxTokens) {
+        throw new RangeError(`${what}: ${ids.length} tokens, more than this model's maximum of ${config.maxTokens}`);
+      }
+      return modelAtlas(wasm, handle, model, ids, tokens, options, what);
+    },
     run(input, options = {}) {
       const what = 'model.run';
       live(what);
       requireOptions(options, what);
-      let ids, tokens;
-      if (typeof input === 'string') {
-        ({ ids, tokens } = tokenize(input, what));
-      } else {
-        ids = toIds(input, config.vocabSize, what);
-        tokens = Array.from(ids, (id) => handle.tokenOf(id) || `[${id}]`);
-      }
+      const { ids, tokens } = encode(input, what);
       const n = ids.length;
       if (n === 0) throw new RangeError(`${what}: no tokens to run (empty input)`);
       if (n > config.maxTokens) {
         throw new RangeError(`${what}: ${n} tokens, more than this model's maximum of ${config.maxTokens}`);
       }
-      return runModel(wasm, handle, config, ids, tokens, parseRunOptions(options, config, n, what), what);
+      const request = parseRunOptions(options, config, n, what);
+      if (request.topK && !model.lmHead.usable) throw new Error(`${what}: cannot predict tokens: ${model.lmHead.problem}`);
+      return runModel(wasm, handle, config, ids, tokens, request, what);
     },
     dispose() {
       if (disposed) return;

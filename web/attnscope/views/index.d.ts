@@ -14,6 +14,31 @@ export interface AttentionData {
   valueNorms?: readonly Float32Array[];
   /** For measure 'rollout': one Float32Array [n*n] per layer (core.attentionRollout). */
   rollout?: readonly Float32Array[];
+  /** The head atlas (core.headAtlas / model.headAtlas): the model view badges and ranks heads by it. */
+  atlas?: AtlasData;
+}
+
+/** A head atlas pattern (the module's HeadPattern). */
+export type AtlasPattern = 'previousToken' | 'nextToken' | 'self' | 'firstToken' | 'special' | 'entropy' | 'broad' |
+  'induction' | 'copying';
+
+export interface AtlasData {
+  /** Scores per pattern, [numLayers*numHeads], layer-major. */
+  patterns: Partial<Record<AtlasPattern, Float32Array>>;
+  /** Each head's dominant pattern or null. */
+  dominant: readonly (AtlasPattern | null)[];
+}
+
+/** The atlas's patterns with their labels and badges. */
+export declare const PATTERNS: Readonly<Record<AtlasPattern, { label: string; badge: string | null }>>;
+
+export interface ModelViewOptions extends ViewOptions {
+  /** With data.atlas: the heads ranked by this pattern's score, strongest first. */
+  sortBy?: AtlasPattern | null;
+  /** With data.atlas: only the heads this pattern dominates. */
+  atlasFilter?: AtlasPattern | null;
+  /** A second badge on these heads, its title on hover (e.g. a head supervised during training). */
+  headNotes?: readonly { layer: number; head: number; label: string; title?: string }[];
 }
 
 /** What a cell shows: the weight, the value-weighted norm α·‖v·W_O‖, or attention rollout. */
@@ -67,8 +92,12 @@ export declare class HeadView {
 
 /** Every layer × head as a thumbnail; clicking one opens it large. */
 export declare class ModelView {
-  constructor(container: HTMLElement, callbacks?: { onSelect?: (layer: number, head: number) => void });
-  update(data: AttentionData, options?: ViewOptions): this;
+  constructor(container: HTMLElement, callbacks?: {
+    onSelect?: (layer: number, head: number) => void;
+    /** The user sorted or filtered by a pattern in the view. */
+    onAtlasChange?: (state: { sortBy: AtlasPattern | null; atlasFilter: AtlasPattern | null }) => void;
+  });
+  update(data: AttentionData, options?: ModelViewOptions): this;
 }
 
 /**

@@ -4,6 +4,7 @@
 export { MatrixView, DEFAULT_VIEW_OPTIONS } from './matrix-view.js';
 export { HeadView } from './head-view.js';
 export { ModelView } from './model-view.js';
+export { PATTERNS } from './atlas.js';
 export { StepView } from './step-view.js';
 export { NeuronView } from './neuron-view.js';
 export { normalizeSteps, stepsFromMultiHead } from './step-data.js';
