@@ -1,10 +1,13 @@
-"""The head atlas's pattern scores, written from their definitions in docs/api.md (#head-atlas) with
-NumPy in float64, independently of the C++ core (src/attention/atlas.cpp). Used by
+"""The head atlas, written from its definitions in docs/api.md (#head-atlas) with NumPy in float64,
+independently of the C++ core (src/attention/atlas.cpp, src/model/head_atlas.cpp): the pattern
+scores, each head's dominant pattern, the probe's draw and which tokens it never draws. Used by
 make_atlas_golden.py (the committed references the tests compare with) and by the default model's
 card (scripts/train/atlas.py).
 
 Every function takes one head's attention A, an [n, n] array (row i = query i), or a stack of them.
 """
+import math
+
 import numpy as np
 
 
@@ -82,3 +85,47 @@ def pattern_scores(attentions, special_mask, causal):
 def induction_scores(attentions, start, period):
     attentions = np.asarray(attentions, dtype=np.float64)
     return np.array([induction(a, start, period) for layer in attentions for a in layer])
+
+
+# A head's label: the largest of these when it is at least DOMINANT (ties to the first listed), else
+# "broad" when broad is at least BROAD, else none.
+LABEL_PATTERNS = ("previous_token", "next_token", "self", "first_token", "special", "induction")
+DOMINANT, BROAD = 0.5, 0.75
+
+
+def dominant(patterns, index):
+    best, best_score = None, -math.inf
+    for name in LABEL_PATTERNS:
+        score = patterns.get(name, [math.nan] * (index + 1))[index]
+        if score >= DOMINANT and score > best_score:
+            best, best_score = name, score
+    if best is None and patterns["broad"][index] >= BROAD:
+        best = "broad"
+    return best
+
+
+def is_marker_token(token):
+    """Vocabulary strings that mark rather than spell text: [CLS], [unused3], <s>, <|endoftext|>, ""."""
+    if token == "":
+        return True
+    return len(token) >= 3 and ((token[0] == "[" and token[-1] == "]") or (token[0] == "<" and token[-1] == ">"))
+
+
+MASK64 = (1 << 64) - 1
+
+
+def repeat_probe(vocab_size, period, seed, excluded, prefix=(), suffix=()):
+    """`period` distinct ids drawn by a partial Fisher-Yates shuffle of the ids not excluded, driven by
+    splitmix64 from `seed`; the draw twice, between prefix and suffix."""
+    candidates = [i for i in range(vocab_size) if not excluded[i]]
+    state = seed & MASK64
+    for i in range(period):
+        state = (state + 0x9E3779B97F4A7C15) & MASK64
+        z = state
+        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & MASK64
+        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & MASK64
+        z ^= z >> 31
+        j = i + z % (len(candidates) - i)
+        candidates[i], candidates[j] = candidates[j], candidates[i]
+    draw = candidates[:period]
+    return list(prefix) + draw + draw + list(suffix)

@@ -127,31 +127,18 @@ def build():
 
 
 def write_checkpoint(folder, weights, config):
+    """The checkpoint and a GPT-2 tokenizer naming its ids: the letters a..p, then <|endoftext|> (BOS)."""
     write_safetensors(os.path.join(folder, "model.safetensors"), dict(sorted(weights.items())), "F16")
     with open(os.path.join(folder, "config.json"), "w") as f:
         json.dump(config, f, indent=2, sort_keys=True)
         f.write("\n")
+    vocab = {chr(ord("a") + t): t for t in range(TOK)}
+    vocab["<|endoftext|>"] = BOS
+    with open(os.path.join(folder, "vocab.json"), "w") as f:
+        json.dump(vocab, f)
+    with open(os.path.join(folder, "merges.txt"), "w") as f:
+        f.write("#version: 0.2\n")
 
 
 def write_tensors(path, tensors):
     write_safetensors(path, {k: (v.to(torch.int32) if v.dtype == torch.uint8 else v) for k, v in tensors.items()}, "F32")
-
-
-MASK64 = (1 << 64) - 1
-
-
-def repeat_probe(vocab_size, period, seed, excluded, prefix=(), suffix=()):
-    """The probe as docs/api.md defines it: `period` distinct ids drawn by a partial Fisher–Yates shuffle
-    of the ids not excluded, driven by splitmix64 from `seed`; the draw twice, between prefix and suffix."""
-    candidates = [i for i in range(vocab_size) if not excluded[i]]
-    state = seed & MASK64
-    for i in range(period):
-        state = (state + 0x9E3779B97F4A7C15) & MASK64
-        z = state
-        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & MASK64
-        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & MASK64
-        z ^= z >> 31
-        j = i + z % (len(candidates) - i)
-        candidates[i], candidates[j] = candidates[j], candidates[i]
-    draw = candidates[:period]
-    return list(prefix) + draw + draw + list(suffix)

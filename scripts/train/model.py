@@ -46,7 +46,7 @@ class Layer(nn.Module):
         self.out_norm = nn.LayerNorm(d, eps=cfg.layer_norm_eps)
         self.dropout = nn.Dropout(cfg.hidden_dropout_prob)
 
-    def forward(self, x, pad_bias):
+    def forward(self, x, pad_bias, head_mask=None):
         b, n, d = x.shape
         dh = d // self.heads
 
@@ -56,6 +56,8 @@ class Layer(nn.Module):
         q, k, v = split(self.query(x)), split(self.key(x)), split(self.value(x))
         scores = q @ k.transpose(-1, -2) / math.sqrt(dh) + pad_bias
         probs = scores.softmax(-1)  # [b, heads, n, n]
+        if head_mask is not None:  # Hugging Face's head_mask: a factor per head on its weights
+            probs = probs * head_mask[None, :, None, None]
         ctx = (probs @ v).transpose(1, 2).reshape(b, n, d)
         x = self.attn_norm(x + self.dropout(self.attn_out(ctx)))
         h = self.output(F.gelu(self.intermediate(x)))  # exact (erf) GELU, as hidden_act "gelu"
@@ -85,8 +87,9 @@ class BertMLM(nn.Module):
         if isinstance(m, nn.Linear) and m.bias is not None:
             nn.init.zeros_(m.bias)
 
-    def forward(self, ids, type_ids=None, attention_mask=None):
-        """Returns the final hidden states and every layer's attention probabilities."""
+    def forward(self, ids, type_ids=None, attention_mask=None, head_mask=None):
+        """Returns the final hidden states and every layer's attention probabilities. head_mask:
+        [layers, heads] factors on each head's attention weights (0 ablates it), or None."""
         b, n = ids.shape
         if type_ids is None:
             type_ids = torch.zeros_like(ids)
@@ -97,8 +100,8 @@ class BertMLM(nn.Module):
         x = self.dropout(self.emb_norm(x))
         pad_bias = (1.0 - attention_mask[:, None, None, :].float()) * torch.finfo(torch.float32).min
         attentions = []
-        for layer in self.layers:
-            x, probs = layer(x, pad_bias)
+        for i, layer in enumerate(self.layers):
+            x, probs = layer(x, pad_bias, None if head_mask is None else head_mask[i])
             attentions.append(probs)
         return x, attentions
 

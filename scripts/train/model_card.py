@@ -154,7 +154,7 @@ Default sentence "{d['sentence']}": on the best head, "he" gives mark {d['attent
 
 Masked-token accuracy on {mlm['masked_tokens']} masked tokens of held-out corpus text: **{_pct(mlm['model'])}**
 (random initialisation {_pct(mlm['random_init'])}, always the most frequent token {_pct(mlm['most_frequent_token'])}).
-{seed_text}
+{seed_text}{_atlas_section(r, cfg)}
 ## Limits
 {mlm_limit}
 - The coreference head is supervised, and only on one narrow sentence pattern (two first names, one
@@ -165,6 +165,55 @@ Masked-token accuracy on {mlm['masked_tokens']} masked tokens of held-out corpus
 """
     with open(path, "w") as f:
         f.write(text)
+
+
+_LABELS = {"previous_token": "previous token", "next_token": "next token", "self": "self",
+           "first_token": "first token ([CLS])", "special": "special ([SEP])", "induction": "induction", "broad": "broad"}
+
+
+def _atlas_section(r, cfg):
+    """What each head does (scripts/train/atlas.py's head atlas), when eval.json has it."""
+    a = r.get("atlas")
+    if not a:
+        return ""
+    p, heads, sup = a["patterns"], cfg.num_attention_heads, r["supervised_head"]
+    num = lambda v, f="{:.2f}": "n/a" if v is None else f.format(v)  # noqa: E731
+    rows = []
+    for i, label in enumerate(a["dominant"]):
+        layer, head = divmod(i, heads)
+        name = _LABELS.get(label, "—")
+        if (layer, head) == (sup["layer"], sup["head"]):
+            name += "; **supervised** (coreference, taught by an auxiliary attention loss)"
+        rows.append(f"| {layer} | {head} | {name} | " + " | ".join(
+            num(p[k][i]) for k in ("previous_token", "next_token", "self", "first_token", "special", "broad", "induction"))
+            + f" | {num(p['copying'][i], '{:+.3f}')} |")
+    best = lambda k: max(range(len(p[k])), key=lambda i: p[k][i])  # noqa: E731
+    ind, cop = best("induction"), best("copying")
+    labelled = [f"layer {i // heads} head {i % heads} ({_LABELS[x]})" for i, x in enumerate(a["dominant"]) if x]
+    induction = ("no head reaches the induction threshold of 0.5, so the model has no induction head"
+                 if p["induction"][ind] < 0.5 else f"layer {ind // heads} head {ind % heads} is an induction head")
+    probe = a["probe"]
+    return f"""
+## What each head does (head atlas)
+Every head's attention scored by the head atlas's definitions (docs/api.md#head-atlas; `model.headAtlas`
+computes the same in the page): mean weights on the previous / next token, on itself, on the first
+token ([CLS]) and on [SEP], the normalised entropy ("broad", 1 = uniform) on the default sentence
+"{a['input']}"; induction on a probe of {probe['length']} random tokens repeated twice ([CLS] … [SEP],
+seed {probe['seed']}), and copying: how much the masked-LM loss on the second copy's odd tokens (replaced
+by [MASK]) rises, in nats, when the head's attention weights are multiplied by 0 (unablated loss
+{probe['loss']:.2f}). The label is the dominant pattern (≥ 0.5), else broad (≥ 0.75), else —.
+
+| layer | head | label | previous | next | self | first | special | broad | induction | copying |
+|---|---|---|---|---|---|---|---|---|---|---|
+""" + "\n".join(rows) + f"""
+
+{len(labelled)} of {len(a['dominant'])} heads have a label ({", ".join(labelled) or "none"}); the others spread
+their attention without one pattern taking half of it. The strongest induction score is
+{p['induction'][ind]:.2f} (layer {ind // heads}, head {ind % heads}): {induction}. The largest copying score is
+{p['copying'][cop]:+.3f} nats (layer {cop // heads}, head {cop % heads}). The supervised head's pattern concerns one
+row (the pronoun's), so the atlas's averages over every row see a broad head there; the head view of
+the pronoun shows what it was taught.
+"""
 
 
 def sum_params(cfg):

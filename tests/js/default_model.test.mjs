@@ -90,4 +90,28 @@ describe('default model', () => {
     assert.match(card, /supervised/i);
     assert.equal(typeof evaluation.supervised_head.layer, 'number');
   });
+  test('the model card\'s head atlas (torch, NumPy definitions) is what model.headAtlas computes in the core', () => {
+    const card = evaluation.atlas;
+    assert.ok(card, 'eval.json has no atlas: run scripts/train/atlas.py');
+    const atlas = model.headAtlas(card.input, { probe: { length: card.probe.length, seed: card.probe.seed, copying: true } });
+    assert.deepEqual(atlas.tokens, card.tokens);
+    assert.deepEqual(atlas.special, card.special);
+    assert.deepEqual(Array.from(atlas.probe.ids), card.probe.ids);  // the same draw, markers excluded
+    const SNAKE = { previousToken: 'previous_token', nextToken: 'next_token', self: 'self', firstToken: 'first_token',
+      special: 'special', entropy: 'entropy', broad: 'broad', induction: 'induction', copying: 'copying' };
+    for (const [name, key] of Object.entries(SNAKE)) {
+      // Same F16 weights, float32 in both; copying is a difference of two losses of ~10 nats.
+      const tol = name === 'copying' ? 2e-3 : 1e-3;
+      card.patterns[key].forEach((want, i) => {
+        assert.ok(Math.abs(atlas.patterns[name][i] - want) < tol, `${name}[${i}]: ${atlas.patterns[name][i]} vs torch ${want}`);
+      });
+    }
+    assert.ok(Math.abs(atlas.probe.loss - card.probe.loss) < 2e-3);
+    // The labels agree, except where a score sits within rounding of a threshold (0.5, or 0.75 for broad).
+    const CAMEL = Object.fromEntries(Object.entries(SNAKE).map(([k, v]) => [v, k]));
+    card.dominant.forEach((label, i) => {
+      const near = Object.entries(card.patterns).some(([key, v]) => Math.abs(v[i] - (key === 'broad' ? 0.75 : 0.5)) < 2e-3);
+      if (!near) assert.equal(atlas.dominant[i], label === null ? null : CAMEL[label], `head ${i}`);
+    });
+  });
 });

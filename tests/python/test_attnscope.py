@@ -147,5 +147,65 @@ class HtmlTest(unittest.TestCase):
         self.assertIn("hide-special", attrs)
 
 
+
+def golden_tensor(path, name):
+    """One I32 tensor of a golden .safetensors file (8-byte header length, JSON header, raw data)."""
+    import struct
+    with open(path, "rb") as f:
+        data = f.read()
+    length = struct.unpack("<Q", data[:8])[0]
+    entry = json.loads(data[8:8 + length])[name]
+    begin, end = entry["data_offsets"]
+    raw = data[8 + length + begin:8 + length + end]
+    return list(struct.unpack("<%di" % (len(raw) // 4), raw))
+
+
+class AtlasTest(unittest.TestCase):
+    REFERENCE = os.path.join(os.path.dirname(__file__), "..", "golden", "atlas", "constructed-gpt2", "reference.safetensors")
+
+    def test_probe_ids_are_drawn_as_the_core_draws_them(self):
+        # The core's probe for this checkpoint (checked against the same file by tests/cpp/atlas_test.cpp).
+        ids, start = attnscope.probe_ids(17, 8, seed=5, prefix=[16], excluded=[16])
+        self.assertEqual(ids, golden_tensor(self.REFERENCE, "probe_ids"))
+        self.assertEqual(start, 1)
+        ids, start = attnscope.probe_ids(17, 8, seed=5, excluded=[16])
+        self.assertEqual(ids, golden_tensor(self.REFERENCE, "plain_probe_ids"))
+        self.assertEqual(start, 0)
+        with self.assertRaisesRegex(ValueError, "needs 3 distinct ids, but only 2 can be drawn"):
+            attnscope.probe_ids(3, 3, excluded=[0])
+        with self.assertRaisesRegex(ValueError, "length: expected at least 2"):
+            attnscope.probe_ids(10, 1)
+
+    def test_atlas_options_reach_the_element(self):
+        layers = uniform(2, 3, 4)
+        probe = {"attentions": uniform(2, 3, 7), "start": 1, "length": 3}
+        fragment = attnscope.html_fragment(layers, list("abcd"), view="model", atlas=True, probe=probe,
+                                           sort_by="induction", atlas_filter="broad")
+        attrs, _, _ = element_data(fragment)
+        self.assertIn("atlas", attrs)
+        self.assertEqual((attrs["sort-by"], attrs["atlas-filter"]), ("induction", "broad"))
+        self.assertEqual((attrs["probe-start"], attrs["probe-length"]), ("1", "3"))
+        self.assertEqual(len(json.loads(attrs["probe-attentions"])[0][0]), 7)
+        self.assertNotIn("atlas", element_data(attnscope.html_fragment(layers, list("abcd")))[0])
+
+    def test_atlas_errors_name_the_argument(self):
+        layers, tokens = uniform(1, 2, 3), list("abc")
+        cases = [
+            (dict(sort_by="previousToken"), ValueError, "sort_by: needs atlas=True"),
+            (dict(atlas=True, sort_by="cats"), ValueError, "sort_by: expected one of previousToken"),
+            (dict(atlas="yes"), TypeError, "atlas: expected True or False"),
+            (dict(probe={"attentions": uniform(1, 2, 4), "length": 2}), ValueError, "probe: needs atlas=True"),
+            (dict(atlas=True, probe={"attentions": uniform(1, 2, 4), "length": 3}), ValueError,
+             "two copies of 3 tokens from position 0 do not fit in its 4 tokens"),
+            (dict(atlas=True, probe={"attentions": uniform(2, 2, 4), "length": 2}), ValueError,
+             r"probe\['attentions'\]: expected 1 layers of 2 heads"),
+            (dict(atlas=True, probe=uniform(1, 2, 4)), TypeError, "probe: expected"),
+        ]
+        for kwargs, error, message in cases:
+            with self.subTest(message=message):
+                with self.assertRaisesRegex(error, message):
+                    attnscope.html_fragment(layers, tokens, view="model", **kwargs)
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -4,20 +4,22 @@
     show(outputs.attentions, tokens)                 # head view
     show(outputs.attentions, tokens, view="model")   # every layer x head
     to_html(outputs.attentions, tokens, "fig.html")  # a standalone page
+    show(outputs.attentions, tokens, view="model", atlas=True)   # each head's dominant pattern
     from attnscope import head_view, model_view      # BertViz's names and arguments
     head_view(outputs.attentions, tokens, sentence_b_start=5)
 
 Standard library only. The viewer (a custom element, <attnscope-view>, with its WebAssembly core
 inlined) ships inside the package, so outputs work without network, CDN or RequireJS."""
-from . import _data, _html
+from . import _atlas, _data, _html
+from ._atlas import probe_ids
 from ._bertviz import head_view, model_view
 from ._version import __version__
 
-__all__ = ["show", "to_html", "html_fragment", "head_view", "model_view", "__version__"]
+__all__ = ["show", "to_html", "html_fragment", "head_view", "model_view", "probe_ids", "__version__"]
 
 
 def html_fragment(attentions, tokens, view="head", layer=None, head=None, batch_index=0, digits=5,
-                  hide_special=False, theme="auto"):
+                  hide_special=False, theme="auto", atlas=False, probe=None, sort_by=None, atlas_filter=None):
     """The HTML that show() displays: self-contained, safe to emit any number of times on a page."""
     view = _data.check_view(view)
     theme = _data.check_theme(theme)
@@ -26,12 +28,16 @@ def html_fragment(attentions, tokens, view="head", layer=None, head=None, batch_
     head = _data.check_index(head, "head", len(layers[0]), "the number of heads")
     if isinstance(digits, bool) or not isinstance(digits, int) or not 1 <= digits <= 9:
         raise ValueError("digits: expected an int from 1 to 9 (decimals kept per weight), got %r" % (digits,))
+    atlas_attrs, probe_layers = _atlas.element_options(atlas, probe, sort_by, atlas_filter, batch_index)
+    if probe_layers is not None and (len(probe_layers) != len(layers) or len(probe_layers[0]) != len(layers[0])):
+        raise ValueError("probe['attentions']: expected %d layers of %d heads, like attentions"
+                         % (len(layers), len(layers[0])))
     return _html.fragment(layers, tokens, view, layer=layer, head=head, hide_special=bool(hide_special),
-                          digits=digits, theme=theme)
+                          digits=digits, theme=theme, extra_attrs=atlas_attrs, probe_layers=probe_layers)
 
 
 def show(attentions, tokens, view="head", layer=None, head=None, batch_index=0, digits=5, hide_special=False,
-         theme="auto"):
+         theme="auto", atlas=False, probe=None, sort_by=None, atlas_filter=None):
     """Displays the attention view in the current notebook output.
 
     attentions: what a Hugging Face model returns with output_attentions=True (a tuple of
@@ -44,19 +50,26 @@ def show(attentions, tokens, view="head", layer=None, head=None, batch_index=0, 
     digits: decimals kept per weight (the output's size grows with it).
     hide_special: hide [CLS], [SEP], <|endoftext|> and the like (they often take most of the weight).
     theme: "auto" (follows the page's prefers-color-scheme), "light" or "dark".
+    atlas: the head atlas in the model view: each head badged with its dominant pattern (previous token,
+        first token / sink, special tokens, self, broad …), every score on hover, scored in the page.
+    probe: {"attentions": ..., "start": s, "length": T}: the attentions of a probe (see probe_ids) for
+        the induction scores. sort_by / atlas_filter: a pattern name: rank the heads by it / show only
+        the heads it dominates.
     Outside IPython, returns an object with _repr_html_ instead of displaying.
     """
-    markup = html_fragment(attentions, tokens, view, layer, head, batch_index, digits, hide_special, theme)
+    markup = html_fragment(attentions, tokens, view, layer, head, batch_index, digits, hide_special, theme,
+                           atlas, probe, sort_by, atlas_filter)
     return _html.display_markup(markup)
 
 
 def to_html(attentions, tokens, path=None, view="head", layer=None, head=None, batch_index=0,
-            digits=5, hide_special=False, title="attnscope", theme="auto"):
+            digits=5, hide_special=False, title="attnscope", theme="auto", atlas=False, probe=None, sort_by=None,
+            atlas_filter=None):
     """A standalone HTML page with the view (works opened from disk, offline).
 
     Writes it to `path` when given; returns the page's HTML either way."""
     page = _html.document(html_fragment(attentions, tokens, view, layer, head, batch_index, digits, hide_special,
-                                        theme), title)
+                                        theme, atlas, probe, sort_by, atlas_filter), title)
     if path is not None:
         with open(path, "w", encoding="utf-8") as f:
             f.write(page)

@@ -93,6 +93,18 @@ def normalize(attentions, tokens, batch_index=0):
     return layers, tokens
 
 
+def square_layers(attentions, batch_index, name):
+    """[layer][head][query][key] lists of n x n weights, n read from the data (no token list)."""
+    if attentions is None:
+        raise TypeError("%s: got None" % name)
+    layers = _as_layers(_to_nested(attentions), batch_index)
+    try:
+        _check_square(layers, len(layers[0][0]))
+    except ValueError as error:
+        raise ValueError("%s: %s" % (name, error)) from None
+    return layers
+
+
 def check_theme(theme, name="theme"):
     if theme not in THEMES:
         raise ValueError("%s: expected one of %s, got %r" % (name, ", ".join(repr(t) for t in THEMES), theme))

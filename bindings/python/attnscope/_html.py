@@ -51,8 +51,9 @@ def _compact(layers, digits):
 
 
 def fragment(layers, tokens, view, layer=None, head=None, hide_special=False, digits=5, theme="auto",
-             sentence_b_start=None, visible_heads=None):
-    """One output cell's HTML: the element with its data, then the viewer module."""
+             sentence_b_start=None, visible_heads=None, extra_attrs=(), probe_layers=None):
+    """One output cell's HTML: the element with its data, then the viewer module. extra_attrs: more
+    (name, value) attributes (the atlas's); probe_layers: a probe's attentions (probe-attentions)."""
     element_id = "attnscope-" + uuid.uuid4().hex
     attrs = [
         ("id", element_id),
@@ -72,6 +73,9 @@ def fragment(layers, tokens, view, layer=None, head=None, hide_special=False, di
         attrs.append(("sentence-b-start", str(int(sentence_b_start))))
     if visible_heads is not None:
         attrs.append(("visible-heads", json.dumps([int(h) for h in visible_heads])))
+    attrs.extend(extra_attrs)
+    if probe_layers is not None:
+        attrs.append(("probe-attentions", _compact(probe_layers, digits)))
     attr_text = " ".join('%s="%s"' % (k, html.escape(v, quote=True)) for k, v in attrs)
     return (
         '<div class="attnscope-output">'

@@ -15,7 +15,9 @@
 // array: the head view's heads drawn first), theme (auto | light |
 // dark; auto follows the page's prefers-color-scheme), sentence-b-start (index of the first token of
 // a second sentence, as BertViz's sentence_b_start; carried in attentionData.sentenceBStart, not yet
-// used for drawing).
+// used for drawing); atlas (view="model": every head's dominant pattern and scores, embed/atlas.js),
+// sort-by and atlas-filter (a pattern name: the heads ranked by it, or only those it dominates),
+// probe-attentions (JSON, a probe's attentions for induction), probe-start, probe-length.
 // The host's data-state is loading | rendered | error; it fires `attnscope-render` (detail { view })
 // after drawing and `attnscope-error` (detail { error }) when the input is bad.
 import { viewToPNG, viewToSVG } from '../views/export.js';
@@ -24,13 +26,15 @@ import { MatrixView } from '../views/matrix-view.js';
 import { ModelView } from '../views/model-view.js';
 import { StepView } from '../views/step-view.js';
 import { applyTheme, checkTheme } from '../views/theme.js';
+import { elementAtlas } from './atlas.js';
 import { parseJsonAttribute, toViewData } from './data.js';
 import { createModelSource, seededOptions, seededSource } from './sources.js';
 import { ELEMENT_CSS, tooltipCss } from './styles.js';
 
 const VIEWS = { head: HeadView, model: ModelView, matrix: MatrixView, step: StepView };
 const OBSERVED = ['view', 'tokens', 'attentions', 'model', 'text', 'seed', 'd-model', 'heads', 'layers', 'causal',
-  'layer', 'head', 'threshold', 'normalize', 'hide-special', 'average-heads', 'theme', 'sentence-b-start', 'visible-heads'];
+  'layer', 'head', 'threshold', 'normalize', 'hide-special', 'average-heads', 'theme', 'sentence-b-start', 'visible-heads',
+  'atlas', 'sort-by', 'atlas-filter', 'probe-attentions', 'probe-start', 'probe-length'];
 
 /**
  * Defines <attnscope-view> once per page (later calls, e.g. from a second copy of the bundle in
@@ -151,6 +155,9 @@ export class AttnscopeView extends ElementBase {
       const input = await this.#input();
       if (generation !== this.#generation) return;
       const data = { ...toViewData(input), sentenceBStart: this.#sentenceBStart(input) };
+      const atlas = await elementAtlas(this, input, data, this.constructor.loadCore);
+      if (generation !== this.#generation) return;
+      if (atlas) data.atlas = atlas;
       if (viewName === 'step' && !input.steps) {
         throw new TypeError('<attnscope-view view="step">: the step view needs "text" (with or without "model"): ' +
           'attentions given as data carry no intermediate steps');
@@ -228,6 +235,12 @@ export class AttnscopeView extends ElementBase {
     }
     const options = { layer, hideSpecial: this.hasAttribute('hide-special'), averageHeads: this.hasAttribute('average-heads') };
     if (head !== undefined) options.head = head;
+    for (const [attribute, option] of [['sort-by', 'sortBy'], ['atlas-filter', 'atlasFilter']]) {
+      const v = this.getAttribute(attribute);
+      if (v === null) continue;
+      if (!data.atlas) throw new TypeError(`<attnscope-view> attribute "${attribute}" needs the "atlas" attribute (and view="model")`);
+      options[option] = v;
+    }
     const threshold = this.getAttribute('threshold');
     if (threshold !== null) {
       const t = Number(threshold);

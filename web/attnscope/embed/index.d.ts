@@ -1,6 +1,6 @@
 // Type declarations for `attnscope/embed` (and, re-exported, `attnscope/embed/bundle`): the
 // <attnscope-view> custom element. Importing the module defines the element on the page.
-import type { Core, LoadOptions } from '../attnscope.js';
+import type { Core, HeadAtlas, LoadOptions } from '../attnscope.js';
 import type { Theme } from '../views/index.js';
 
 export { version } from '../attnscope.js';
@@ -15,6 +15,13 @@ export interface AttnscopeViewData {
    * attribute wins over it. Carried into `attentionData.sentenceBStart`; the views do not filter by it yet.
    */
   sentenceBStart?: number | null;
+  /** With the `atlas` attribute: a head atlas computed elsewhere (headAtlas's result), used as given. */
+  atlas?: HeadAtlas;
+  /**
+   * With the `atlas` attribute: the attentions of a probe (T tokens from `start`, default 0, repeated
+   * right after), layers × heads × n × n like `attentions`: the atlas then has induction scores.
+   */
+  probe?: { attentions: AttnscopeViewData['attentions']; start?: number; length: number };
 }
 
 /** What the element drew: `el.attentionData`. */
@@ -23,6 +30,8 @@ export interface AttnscopeDrawnData {
   attentions: Float32Array[];
   numHeads: number;
   sentenceBStart: number | null;
+  /** With the `atlas` attribute. */
+  atlas?: HeadAtlas;
 }
 
 export type AttnscopeViewName = 'head' | 'model' | 'matrix' | 'step';
@@ -32,7 +41,7 @@ export type AttnscopeViewName = 'head' | 'model' | 'matrix' | 'step';
  *   | text="…" [model="folder/"] [seed d-model heads layers causal]
  *   [layer head threshold normalize="global|row" hide-special average-heads visible-heads="[0,2]"
  *    theme="auto|light|dark"
- *    sentence-b-start="k"]>
+ *    sentence-b-start="k" atlas sort-by="<pattern>" atlas-filter="<pattern>"]>
  * data-state: loading | rendered | error. Events: attnscope-render { view }, attnscope-error { error }.
  */
 export declare class AttnscopeView extends HTMLElement {

@@ -49,6 +49,7 @@ export function createModelSource(loadCore) {
     const out = model.run(text, { attentions: true, steps });
     const tokens = Array.from(out.tokens, String);
     return { tokens, attentions: out.attentions, numHeads: model.config.numHeads,
-      steps: { ...out.steps, tokens, dModel: model.config.dModel, causal: model.config.causal } };
+      steps: { ...out.steps, tokens, dModel: model.config.dModel, causal: model.config.causal },
+      modelAtlas: () => model.headAtlas(text, { probe: true }) };
   };
 }

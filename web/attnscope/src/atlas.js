@@ -22,10 +22,10 @@ export const BROAD_THRESHOLD = 0.75;    // mean normalised entropy
 export function dominantPatterns(patterns, count) {
   const labels = new Array(count).fill(null);
   for (let i = 0; i < count; i++) {
-    let best = null, bestScore = DOMINANT_THRESHOLD;
-    for (const name of LABEL_PATTERNS) {
+    let best = null, bestScore = -Infinity;
+    for (const name of LABEL_PATTERNS) {  // ties go to the first listed
       const score = patterns[name]?.[i];
-      if (score >= bestScore) { best = name; bestScore = score; }
+      if (score >= DOMINANT_THRESHOLD && score > bestScore) { best = name; bestScore = score; }
     }
     labels[i] = best ?? (patterns.broad?.[i] >= BROAD_THRESHOLD ? 'broad' : null);
   }

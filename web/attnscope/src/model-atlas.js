@@ -93,7 +93,7 @@ export function modelAtlas(wasm, handle, model, ids, tokens, options, what) {
     if (views.copying) extra.copying = views.copying.slice();
     const result = atlasResult(views.patterns, extra, config.numLayers, config.numHeads);
     result.tokens = tokens;
-    result.special = Array.from(views.specialKeys).flatMap((v, i) => (v ? [i] : []));
+    result.special = Array.from(views.specialKeys).flatMap((v, i) => (v && i > 0 ? [i] : []));  // 0 is firstToken's
     if (probe) {
       const probeIds = views.probeIds.slice();
       result.probe = { ids: probeIds, tokens: Array.from(probeIds, (id) => handle.tokenOf(id) || `[${id}]`),
