@@ -14,6 +14,7 @@ import struct
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 MODELS = ROOT / "tests" / "golden" / "models"
+LM_HEADS = ROOT / "tests" / "golden" / "lm_heads"
 CORPUS = ROOT / "tests" / "fuzz" / "corpus"
 
 
@@ -80,10 +81,11 @@ def main():
     write("safetensors_fuzz", "header-too-long.safetensors", struct.pack("<Q", 2**63) + b"{}")
     write("safetensors_fuzz", "bert-bf16.safetensors", (MODELS / "bert-bf16" / "model.safetensors").read_bytes())
 
-    # A whole checkpoint: config.json, 0xFF, model.safetensors.
-    for folder in ("bert-bf16", "distilbert-f16"):
-        write("model_load_fuzz", f"{folder}.bin", (MODELS / folder / "config.json").read_bytes() + b"\xff" +
-              (MODELS / folder / "model.safetensors").read_bytes())
+    # A whole checkpoint: config.json, 0xFF, model.safetensors (two with a language-model head).
+    for folder in (MODELS / "bert-bf16", MODELS / "distilbert-f16", LM_HEADS / "distilbert-mlm-bf16",
+                   LM_HEADS / "gpt2-untied-f16"):
+        write("model_load_fuzz", f"{folder.name}.bin", (folder / "config.json").read_bytes() + b"\xff" +
+              (folder / "model.safetensors").read_bytes())
 
     # WordPiece: vocab.txt, [tokenizer_config.json], text, flags (1 config, 2 distilbert, 4 specials).
     vocab_txt = (MODELS / "bert-f32" / "vocab.txt").read_text()

@@ -1,6 +1,7 @@
 // A whole checkpoint from fuzzed bytes: config.json and model.safetensors (split at the first
 // 0xFF byte, which valid JSON cannot contain), loaded with a small memory budget, then one forward
-// pass over a few token ids taken from the config's own vocabulary range.
+// pass over a few token ids taken from the config's own vocabulary range; when the file holds a usable
+// language-model head (read from the same bytes, lm_head.hpp), its top-k too.
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
@@ -23,6 +24,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const std::size_t n = std::min<std::size_t>(c.max_tokens(), 5);
     for (std::size_t i = 0; i < n; ++i) ids.push_back(static_cast<std::int32_t>(i % c.vocab_size));
     (void)model.forward(ids);
+    if (model.lm_head().usable) {
+      attnscope::model::ForwardRequest request;
+      request.attentions = false;
+      request.top_k = std::min<std::size_t>(c.vocab_size, 3);
+      (void)model.forward(ids, request);
+    }
   });
   return 0;
 }
