@@ -9,4 +9,5 @@ const notAString: number = core.version;                                 // vers
 new MatrixView(document.body).update({ tokens: ['a'], attentions: [[1]] });  // attentions: Float32Array per layer
 new MatrixView(document.body).update({ tokens: ['a'], attentions: [new Float32Array(1)] }, { theme: 'blue' });  // theme
 export const bad = (el: AttnscopeView) => { el.data = { tokens: 'a b', attentions: [] }; };  // tokens: string[]
+export const badK = async () => (await core.loadModel('m/')).run('x', { logits: 'all' });  // logits: 'topk'
 export { notAString };

@@ -1,8 +1,8 @@
 // A TypeScript consumer of the installed package: must type-check with `tsc --strict`, against the
 // types of every subpath.
-import { cachedModels, load, simdSupported, version, type CachedModel, type Core, type LoadModelOptions,
-  type MultiHeadAttention, type MultiHeadResult } from 'attnscope';
-import { HeadView, MatrixView, ModelView, applyTheme, normalizeData, viewToSVG, type AttentionData, type Theme,
+import { cachedModels, load, simdSupported, version, type CachedModel, type Core, type HeadAtlas, type LoadModelOptions,
+  type Model, type ModelHeadAtlas, type MultiHeadAttention, type MultiHeadResult, type TopK } from 'attnscope';
+import { HeadView, MatrixView, ModelView, PATTERNS, applyTheme, normalizeData, viewToSVG, type AttentionData, type Theme,
   type ViewOptions } from 'attnscope/views';
 import { AttnscopeView, load as loadForElements, type AttnscopeViewData } from 'attnscope/embed';
 import { load as loadInlined, version as bundleVersion } from 'attnscope/embed/bundle';
@@ -39,6 +39,15 @@ const hubOptions: LoadModelOptions = {
 };
 export const loadGpt2 = () => core.loadModel('hf:openai-community/gpt2', hubOptions);
 export const cacheSizes = async (): Promise<number[]> => (await cachedModels()).map((m: CachedModel) => m.bytes);
+// Predictions and the head atlas (types only).
+export function inspect(model: Model): [TopK | undefined, ModelHeadAtlas, string | null] {
+  const out = model.run('The cat [MASK].', { logits: 'topk', k: 3, headMask: [[1, 0], [1, 1]] });
+  const atlas = model.headAtlas('The cat sat.', { probe: { length: 10, seed: 1, copying: true }, special: [4] });
+  const induction: Float32Array | undefined = atlas.patterns.induction;
+  void [induction, atlas.probe?.ids, model.maskToken?.id, model.lmHead.usable];
+  return [out.topk, atlas, atlas.dominant[0]];
+}
+const given: HeadAtlas = core.headAtlas({ attentions: [new Float32Array(4)], numHeads: 1, causal: true, special: [false, true] });
 export const freed: () => Promise<number> = () => core.deleteCachedModel('openai-community/gpt2', { endpoint: 'https://huggingface.co' });
 
 // attnscope/views
@@ -49,6 +58,9 @@ export function draw(container: HTMLElement): string {
   new MatrixView(container).update(data, options);
   new HeadView(container, { onChange: ({ layer, visibleHeads }) => void [layer, visibleHeads] }).update(data, { visibleHeads: [0] });
   new ModelView(container, { onSelect: (l, h) => void [l, h] }).update(data);
+  new ModelView(container, { onAtlasChange: ({ sortBy, atlasFilter }) => void [sortBy, atlasFilter] })
+    .update({ ...data, atlas: given }, { sortBy: 'previousToken', atlasFilter: null, headNotes: [{ layer: 0, head: 0, label: 'supervised' }] });
+  void PATTERNS.induction.label;
   applyTheme(container, 'auto');
   return viewToSVG(container);
 }

@@ -75,7 +75,7 @@ export function modelAtlas(wasm, handle, model, ids, tokens, options, what) {
   const special = specialKeys(options.special, n, what);
   const { config } = model;
   const probeN = probe ? 2 * probe.length + wrap.prefix.length + wrap.suffix.length : 0;
-  checkMemory(wasm, forwardBytes(config, Math.max(n, probeN)) + 4 * config.numLayers * config.numHeads * 16, what);
+  checkMemory(wasm, forwardBytes(config, Math.max(n, probeN)), what);
 
   const base = wasm._malloc(n * 4 + n) >>> 0;
   if (base === 0) throw new RangeError(`${what}: out of wasm memory`);
