@@ -18,16 +18,7 @@ constexpr float kUndefined = std::numeric_limits<float>::quiet_NaN();
 std::size_t check_layers(std::string_view where, std::span<const std::span<const float>> layers,
                          std::size_t num_heads, std::size_t n) {
   if (layers.empty()) throw InvalidArgument(std::string(where) + ": no layers of attention were given");
-  checks::require_size(where, "num_heads", num_heads);
-  checks::require_size(where, "n (tokens)", n);
-  const std::size_t nn = checks::checked_product(where, "n x n", n, n);
-  const std::size_t expected = checks::checked_product(where, "num_heads x n x n", num_heads, n, n);
-  for (std::size_t l = 0; l < layers.size(); ++l) {
-    const std::string name = "attentions[" + std::to_string(l) + "]";
-    checks::require_length(where, name, layers[l].size(), expected, "[num_heads, n, n]");
-    checks::require_finite(where, name, layers[l]);
-  }
-  return nn;
+  return checks::require_attention_layers(where, "attentions", layers, num_heads, n);
 }
 
 float mean(double sum, std::size_t count) {

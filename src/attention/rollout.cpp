@@ -31,15 +31,7 @@ void mix_residual(std::span<const float> weights, std::size_t heads, std::size_t
 
 std::vector<std::vector<float>> attention_rollout(std::span<const std::span<const float>> layers,
                                                   std::size_t num_heads, std::size_t n) {
-  checks::require_size(kWhere, "num_heads", num_heads);
-  checks::require_size(kWhere, "n", n);
-  const std::size_t nn = checks::checked_product(kWhere, "rollout", n, n);
-  const std::size_t per_layer = checks::checked_product(kWhere, "weights", num_heads, n, n);
-  for (std::size_t l = 0; l < layers.size(); ++l) {
-    const std::string name = "layers[" + std::to_string(l) + "]";
-    checks::require_length(kWhere, name, layers[l].size(), per_layer, "[num_heads, n, n]");
-    checks::require_finite(kWhere, name, layers[l]);
-  }
+  const std::size_t nn = checks::require_attention_layers(kWhere, "layers", layers, num_heads, n);
   std::vector<std::vector<float>> rollout;
   std::vector<float> mixed(nn);
   for (std::size_t l = 0; l < layers.size(); ++l) {

@@ -59,4 +59,19 @@ void require_finite(std::string_view where, std::string_view name, std::span<con
   }
 }
 
+std::size_t require_attention_layers(std::string_view where, std::string_view name,
+                                     std::span<const std::span<const float>> layers, std::size_t num_heads,
+                                     std::size_t n) {
+  require_size(where, "num_heads", num_heads);
+  require_size(where, "n", n);
+  const std::size_t nn = checked_product(where, "n x n", n, n);
+  const std::size_t per_layer = checked_product(where, "num_heads x n x n", num_heads, n, n);
+  for (std::size_t l = 0; l < layers.size(); ++l) {
+    const std::string layer = std::string(name) + "[" + std::to_string(l) + "]";
+    require_length(where, layer, layers[l].size(), per_layer, "[num_heads, n, n]");
+    require_finite(where, layer, layers[l]);
+  }
+  return nn;
+}
+
 }  // namespace attnscope::checks

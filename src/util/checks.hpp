@@ -27,4 +27,10 @@ void require_length(std::string_view where, std::string_view name, std::size_t l
 // Throws naming the first NaN/±Inf element's index.
 void require_finite(std::string_view where, std::string_view name, std::span<const float> values);
 
+// Attention weights of several layers: each `<name>[l]` [num_heads, n, n] long and finite (num_heads
+// and n at least 1). Returns n*n.
+std::size_t require_attention_layers(std::string_view where, std::string_view name,
+                                     std::span<const std::span<const float>> layers, std::size_t num_heads,
+                                     std::size_t n);
+
 }  // namespace attnscope::checks

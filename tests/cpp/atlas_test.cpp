@@ -78,7 +78,7 @@ TEST(HeadAtlasPatterns, RejectBadInput) {
     return std::string("no error");
   };
   EXPECT_NE(message([&] { atlas::score_patterns({}, 1, {.n = 2}); }).find("no layers"), std::string::npos);
-  EXPECT_NE(message([&] { atlas::score_patterns(layer, 1, {.n = 0}); }).find("n (tokens)"), std::string::npos);
+  EXPECT_NE(message([&] { atlas::score_patterns(layer, 1, {.n = 0}); }).find(": n is 0"), std::string::npos);
   EXPECT_NE(message([&] { atlas::score_patterns(layer, 2, {.n = 2}); }).find("attentions[0]"), std::string::npos);
   std::vector<float> nan = one;
   nan[3] = std::nanf("");
