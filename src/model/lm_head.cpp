@@ -182,51 +182,55 @@ VocabularyResult predict_vocabulary(const LmHeadWeights& head, const ModelConfig
                                     std::span<const float> word_embeddings, std::span<const float> hidden,
                                     std::size_t n, const VocabularyRequest& request) {
   const std::size_t d = c.d_model, vocab = c.vocab_size, k = std::min(request.top_k, vocab);
+  // The positions projected: every one for top-k; for log-probabilities alone only those with a target.
+  std::vector<std::size_t> rows;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (k > 0 || request.targets[i] >= 0) rows.push_back(i);
+  }
+  const std::size_t r_count = rows.size();
+  std::vector<float> x(r_count * d);
+  for (std::size_t r = 0; r < r_count; ++r) std::copy_n(hidden.data() + rows[r] * d, d, x.data() + r * d);
   // The transform, T(h) = LayerNorm(act(h·Wᵀ + b)) with W as nn.Linear stores it ([out, in]).
-  std::vector<float> transformed;
-  const float* x = hidden.data();
-  if (!head.transform_weight.empty()) {
-    transformed.resize(n * d);
-    kernels::gemm_nt(n, d, d, hidden.data(), d, head.transform_weight.data(), d, transformed.data(), d);
-    kernels::add_bias(n, d, head.transform_bias.data(), transformed.data(), d);
-    kernels::activation(kernel_activation(head.activation), transformed.data(), n * d);
-    kernels::layer_norm(n, d, transformed.data(), d, head.norm_gamma.data(), head.norm_beta.data(), head.norm_eps,
-                        transformed.data(), d);
-    x = transformed.data();
+  if (!head.transform_weight.empty() && r_count > 0) {
+    std::vector<float> h = x;
+    kernels::gemm_nt(r_count, d, d, h.data(), d, head.transform_weight.data(), d, x.data(), d);
+    kernels::add_bias(r_count, d, head.transform_bias.data(), x.data(), d);
+    kernels::activation(kernel_activation(head.activation), x.data(), r_count * d);
+    kernels::layer_norm(r_count, d, x.data(), d, head.norm_gamma.data(), head.norm_beta.data(), head.norm_eps,
+                        x.data(), d);
   }
   const float* decoder = head.decoder.empty() ? word_embeddings.data() : head.decoder.data();
 
   // Chunks of the vocabulary small enough that their logits stay a few MiB at any n.
-  const std::size_t chunk = std::min(vocab, std::clamp<std::size_t>((std::size_t{1} << 20) / n, 256, 8192));
-  std::vector<float> logits(n * chunk);
-  std::vector<PositionState> states(n);
-  for (std::size_t first = 0; first < vocab; first += chunk) {
+  const std::size_t chunk =
+      std::min(vocab, std::clamp<std::size_t>((std::size_t{1} << 20) / std::max<std::size_t>(r_count, 1), 256, 8192));
+  std::vector<float> logits(r_count * chunk);
+  std::vector<PositionState> states(r_count);
+  for (std::size_t first = 0; first < vocab && r_count > 0; first += chunk) {
     const std::size_t count = std::min(chunk, vocab - first);
-    kernels::gemm_nt(n, count, d, x, d, decoder + first * d, d, logits.data(), count);
-    if (!head.bias.empty()) kernels::add_bias(n, count, head.bias.data() + first, logits.data(), count);
-    parallel::parallel_for(n, [&](std::size_t i) {
-      const std::int32_t target = request.targets.empty() ? -1 : request.targets[i];
-      states[i].add_chunk(logits.data() + i * count, count, static_cast<std::int32_t>(first), k, target);
+    kernels::gemm_nt(r_count, count, d, x.data(), d, decoder + first * d, d, logits.data(), count);
+    if (!head.bias.empty()) kernels::add_bias(r_count, count, head.bias.data() + first, logits.data(), count);
+    parallel::parallel_for(r_count, [&](std::size_t r) {
+      const std::int32_t target = request.targets.empty() ? -1 : request.targets[rows[r]];
+      states[r].add_chunk(logits.data() + r * count, count, static_cast<std::int32_t>(first), k, target);
     });
   }
 
   VocabularyResult result;
   result.k = k;
-  if (k > 0) {
-    result.top_ids.resize(n * k);
-    result.top_probs.resize(n * k);
-  }
-  if (!request.targets.empty()) result.target_log_probs.resize(n);
-  for (std::size_t i = 0; i < n; ++i) {
-    PositionState& s = states[i];
+  result.top_ids.resize(n * k);
+  result.top_probs.resize(n * k);
+  if (!request.targets.empty()) result.target_log_probs.assign(n, std::numeric_limits<float>::quiet_NaN());
+  for (std::size_t r = 0; r < r_count; ++r) {
+    PositionState& s = states[r];
+    const std::size_t i = rows[r];
     std::sort_heap(s.heap.begin(), s.heap.end(), better);  // most probable first
-    for (std::size_t r = 0; r < s.heap.size(); ++r) {
-      result.top_ids[i * k + r] = s.heap[r].id;
-      result.top_probs[i * k + r] = static_cast<float>(std::exp(static_cast<double>(s.heap[r].logit) - s.max) / s.sum);
+    for (std::size_t j = 0; j < s.heap.size(); ++j) {
+      result.top_ids[i * k + j] = s.heap[j].id;
+      result.top_probs[i * k + j] = static_cast<float>(std::exp(static_cast<double>(s.heap[j].logit) - s.max) / s.sum);
     }
     if (!request.targets.empty()) {
-      result.target_log_probs[i] =
-          static_cast<float>(static_cast<double>(s.target_logit) - s.max - std::log(s.sum));
+      result.target_log_probs[i] = static_cast<float>(static_cast<double>(s.target_logit) - s.max - std::log(s.sum));
     }
   }
   return result;

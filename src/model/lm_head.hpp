@@ -12,6 +12,7 @@
 //
 // The vocabulary projection is streamed in chunks of rows of D: per position a running maximum and
 // sum of exp (an online softmax) and the k best logits so far, so the [n, vocab] logits never exist.
+// Without top-k only the positions that have a target are projected.
 #pragma once
 #include <cstddef>
 #include <cstdint>
