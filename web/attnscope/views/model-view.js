@@ -24,7 +24,8 @@ export class ModelView {
     const reopen = this.dialog?.open ? this.openedAt : null;
     const o = { ...DEFAULT_VIEW_OPTIONS, sortBy: null, atlasFilter: null, headNotes: [], ...options };
     const d = normalizeData(data, o.measure);
-    const atlas = checkAtlas(data.atlas, d.numLayers, d.numHeads);
+    // The atlas describes heads: the rollout measure (one matrix per layer) has none.
+    const atlas = d.measure === 'rollout' ? null : checkAtlas(data.atlas, d.numLayers, d.numHeads);
     const heads = atlas ? orderedHeads(atlas, d.numLayers, d.numHeads, o) : null;
     this.data = data;
     this.options = o;
