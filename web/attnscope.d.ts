@@ -242,14 +242,36 @@ export interface ModelRunResult {
   hidden?: Float32Array;
 }
 
+export interface TokenizeResult {
+  ids: Int32Array;
+  /** The vocabulary strings: "##ing", "Ġworld", "▁the", "<0xE2>". */
+  tokens: string[];
+  /**
+   * The text each token stands for: "Ġworld" -> " world", "▁the" -> " the", "Ċ" -> "\n", "<0x0A>" -> "\n";
+   * bytes of a character split across tokens as "\xE2" escapes; WordPiece keeps its "##" mark;
+   * special tokens as they are.
+   */
+  displayTokens: string[];
+  /** Token type (segment) ids, as the tokenizer's post-processor gives them (RoBERTa: all 0). */
+  typeIds: Int32Array;
+  /**
+   * With a pair: index of sentence B's first token (the first token of B's type when the template
+   * gives B its own type id, else B's first own token); null for one sentence.
+   */
+  sentenceBStart: number | null;
+}
+
 export interface Model {
   readonly architecture: 'bert' | 'roberta' | 'distilbert' | 'gpt2';
   readonly config: Readonly<ModelConfig>;
   /** False when the folder had no tokenizer files (run() then takes token ids only). */
   readonly hasTokenizer: boolean;
   readonly disposed: boolean;
-  /** With the model's special tokens ([CLS] … [SEP], <s> … </s>, none for GPT-2). */
-  tokenize(text: string): { ids: Int32Array; tokens: string[] };
+  /**
+   * With the model's special tokens ([CLS] … [SEP], <s> … </s>, <|begin_of_text|> …, none for GPT-2);
+   * with `pair`, the sentence pair as the tokenizer's template puts it ([CLS] A [SEP] B [SEP]).
+   */
+  tokenize(text: string, pair?: string): TokenizeResult;
   /** Text is tokenized with special tokens; token ids are used as given. */
   run(input: string | Int32Array | number[], options?: ModelRunOptions): ModelRunResult;
   /** Frees the model's wasm memory. Idempotent. */

@@ -1,6 +1,6 @@
-// Unigram as Hugging Face's tokenizers runs it (models/unigram, after SentencePiece's
-// unigram_model.cc): the Viterbi path over every piece the text can start with at each character,
-// scores added in double precision; a character no piece covers alone is an unknown scored
+// Unigram as SentencePiece's unigram_model.cc (EncodeOptimized) runs it, and Hugging Face's
+// tokenizers after it: the Viterbi path over every piece the text can start with at each character
+// (ties: the earlier start wins); a character no piece covers alone is an unknown scored
 // min_score - 10; consecutive unknowns are fused into one.
 #include <algorithm>
 #include <cstdio>
@@ -64,28 +64,34 @@ void UnigramModel::for_each_prefix(std::string_view text, std::size_t at, F&& fo
 }
 
 std::vector<std::string> UnigramModel::segment(std::string_view text) const {
+  // SentencePiece's arithmetic, which decides between segmentations whose scores tie in single
+  // precision: path scores are stored as floats, a piece's candidate is computed in double (the
+  // float score plus the stored path score) and compared with the stored float; an unknown's
+  // candidate is a float sum. (tokenizers adds doubles throughout and can pick the other one.)
   struct Node {
     std::int32_t id = -1;
-    double score = 0;
+    float score = 0;
     std::ptrdiff_t starts_at = -1;
   };
   const std::size_t size = text.size();
-  const double unknown_score = min_score_ - kUnknownPenalty;
+  const float unknown_score = static_cast<float>(min_score_) - static_cast<float>(kUnknownPenalty);
   std::vector<Node> best(size + 1);
   for (std::size_t start = 0; start < size;) {
-    const double here = best[start].score;
+    const float here = best[start].score;
     const std::size_t char_len = std::min(utf8_length(static_cast<unsigned char>(text[start])), size - start);
     bool single_char_piece = false;
     for_each_prefix(text, start, [&](std::size_t length) {
       const std::int32_t id = ids_.at(std::string(text.substr(start, length)));
-      const double candidate = pieces_[static_cast<std::size_t>(id)].second + here;
+      const double candidate = static_cast<double>(static_cast<float>(pieces_[static_cast<std::size_t>(id)].second)) + here;
       Node& target = best[start + length];
-      if (target.starts_at < 0 || candidate > target.score) target = {id, candidate, static_cast<std::ptrdiff_t>(start)};
+      if (target.starts_at < 0 || candidate > static_cast<double>(target.score)) {
+        target = {id, static_cast<float>(candidate), static_cast<std::ptrdiff_t>(start)};
+      }
       if (length == char_len) single_char_piece = true;
     });
     if (!single_char_piece) {
       Node& target = best[start + char_len];
-      const double candidate = unknown_score + here;
+      const float candidate = unknown_score + here;
       if (target.starts_at < 0 || candidate > target.score) {
         if (unk_id_ < 0) throw InvalidArgument("tokenizer: Unigram model has no unk_id but the text has a character no piece covers");
         target = {unk_id_, candidate, static_cast<std::ptrdiff_t>(start)};

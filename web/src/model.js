@@ -46,10 +46,12 @@ export async function loadModel(wasm, source, options = {}) {
 
     // Tokenizer: the family's own files, else tokenizer.json; none at all = ids-only model.
     let haveTokenizerFiles = false;
-    const primary = TOKENIZER_FILES[architecture];
+    const primary = TOKENIZER_FILES[architecture] ?? [];  // other architectures: tokenizer.json only
     const found = {};
     for (const name of [...primary, 'tokenizer_config.json']) found[name] = await readText(name);
-    if (primary.some((name) => found[name] === null)) found['tokenizer.json'] = await readText('tokenizer.json');
+    if (primary.length === 0 || primary.some((name) => found[name] === null)) {
+      found['tokenizer.json'] = await readText('tokenizer.json');
+    }
     for (const [name, text] of Object.entries(found)) {
       if (text === null) continue;
       handle.setTokenizerFile(name, text);
@@ -141,17 +143,28 @@ function wrapModel(wasm, handle, architecture) {
     if (disposed) throw new Error(`${what}: this model was disposed; load it again`);
   };
 
-  const tokenize = (text, what = 'model.tokenize') => {
+  // { ids, tokens (vocabulary strings), displayTokens (the text each stands for), typeIds,
+  // sentenceBStart (index of sentence B's first token; null without a pair) }.
+  const tokenize = (text, pair, what = 'model.tokenize') => {
     live(what);
     if (typeof text !== 'string') throw new TypeError(`${what}: text must be a string, got ${describe(text)}`);
+    if (pair !== undefined && typeof pair !== 'string') {
+      throw new TypeError(`${what}: pair must be a string or undefined, got ${describe(pair)}`);
+    }
     if (!hasTokenizer) {
-      throw new Error(`${what}: the folder had no tokenizer files (${TOKENIZER_FILES[architecture].join(' + ')} ` +
-        'or tokenizer.json); pass token ids to run() instead');
+      const classic = TOKENIZER_FILES[architecture];
+      const files = classic ? `${classic.join(' + ')} or tokenizer.json` : 'tokenizer.json';
+      throw new Error(`${what}: the folder had no tokenizer files (${files}); pass token ids to run() instead`);
     }
     // A lone UTF-16 surrogate cannot cross into C++ as UTF-8: replace it with U+FFFD, as TextEncoder does.
-    const wellFormed = typeof text.toWellFormed === 'function' ? text.toWellFormed() : text;
-    throwIfFailed(handle.tokenize(wellFormed, true), what);
-    return { ids: handle.lastIds(), tokens: handle.lastTokens() };
+    const wellFormed = (s) => typeof s.toWellFormed === 'function' ? s.toWellFormed() : s;
+    throwIfFailed(pair === undefined ? handle.tokenize(wellFormed(text), true)
+      : handle.tokenizePair(wellFormed(text), wellFormed(pair), true), what);
+    const sentenceBStart = handle.lastSentenceBStart();
+    return {
+      ids: handle.lastIds(), tokens: handle.lastTokens(), displayTokens: handle.lastDisplayTokens(),
+      typeIds: handle.lastTypeIds(), sentenceBStart: sentenceBStart < 0 ? null : sentenceBStart,
+    };
   };
 
   const model = {
@@ -159,7 +172,7 @@ function wrapModel(wasm, handle, architecture) {
     config,
     hasTokenizer,
     get disposed() { return disposed; },
-    tokenize: (text) => tokenize(text),
+    tokenize: (text, pair) => tokenize(text, pair),
     run(input, options = {}) {
       const what = 'model.run';
       live(what);
@@ -168,7 +181,7 @@ function wrapModel(wasm, handle, architecture) {
       const wantHidden = optionalBoolean(options.hidden, 'hidden', true, what);
       let ids, tokens;
       if (typeof input === 'string') {
-        ({ ids, tokens } = tokenize(input, what));
+        ({ ids, tokens } = tokenize(input, undefined, what));
       } else {
         ids = toIds(input, config.vocabSize, what);
         tokens = Array.from(ids, (id) => handle.tokenOf(id) || `[${id}]`);
