@@ -170,7 +170,10 @@ TEST(TokenizerPipeline, ClassicFilesEncodePairs) {
   EXPECT_EQ(r.display, (Strings{"<|endoftext|>", "Hi", "<|endoftext|>", "<|endoftext|>", "you", "<|endoftext|>"}));
   EXPECT_EQ(r.type_ids, (Ids{0, 0, 0, 0, 0, 0}));  // RoBERTa: every type id 0
   EXPECT_EQ(r.sentence_b_start, 4);
-  const Encoding g = load_tokenizer("gpt2", {std::nullopt, roberta.vocab_json, roberta.merges_txt})->encode_pair("Hi", " you");
+  TokenizerFiles gpt2;
+  gpt2.vocab_json = roberta.vocab_json;
+  gpt2.merges_txt = roberta.merges_txt;
+  const Encoding g = load_tokenizer("gpt2", gpt2)->encode_pair("Hi", " you");
   EXPECT_EQ(g.display, (Strings{"Hi", " you"}));
   EXPECT_EQ(g.type_ids, (Ids{0, 1}));
 }
