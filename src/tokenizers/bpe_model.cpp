@@ -39,6 +39,20 @@ struct QueuedMerge {
 
 }  // namespace
 
+bool byte_fallback_ids(const std::unordered_map<std::string, std::int32_t>& vocab, std::string_view text,
+                       std::vector<std::int32_t>& ids) {
+  std::vector<std::int32_t> bytes;
+  for (unsigned char b : text) {
+    char name[8];
+    std::snprintf(name, sizeof name, "<0x%02X>", b);
+    const auto it = vocab.find(name);
+    if (it == vocab.end()) return false;
+    bytes.push_back(it->second);
+  }
+  ids.insert(ids.end(), bytes.begin(), bytes.end());
+  return true;
+}
+
 BpeModel::BpeModel(std::unordered_map<std::string, std::int32_t> vocab,
                    const std::vector<std::pair<std::string, std::string>>& merges, BpeOptions options,
                    std::string_view where)
@@ -105,20 +119,10 @@ std::vector<std::int32_t> BpeModel::merge_word(std::string_view piece) const {
       add(it->second, len);
       continue;
     }
-    if (options_.byte_fallback) {
-      std::vector<std::int32_t> bytes;
-      for (unsigned char b : s) {
-        char name[8];
-        std::snprintf(name, sizeof name, "<0x%02X>", b);
-        const auto it = vocab_.find(name);
-        if (it == vocab_.end()) break;
-        bytes.push_back(it->second);
-      }
-      if (bytes.size() == s.size()) {
-        // As tokenizers does, a pending unknown is not flushed before the bytes.
-        for (std::int32_t id : bytes) add(id, 1);
-        continue;
-      }
+    if (std::vector<std::int32_t> bytes; options_.byte_fallback && byte_fallback_ids(vocab_, s, bytes)) {
+      // As tokenizers does, a pending unknown is not flushed before the bytes.
+      for (std::int32_t id : bytes) add(id, 1);
+      continue;
     }
     if (unk_id_ >= 0) {
       if (unk_pending >= 0 && options_.fuse_unk) {

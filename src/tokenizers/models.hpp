@@ -13,6 +13,11 @@
 
 namespace attnscope::tokenizers {
 
+// SentencePiece's byte fallback: the ids of "<0xAB>" for every byte of `text`; false (and `ids`
+// unchanged) when one of them is not in `vocab`.
+bool byte_fallback_ids(const std::unordered_map<std::string, std::int32_t>& vocab, std::string_view text,
+                       std::vector<std::int32_t>& ids);
+
 class TokenModel {
  public:
   virtual ~TokenModel() = default;

@@ -38,12 +38,6 @@ namespace {
 constexpr char32_t kReplacement = 0xFFFD;
 constexpr char32_t kMaxCodePoint = 0x10FFFF;
 
-// Index of the range that contains `cp` in a table of ascending range starts (the first is 0).
-std::size_t range_index(const std::uint32_t* starts, std::size_t size, char32_t cp) {
-  const std::uint32_t* it = std::upper_bound(starts, starts + size, static_cast<std::uint32_t>(cp));
-  return static_cast<std::size_t>(it - starts) - 1;
-}
-
 // Position of `cp` in a sorted key table, or `size` when absent.
 std::size_t find_key(const std::uint32_t* keys, std::size_t size, char32_t cp) {
   const std::uint32_t* it = std::lower_bound(keys, keys + size, static_cast<std::uint32_t>(cp));
@@ -108,6 +102,11 @@ char32_t compose_pair(char32_t first, char32_t second) {
 }
 
 }  // namespace
+
+std::size_t range_index(const std::uint32_t* starts, std::size_t size, char32_t cp) {
+  const std::uint32_t* it = std::upper_bound(starts, starts + size, static_cast<std::uint32_t>(cp));
+  return static_cast<std::size_t>(it - starts) - 1;
+}
 
 const char* table_version() { return data::kUnicodeVersion; }
 

@@ -2,6 +2,7 @@
 // all from tables generated out of Python's unicodedata (see gen_unicode_tables.py) so that they
 // agree with the Python reference tokenizers.
 #pragma once
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -19,6 +20,9 @@ enum CharClass : std::uint8_t {
   kPythonSpace = 1 << 6,      // Python's str.isspace()
   kWhiteSpace = 1 << 7,       // Unicode White_Space (the `regex` module's \s)
 };
+
+// Index of the range that contains `cp` in a table of ascending range starts (the first is 0).
+std::size_t range_index(const std::uint32_t* starts, std::size_t size, char32_t cp);
 
 // The Unicode version the tables come from, e.g. "14.0.0".
 const char* table_version();

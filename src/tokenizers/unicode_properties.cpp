@@ -27,8 +27,7 @@ namespace {
 constexpr char32_t kMaxCodePoint = 0x10FFFF;
 
 std::uint8_t range_value(const std::uint32_t* starts, std::size_t size, const std::uint8_t* values, char32_t cp) {
-  const std::uint32_t* it = std::upper_bound(starts, starts + size, static_cast<std::uint32_t>(cp));
-  return values[static_cast<std::size_t>(it - starts) - 1];
+  return values[range_index(starts, size, cp)];
 }
 
 }  // namespace

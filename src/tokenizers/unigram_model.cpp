@@ -3,7 +3,6 @@
 // (ties: the earlier start wins); a character no piece covers alone is an unknown scored
 // min_score - 10; consecutive unknowns are fused into one.
 #include <algorithm>
-#include <cstdio>
 #include <limits>
 #include <string>
 
@@ -126,20 +125,7 @@ void UnigramModel::tokenize(std::string_view piece, std::vector<std::int32_t>& i
       ids.push_back(it->second);
       continue;
     }
-    if (byte_fallback_) {
-      std::vector<std::int32_t> bytes;
-      for (unsigned char b : s) {
-        char name[8];
-        std::snprintf(name, sizeof name, "<0x%02X>", b);
-        const auto it = ids_.find(name);
-        if (it == ids_.end()) break;
-        bytes.push_back(it->second);
-      }
-      if (bytes.size() == s.size()) {
-        ids.insert(ids.end(), bytes.begin(), bytes.end());
-        continue;
-      }
-    }
+    if (byte_fallback_ && byte_fallback_ids(ids_, s, ids)) continue;
     if (unk_id_ < 0) throw InvalidArgument("tokenizer: Unigram model has no unk_id but the text has a character no piece covers");
     ids.push_back(unk_id_);
   }

