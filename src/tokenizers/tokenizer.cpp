@@ -40,6 +40,8 @@ void Tokenizer::set_special_tokens(std::vector<AddedToken> tokens) {
     }
   }
   added_ = std::move(tokens);
+  added_text_.clear();
+  for (const AddedToken& t : added_) added_text_.push_back(unicode::decode_utf8(t.content));
   refresh_added_tokens();
 }
 
@@ -48,8 +50,9 @@ void Tokenizer::refresh_added_tokens() {
   std::vector<const AddedToken*> raw_tokens, normalized_tokens;
   raw_ids_.clear();
   normalized_ids_.clear();
-  for (const AddedToken& t : added_) {
-    std::u32string pattern = unicode::decode_utf8(t.content);
+  for (std::size_t i = 0; i < added_.size(); ++i) {
+    const AddedToken& t = added_[i];
+    std::u32string pattern = added_text_[i];
     if (t.normalized) {
       normalize(pattern);
       normalized.push_back(std::move(pattern));
@@ -102,8 +105,8 @@ void Tokenizer::append_token(std::string token, Encoding& out) const {
 }
 
 bool Tokenizer::is_special(std::u32string_view token) const {
-  for (const AddedToken& t : added_) {
-    if (unicode::decode_utf8(t.content) == token) return true;
+  for (const std::u32string& t : added_text_) {
+    if (t == token) return true;
   }
   return false;
 }

@@ -92,6 +92,7 @@ class Tokenizer {
   std::vector<std::string> id_to_token_;
   std::unordered_map<std::string, std::int32_t> token_to_id_;
   std::vector<AddedToken> added_;
+  std::vector<std::u32string> added_text_;  // each added token's content, decoded
   AddedTokenMatcher raw_matcher_, normalized_matcher_;
   std::vector<std::int32_t> raw_ids_, normalized_ids_;  // token id of each matcher pattern
   PostProcessor post_;
