@@ -100,6 +100,12 @@ TEST(TokenizerPipeline, BpeOptions) {
             (Strings{"a", "##b"}));
   EXPECT_EQ(tokens(*tokenizer_from_json(bpe_json(vocab, R"(["a ##b"])", R"(, "continuing_subword_prefix": "##")")), "ab"),
             (Strings{"ab"}));
+  // end_of_word_suffix: the last character carries it.
+  const std::string suffixed = R"({"a": 0, "b</w>": 1, "ab</w>": 2, "a</w>": 3})";
+  EXPECT_EQ(tokens(*tokenizer_from_json(bpe_json(suffixed, R"(["a b</w>"])", R"(, "end_of_word_suffix": "</w>")")), "ab"),
+            (Strings{"ab</w>"}));
+  EXPECT_EQ(tokens(*tokenizer_from_json(bpe_json(suffixed, "[]", R"(, "end_of_word_suffix": "</w>")")), "aa"),
+            (Strings{"a", "a</w>"}));
   // A pair listed twice keeps its last rank (tokenizers' map of merges).
   const std::string abc = R"({"a": 0, "b": 1, "c": 2, "ab": 3, "bc": 4})";
   EXPECT_EQ(tokens(*tokenizer_from_json(bpe_json(abc, R"(["a b", "b c", "a b"])")), "abc"), (Strings{"a", "bc"}));
