@@ -95,13 +95,14 @@ std::unique_ptr<PreTokenizer> read_pre_tokenizer(const JsonField& f) {
     return make_metaspace_pre_tokenizer(replacement, scheme, f.flag("split", true));
   }
   if (type == "Digits") return make_digits_pre_tokenizer(f.flag("individual_digits", false));
+  if (type == "WhitespaceSplit") return make_whitespace_split_pre_tokenizer();
   if (type == "Sequence") {
     const JsonField list = f.at("pretokenizers");
     std::vector<std::unique_ptr<PreTokenizer>> steps;
     for (std::size_t i = 0; i < list.size(); ++i) steps.push_back(read_pre_tokenizer(list.item(i)));
     return make_sequence_pre_tokenizer(std::move(steps));
   }
-  f.unsupported_type("ByteLevel, Split, Metaspace, Digits, Sequence");
+  f.unsupported_type("ByteLevel, Split, Metaspace, WhitespaceSplit, Digits, Sequence");
 }
 
 namespace {

@@ -213,6 +213,11 @@ std::unique_ptr<PreTokenizer> make_metaspace_pre_tokenizer(char32_t replacement,
   return std::make_unique<Metaspace>(replacement, scheme, split);
 }
 
+std::unique_ptr<PreTokenizer> make_whitespace_split_pre_tokenizer() {
+  return std::make_unique<Split>(predicate_finder([](char32_t c) { return unicode::has(c, unicode::kWhiteSpace); }),
+                                 SplitBehavior::removed, false);
+}
+
 std::unique_ptr<PreTokenizer> make_digits_pre_tokenizer(bool individual_digits) {
   return std::make_unique<Split>(predicate_finder(is_numeric),
                                  individual_digits ? SplitBehavior::isolated : SplitBehavior::contiguous, false);

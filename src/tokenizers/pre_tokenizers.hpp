@@ -1,7 +1,7 @@
 // tokenizer.json pre-tokenizers, as Hugging Face's tokenizers applies them to each normalized piece:
 // Split (a regex or a string; behaviors Removed, Isolated, MergedWithPrevious, MergedWithNext,
 // Contiguous; invert), ByteLevel (GPT-2's pattern, the byte alphabet), Metaspace (SentencePiece's
-// ▁), Digits, Sequence.
+// ▁), WhitespaceSplit, Digits, Sequence.
 #pragma once
 #include <memory>
 #include <string>
@@ -34,6 +34,8 @@ std::unique_ptr<PreTokenizer> make_byte_level_pre_tokenizer(bool add_prefix_spac
 // Spaces become `replacement`, which is put in front as `scheme` says; with `split`, each piece
 // is cut before every replacement character.
 std::unique_ptr<PreTokenizer> make_metaspace_pre_tokenizer(char32_t replacement, PrependScheme scheme, bool split);
+// Splits on Unicode White_Space, which is dropped (T5's files put it before Metaspace).
+std::unique_ptr<PreTokenizer> make_whitespace_split_pre_tokenizer();
 // Numeric characters (Rust's char::is_numeric: Nd, Nl, No) each alone or in runs.
 std::unique_ptr<PreTokenizer> make_digits_pre_tokenizer(bool individual_digits);
 std::unique_ptr<PreTokenizer> make_sequence_pre_tokenizer(std::vector<std::unique_ptr<PreTokenizer>> steps);

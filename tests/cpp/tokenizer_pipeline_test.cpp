@@ -62,6 +62,7 @@ TEST(TokenizerPipeline, MetaspaceAndByteLevelPreTokenizers) {
             (Strings{"\u0120Hello", "\u0120my", "\u0120friend", ",", "\u0120how", "?"}));
   EXPECT_EQ(split(*make_byte_level_pre_tokenizer(false, true), "Hello there\nHello there"),
             (Strings{"Hello", "\u0120there", "\u010A", "Hello", "\u0120there"}));
+  EXPECT_EQ(split(*make_whitespace_split_pre_tokenizer(), " Hey\tfriend!\u3000 x "), (Strings{"Hey", "friend!", "x"}));
   EXPECT_EQ(split(*make_digits_pre_tokenizer(true), "Call 123 please"), (Strings{"Call ", "1", "2", "3", " please"}));
   EXPECT_EQ(split(*make_digits_pre_tokenizer(false), "Call 123 please"), (Strings{"Call ", "123", " please"}));
 }
