@@ -1,18 +1,21 @@
 // Embind glue over the attention core. No logic: heap addresses + sizes in, the core called,
 // an error string out (see guard.hpp). Argument checks, heap copies and the public API live in
-// web/src/ (the JS layer); the core re-validates everything anyway.
+// web/attnscope/src/ (the JS layer); the core re-validates everything anyway.
 #include <emscripten/bind.h>
 #include <malloc.h>
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <span>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "attention/mask.hpp"
 #include "attention/multi_head.hpp"
+#include "attention/rollout.hpp"
 #include "attention/scaled_dot_product.hpp"
 #include "attention/streaming.hpp"
 #include "guard.hpp"
@@ -91,23 +94,37 @@ class MultiHeadAttentionHandle {
   // context 0 = self-attention. Output addresses 0 are not requested (output itself is required).
   std::string forward(Address x, std::size_t n, Address context, std::size_t m, int mask_kind,
                       Address mask, Address out, Address weights, Address heads, Address q,
-                      Address k, Address v, Address scores, Address scaled) {
+                      Address k, Address v, Address scores, Address scaled, Address value_norms) {
     return guarded([&] {
       if (!attention_) throw InvalidArgument("MultiHeadAttention: not initialised");
       const std::size_t d = attention_->d_model();
       const std::size_t h = attention_->num_heads();
       const std::size_t keys = context ? m : n;
+      MultiHeadOutputs outs{output(out, n * d), output(weights, h * n * keys), output(heads, n * d),
+                            output(q, n * d), output(k, keys * d), output(v, keys * d),
+                            output(scores, h * n * keys), output(scaled, h * n * keys)};
+      outs.value_norms = output(value_norms, h * keys);
       attention_->forward(input(x, n * d), n, input(context, m * d), context ? m : 0,
-                          make_mask(mask_kind, mask, n * keys),
-                          {output(out, n * d), output(weights, h * n * keys), output(heads, n * d),
-                           output(q, n * d), output(k, keys * d), output(v, keys * d),
-                           output(scores, h * n * keys), output(scaled, h * n * keys)});
+                          make_mask(mask_kind, mask, n * keys), outs);
     });
   }
 
  private:
   std::unique_ptr<MultiHeadAttention> attention_;
 };
+
+// num_layers consecutive [num_heads, n, n] blocks at `layers`; the rollout of each layer into `out`.
+std::string attention_rollout_binding(Address layers, std::size_t num_layers, std::size_t num_heads,
+                                      std::size_t n, Address out) {
+  return guarded([&] {
+    const std::size_t per_layer = num_heads * n * n;
+    std::vector<std::span<const float>> spans;
+    for (std::size_t l = 0; l < num_layers; ++l) spans.push_back(input(layers + l * per_layer * sizeof(float), per_layer));
+    const auto rollout = attention_rollout(spans, num_heads, n);
+    float* dst = from_address<float>(out);
+    for (const auto& layer : rollout) dst = std::copy(layer.begin(), layer.end(), dst);
+  });
+}
 
 bool simd_build() { return kernels::simd_available(); }
 
@@ -121,6 +138,7 @@ EMSCRIPTEN_BINDINGS(attnscope_core) {
   using namespace attnscope::bindings;
   emscripten::function("attention", &attention);
   emscripten::function("streamingAttention", &streaming_attention_binding);
+  emscripten::function("attentionRollout", &attention_rollout_binding);
   emscripten::function("simdBuild", &simd_build);
   emscripten::function("heapBytesInUse", &heap_bytes_in_use);
   emscripten::class_<MultiHeadAttentionHandle>("MultiHeadAttentionHandle")

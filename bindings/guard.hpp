@@ -1,6 +1,6 @@
 // Shared by every bindings/*.cpp: runs a call and turns any C++ exception into a returned string,
 // so no exception ever crosses into JavaScript (the wasm stays consistent and usable) and the JS
-// layer (web/src/heap.js, throwIfFailed) rethrows it as a JS error carrying the core's message.
+// layer (web/attnscope/src/heap.js, throwIfFailed) rethrows it as a JS error carrying the core's message.
 //   ""                       success
 //   "invalid:<message>"      attnscope::InvalidArgument (bad input the JS checks did not catch)
 //   "memory:<message>"       std::bad_alloc / std::length_error (the wasm heap could not grow)

@@ -7,17 +7,17 @@
 //   setTokenizerFile(name, text) ... loadTokenizer()
 //   tokenize(text) or tokenizePair(a, b) -> lastIds() / lastTokens() / lastDisplayTokens() /
 //   lastTypeIds() / lastSentenceBStart();  tokenOf(id)
-//   run(ids address, n, attentions address, hidden address)
+//   run(ids address, n, request) -> result() (views of the outputs, copied out by JS) -> releaseResult()
 #include <emscripten/bind.h>
 #include <emscripten/val.h>
 
 #include <cstddef>
 #include <cstdint>
-#include <cstring>
 #include <memory>
 #include <optional>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "guard.hpp"
 #include "model/config.hpp"
@@ -111,25 +111,76 @@ class ModelHandle {
   // The vocabulary string of an id ("" without a tokenizer or for an id it does not know).
   std::string tokenOf(std::int32_t id) const { return tokenizer_.tokenOf(id); }
 
-  // attentions: [layers][heads*n*n] contiguous (0 = not requested); hidden [n*d] (0 = not requested).
-  std::string run(Address ids, std::size_t n, Address attentions, Address hidden) {
+  // request: { attentions: bool, layers: number[] (empty: all), hidden: 0 none | 1 last | 2 all,
+  //            stepsLayer: -1 or a layer, stepsHead: -1 (every head) or a head, valueNorms: bool,
+  //            mask: address of n bytes or 0, types: address of n int32 or 0 }.
+  // The outputs stay in the handle until releaseResult() or the next run.
+  std::string run(Address ids, std::size_t n, val request) {
     return guarded([&] {
+      result_.reset();
       if (!model_) throw InvalidArgument("run: the model's weights are not loaded");
-      const model::ForwardResult r = model_->forward(
-          {from_address<const std::int32_t>(ids), n}, {attentions != 0, hidden != 0});
-      float* dst = from_address<float>(attentions);
-      for (const auto& layer : r.attentions) {
-        std::memcpy(dst, layer.data(), layer.size() * sizeof(float));
-        dst += layer.size();
+      model::ForwardRequest r;
+      r.attentions = request["attentions"].as<bool>();
+      for (int layer : emscripten::vecFromJSArray<int>(request["layers"])) {
+        r.attention_layers.push_back(static_cast<std::size_t>(layer));
       }
-      if (hidden) std::memcpy(from_address<float>(hidden), r.hidden.data(), r.hidden.size() * sizeof(float));
+      r.hidden = static_cast<model::HiddenStates>(request["hidden"].as<int>());
+      if (const int layer = request["stepsLayer"].as<int>(); layer >= 0) {
+        const int head = request["stepsHead"].as<int>();
+        r.steps = model::StepsRequest{static_cast<std::size_t>(layer),
+                                      head >= 0 ? std::optional<std::size_t>(head) : std::nullopt};
+      }
+      r.value_norms = request["valueNorms"].as<bool>();
+      if (const auto mask = request["mask"].as<Address>()) r.attention_mask = {from_address<const std::uint8_t>(mask), n};
+      if (const auto types = request["types"].as<Address>()) r.token_types = {from_address<const std::int32_t>(types), n};
+      result_ = model_->forward({from_address<const std::int32_t>(ids), n}, r);
     });
   }
+
+  // Views of the last run's outputs into the wasm heap: valid until the next call into the module.
+  val result() const {
+    val o = val::object();
+    if (!result_) return o;
+    const model::ForwardResult& r = *result_;
+    o.set("attentionLayers", val::array(r.attention_layers.begin(), r.attention_layers.end()));
+    o.set("attentions", views(r.attentions));
+    o.set("valueNorms", views(r.value_norms));
+    if (!r.hidden.empty()) o.set("hidden", view(r.hidden));
+    o.set("hiddenStates", views(r.hidden_states));
+    if (r.steps) {
+      const model::LayerSteps& s = *r.steps;
+      val steps = val::object();
+      steps.set("layer", s.layer);
+      steps.set("firstHead", s.first_head);
+      steps.set("numHeads", s.num_heads);
+      steps.set("dHead", s.d_head);
+      steps.set("scale", s.scale);
+      steps.set("kvHeads", val::array(s.kv_heads.begin(), s.kv_heads.end()));
+      const std::pair<const char*, const std::vector<float>*> arrays[] = {
+          {"x", &s.x}, {"q", &s.q}, {"k", &s.k}, {"v", &s.v}, {"scores", &s.scores}, {"scaled", &s.scaled},
+          {"weights", &s.weights}, {"headOutput", &s.head_output}, {"output", &s.output}};
+      for (const auto& [name, values] : arrays) steps.set(name, view(*values));
+      o.set("steps", steps);
+    }
+    return o;
+  }
+
+  void releaseResult() { result_.reset(); }
 
  private:
   std::optional<model::ModelConfig> config_;
   std::unique_ptr<model::TransformerModel> model_;
+  std::optional<model::ForwardResult> result_;
   TokenizerHandle tokenizer_;
+
+  static val view(const std::vector<float>& values) {
+    return val(emscripten::typed_memory_view(values.size(), values.data()));
+  }
+  static val views(const std::vector<std::vector<float>>& all) {
+    val list = val::array();
+    for (const auto& values : all) list.call<void>("push", view(values));
+    return list;
+  }
 };
 
 }  // namespace
@@ -154,5 +205,7 @@ EMSCRIPTEN_BINDINGS(attnscope_model) {
       .function("lastTypeIds", &ModelHandle::lastTypeIds)
       .function("lastSentenceBStart", &ModelHandle::lastSentenceBStart)
       .function("tokenOf", &ModelHandle::tokenOf)
-      .function("run", &ModelHandle::run);
+      .function("run", &ModelHandle::run)
+      .function("result", &ModelHandle::result)
+      .function("releaseResult", &ModelHandle::releaseResult);
 }

@@ -1,12 +1,13 @@
 // Internal: the textbook steps for one head on strided views, shared by the single-head entry point
-// and every head of multi-head attention (which passes column slices of its projection buffers).
-// Arguments are trusted here; the public entry points validate them first.
+// and every head of multi-head attention (attention/heads.cpp passes column slices of its projection
+// buffers). Arguments are trusted here; the public entry points validate them first.
 #pragma once
 #include <cstddef>
 #include <string_view>
 
 #include "attention/mask.hpp"
 #include "attention/scaled_dot_product.hpp"
+#include "kernels/kernels.hpp"
 
 namespace attnscope::detail {
 
@@ -23,8 +24,20 @@ struct HeadDestinations {
   float* scaled;       // [n, m] or nullptr
 };
 
+// scores = Q·Kᵀ; scaled = scores·scale; weights = softmax(mask(scaled)); output = weights·V.
 void attend_one_head(StridedInput q, StridedInput k, StridedInput v, const AttentionShape& shape,
-                     const Mask& mask, const HeadDestinations& out);
+                     float scale, const Mask& mask, const HeadDestinations& out);
+
+// The same result without the [n, m] matrix: online softmax over key blocks (streaming.hpp), query
+// blocks split over the thread pool.
+void stream_one_head(StridedInput q, StridedInput k, StridedInput v, const AttentionShape& shape,
+                     float scale, const Mask& mask, float* output, std::size_t ld_output);
+
+// 1/√d_k, the textbook scale.
+float default_scale(std::size_t d_k);
+
+// The kernels' form of a mask kind (the one place that maps them).
+kernels::SoftmaxMask softmax_mask_of(MaskKind kind);
 
 // Throws InvalidArgument unless the mask is usable for n queries and m keys.
 void validate_mask(std::string_view where, const Mask& mask, std::size_t n, std::size_t m);

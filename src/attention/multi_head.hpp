@@ -1,8 +1,10 @@
 // Multi-head attention with learned projections:
 //   Q = X·W_Q + b_Q,  K = C·W_K + b_K,  V = C·W_V + b_V     (C = X for self-attention)
-//   head_i = attention(Q_i, K_i, V_i) over columns [i*d_head, (i+1)*d_head), d_head = d_model / h
+//   head_i = attention(Q_i, K_g(i), V_g(i)) on the head's columns (attention/heads.hpp)
 //   output = concat(head_1..head_h)·W_O + b_O
-// W are row-major [d_model, d_model] so that y = x·W (PyTorch's nn.Linear weight transposed).
+// W are row-major [in, out] so that y = x·W (PyTorch's nn.Linear weight transposed). By default
+// d_head = d_model / h and every query head has its own K/V head; models with grouped-query attention
+// (num_kv_heads < num_heads) or a wider head (num_heads·d_head ≠ d_model) say so.
 #pragma once
 #include <cstddef>
 #include <span>
@@ -15,16 +17,24 @@ namespace attnscope {
 struct MultiHeadAttentionParams {
   std::size_t d_model = 0;
   std::size_t num_heads = 0;
-  std::vector<float> wq, wk, wv, wo;  // [d_model*d_model] each
-  std::vector<float> bq, bk, bv, bo;  // [d_model] each, or empty for no bias
+  // Shapes with q_width = num_heads·d_head and kv_width = num_kv_heads·d_head:
+  //   wq [d_model, q_width], wk and wv [d_model, kv_width], wo [q_width, d_model];
+  //   bq [q_width], bk and bv [kv_width], bo [d_model]; an empty bias means none.
+  std::vector<float> wq, wk, wv, wo;
+  std::vector<float> bq, bk, bv, bo;
+  std::size_t num_kv_heads = 0;  // 0: num_heads
+  std::size_t d_head = 0;        // 0: d_model / num_heads
+  float scale = 0.0f;            // 0: 1/√d_head
 };
 
 // Caller-owned destinations. output [n*d_model] is required; every other span is filled only when
 // non-empty, so a caller asks for exactly the intermediates it shows:
-//   weights [h*n*m]     softmax weights of every head
-//   heads   [n*d_model] per-head outputs concatenated, before W_O
-//   q       [n*d_model], k, v [m*d_model]   the projections (biases added)
-//   scores, scaled [h*n*m]                  Q·Kᵀ and Q·Kᵀ/√d_head per head, before the mask
+//   weights [h*n*m]       softmax weights of every head
+//   heads   [n*q_width]   per-head outputs concatenated, before W_O
+//   q [n*q_width], k, v [m*kv_width]      the projections (biases added)
+//   scores, scaled [count*n*m]            Q·Kᵀ and Q·Kᵀ·scale, before the mask, of the heads
+//                                         [steps_first, steps_first + count) (count 0: every head)
+//   value_norms [h*m]                     ‖v_j·W_O^h‖ per head and key (value-weighted attention)
 // When weights, scores and scaled are all empty, every head streams (streaming.hpp: online softmax,
 // no [n, m] matrix), so memory stays O((n + m)·d_model) and n·m may exceed the 2^28 buffer limit.
 struct MultiHeadOutputs {
@@ -33,20 +43,32 @@ struct MultiHeadOutputs {
   std::span<float> heads{};
   std::span<float> q{}, k{}, v{};
   std::span<float> scores{}, scaled{};
+  std::size_t steps_first = 0, steps_count = 0;
+  std::span<float> value_norms{};
 };
 
 struct MultiHeadRequest {
   bool weights = true;
   bool heads = true;
-  bool steps = false;  // q, k, v, scores, scaled
+  bool steps = false;  // q, k, v, scores, scaled (every head)
+  bool value_norms = false;
 };
 
 struct MultiHeadResult {
   std::vector<float> output;   // [n*d_model]
   std::vector<float> weights;  // [h*n*m], empty unless requested
-  std::vector<float> heads;    // [n*d_model], empty unless requested
+  std::vector<float> heads;    // [n*q_width], empty unless requested
   std::vector<float> q, k, v;  // empty unless steps requested
   std::vector<float> scores, scaled;
+  std::vector<float> value_norms;  // [h*m], empty unless requested
+};
+
+// The buffers a forward needs beyond its outputs (projections, head outputs, one head's weights),
+// grown as needed and reused by whoever owns them: a MultiHeadAttention keeps its own, so repeated
+// calls do not allocate; a model passes one to all its layers for the length of one forward.
+struct AttentionWorkspace {
+  std::vector<float> buffer;
+  std::vector<float> scratch;
 };
 
 class MultiHeadAttention {
@@ -56,19 +78,30 @@ class MultiHeadAttention {
 
   std::size_t d_model() const noexcept;
   std::size_t num_heads() const noexcept;
+  std::size_t num_kv_heads() const noexcept;
+  std::size_t d_head() const noexcept;
+  float scale() const noexcept;
 
   // x [n*d_model]; context [m*d_model], or empty for self-attention (then m must equal n or be 0).
   void forward(std::span<const float> x, std::size_t n, std::span<const float> context,
                std::size_t m, const Mask& mask, const MultiHeadOutputs& out);
+  void forward(std::span<const float> x, std::size_t n, std::span<const float> context,
+               std::size_t m, const Mask& mask, const MultiHeadOutputs& out,
+               AttentionWorkspace& workspace) const;
 
   MultiHeadResult forward(std::span<const float> x, std::size_t n, std::span<const float> context,
                           std::size_t m, const Mask& mask, const MultiHeadRequest& request = {});
 
  private:
-  MultiHeadAttentionParams params_;  // wo, bo kept; wq/wk/wv/bq/bk/bv moved into the fused copies
-  std::vector<float> w_qkv_;         // [d_model, 3*d_model] = [W_Q | W_K | W_V]: one GEMM for all three
-  std::vector<float> b_qkv_;         // [3*d_model], zeros for absent biases; empty when none given
-  std::vector<float> workspace_;     // reused across calls: no allocation on the hot path once warm
+  std::size_t q_width() const noexcept { return num_heads_ * d_head_; }
+  std::size_t kv_width() const noexcept { return num_kv_heads_ * d_head_; }
+
+  std::size_t d_model_, num_heads_, num_kv_heads_, d_head_;
+  float scale_;
+  std::vector<float> w_qkv_;      // [d_model, q_width + 2*kv_width] = [W_Q | W_K | W_V]: one GEMM for all
+  std::vector<float> b_qkv_;      // [q_width + 2*kv_width], zeros for absent biases; empty when none given
+  std::vector<float> w_o_, b_o_;  // [q_width, d_model], [d_model] or empty
+  AttentionWorkspace workspace_;  // reused across calls: no allocation on the hot path once warm
 };
 
 }  // namespace attnscope

@@ -53,7 +53,7 @@ void scaled_dot_product_attention(std::span<const float> q, std::span<const floa
   optional_length("out.scaled", out.scaled, sizes.weights);
 
   detail::attend_one_head({q.data(), shape.d_k}, {k.data(), shape.d_k}, {v.data(), shape.d_v}, shape,
-                          mask,
+                          detail::default_scale(shape.d_k), mask,
                           {out.weights.data(), out.output.data(), shape.d_v,
                            out.scores.empty() ? nullptr : out.scores.data(),
                            out.scaled.empty() ? nullptr : out.scaled.data()});

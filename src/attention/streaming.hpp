@@ -28,14 +28,9 @@ std::vector<float> streaming_attention(std::span<const float> q, std::span<const
 
 namespace detail {
 
-// Query rows per call of the streaming kernel (kernels/f32_online_softmax_kernel.hpp): the unit of
+// Query rows per call of the streaming kernel (kernels::online_softmax_attention): the unit of
 // work (and of parallelism). Its K/V block packing is shared by this many rows.
 inline constexpr std::size_t kStreamQueryBlock = 64;
-
-// Trusted strided form for multi-head callers (per-head column slices of [n, d_model] buffers):
-// arguments are not validated here. output rows are ld_output apart.
-void stream_one_head(StridedInput q, StridedInput k, StridedInput v, const AttentionShape& shape,
-                     const Mask& mask, float* output, std::size_t ld_output);
 
 }  // namespace detail
 }  // namespace attnscope

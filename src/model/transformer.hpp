@@ -1,32 +1,72 @@
-// The forward pass of a loaded checkpoint, returning every layer's attention weights and the final
-// hidden state:
-//   embeddings   x = word[id] + position[i + offset] (+ token_type[0]); BERT family: LayerNorm
+// The forward pass of a loaded checkpoint:
+//   embeddings   x = word[id] + position[i + offset] (+ token_type[type]); BERT family: LayerNorm
 //   BERT family  post-LN blocks: x = LN(x + Attn(x)); x = LN(x + FFN(x))
 //   GPT-2        pre-LN blocks:  x = x + Attn(LN(x)); x = x + FFN(LN(x)); finally LN_f(x); causal mask
-//   Attn         fused Q|K|V projection, per head softmax(Q_h·K_hᵀ/√d_head)·V_h, output projection
+//   Attn         the core's MultiHeadAttention (one attention path for every model)
 //   FFN          act(x·W1 + b1)·W2 + b2 with GELU (erf or tanh form, as config.json says) or ReLU
 // All arithmetic goes through the kernels (gemm, softmax, layer norm, GELU), so the SIMD/scalar
 // switch applies to the whole model.
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string_view>
 #include <vector>
 
+#include "attention/multi_head.hpp"
 #include "model/config.hpp"
 #include "model/weights.hpp"
 
 namespace attnscope::model {
 
+enum class HiddenStates : std::uint8_t {
+  none,
+  last,  // the last hidden state (Hugging Face's last_hidden_state)
+  all,   // the embeddings' output and every layer's (Hugging Face's hidden_states: layers + 1)
+};
+
+// The textbook steps of one layer's attention, for one head or every head.
+struct StepsRequest {
+  std::size_t layer = 0;
+  std::optional<std::size_t> head;  // empty: every head of the layer
+};
+
 struct ForwardRequest {
   bool attentions = true;
-  bool hidden = true;
+  // When non-empty (and attentions is true): only these layers' attentions, in this order.
+  std::vector<std::size_t> attention_layers;
+  HiddenStates hidden = HiddenStates::last;
+  std::optional<StepsRequest> steps;
+  // ‖v_j·W_O^h‖ per head and key for every layer whose attentions are returned.
+  bool value_norms = false;
+  // Hugging Face's attention_mask [n]: 0 marks a padding token that no query attends to. Empty: none.
+  std::span<const std::uint8_t> attention_mask;
+  // Segment (token type) ids [n] for models with token type embeddings. Empty: all 0.
+  std::span<const std::int32_t> token_types;
+};
+
+// One layer's attention, step by step (arrays of several heads are head-major).
+struct LayerSteps {
+  std::size_t layer = 0;
+  std::size_t first_head = 0, num_heads = 0;  // the heads [first_head, first_head + num_heads)
+  std::size_t d_head = 0;
+  float scale = 0.0f;
+  std::vector<std::size_t> kv_heads;  // the key/value head each of them reads
+  std::vector<float> x;               // [n, d_model]: the attention block's input (after the LN of pre-LN models)
+  std::vector<float> q, k, v;         // [heads, n, d_head]
+  std::vector<float> scores, scaled, weights;  // [heads, n, n]
+  std::vector<float> head_output;     // [heads, n, d_head]
+  std::vector<float> output;          // [n, d_model]: after W_O and its bias, before the residual
 };
 
 struct ForwardResult {
-  std::vector<std::vector<float>> attentions;  // per layer [num_heads * n * n], empty unless requested
-  std::vector<float> hidden;                   // [n * d_model], empty unless requested
+  std::vector<std::size_t> attention_layers;        // which layers `attentions` holds
+  std::vector<std::vector<float>> attentions;       // per returned layer [num_heads * n * n]
+  std::vector<std::vector<float>> value_norms;      // per returned layer [num_heads * n], if requested
+  std::vector<float> hidden;                        // [n * d_model] (HiddenStates::last or all)
+  std::vector<std::vector<float>> hidden_states;    // HiddenStates::all: num_layers + 1 of [n * d_model]
+  std::optional<LayerSteps> steps;
 };
 
 struct LoadOptions {
@@ -40,12 +80,14 @@ class TransformerModel {
 
   const ModelConfig& config() const noexcept { return config_; }
 
-  // ids: 1..config().max_tokens() token ids, each in [0, vocab_size). Throws InvalidArgument.
+  // ids: 1..config().max_tokens() token ids, each in [0, vocab_size). Throws InvalidArgument
+  // naming the problem (an id, a layer or head out of range, a mask of the wrong length).
   ForwardResult forward(std::span<const std::int32_t> ids, const ForwardRequest& request = {}) const;
 
  private:
   ModelConfig config_;
   ModelWeights weights_;
+  std::vector<MultiHeadAttention> attention_;  // one per layer
 };
 
 // Parses config.json, checks the memory budget, validates the safetensors file and reads the

@@ -42,10 +42,10 @@ class TensorSource {
     return file_.read_f32(get(names, shape));
   }
 
-  // nn.Linear weight [out, in] transposed into columns [col, col + out) of dst (row stride ld).
-  void read_linear_into(const std::string& name, std::size_t in, std::size_t out, float* dst,
-                        std::size_t ld, std::size_t col) const {
+  // nn.Linear weight [out, in] transposed into the x·W layout [in, out].
+  std::vector<float> read_linear(const std::string& name, std::size_t in, std::size_t out) const {
     const std::vector<float> w = read({name}, {out, in});
+    std::vector<float> dst(in * out);
     // In 32x32 tiles: a plain double loop strides through one of the matrices and is several times
     // slower on bert-base-sized (768 x 3072) weights.
     constexpr std::size_t kTile = 32;
@@ -53,15 +53,10 @@ class TensorSource {
       for (std::size_t i0 = 0; i0 < in; i0 += kTile) {
         const std::size_t o_end = std::min(out, o0 + kTile), i_end = std::min(in, i0 + kTile);
         for (std::size_t o = o0; o < o_end; ++o) {
-          for (std::size_t i = i0; i < i_end; ++i) dst[i * ld + col + o] = w[o * in + i];
+          for (std::size_t i = i0; i < i_end; ++i) dst[i * out + o] = w[o * in + i];
         }
       }
     }
-  }
-
-  std::vector<float> read_linear(const std::string& name, std::size_t in, std::size_t out) const {
-    std::vector<float> dst(in * out);
-    read_linear_into(name, in, out, dst.data(), out, 0);
     return dst;
   }
 
@@ -106,20 +101,21 @@ void read_bert_family(const ModelConfig& c, const SafetensorsFile& file, ModelWe
 
   for (std::size_t l = 0; l < c.num_layers; ++l) {
     LayerWeights layer;
-    layer.w_qkv.assign(d * 3 * d, 0.0f);
-    layer.b_qkv.reserve(3 * d);
+    MultiHeadAttentionParams& attn = layer.attention;
     const std::string base = (distil ? "transformer.layer." : "encoder.layer.") + std::to_string(l) + ".";
     const std::string attention = base + (distil ? "attention." : "attention.self.");
-    const char* qkv[3][2] = {{"query", "q_lin"}, {"key", "k_lin"}, {"value", "v_lin"}};
-    for (std::size_t part = 0; part < 3; ++part) {
-      const std::string name = attention + qkv[part][distil ? 1 : 0];
-      src.read_linear_into(name + ".weight", d, d, layer.w_qkv.data(), 3 * d, part * d);
-      const auto bias = src.read({name + ".bias"}, {d});
-      layer.b_qkv.insert(layer.b_qkv.end(), bias.begin(), bias.end());
-    }
+    const std::string q = attention + (distil ? "q_lin" : "query");
+    const std::string k = attention + (distil ? "k_lin" : "key");
+    const std::string v = attention + (distil ? "v_lin" : "value");
+    attn.wq = src.read_linear(q + ".weight", d, d);
+    attn.bq = src.read({q + ".bias"}, {d});
+    attn.wk = src.read_linear(k + ".weight", d, d);
+    attn.bk = src.read({k + ".bias"}, {d});
+    attn.wv = src.read_linear(v + ".weight", d, d);
+    attn.bv = src.read({v + ".bias"}, {d});
     const std::string out = base + (distil ? "attention.out_lin" : "attention.output.dense");
-    layer.w_out = src.read_linear(out + ".weight", d, d);
-    layer.b_out = src.read({out + ".bias"}, {d});
+    attn.wo = src.read_linear(out + ".weight", d, d);
+    attn.bo = src.read({out + ".bias"}, {d});
     layer.ln_attention = src.read_layer_norm(base + (distil ? "sa_layer_norm" : "attention.output.LayerNorm"), d);
     const std::string ff1 = base + (distil ? "ffn.lin1" : "intermediate.dense");
     const std::string ff2 = base + (distil ? "ffn.lin2" : "output.dense");
@@ -142,10 +138,22 @@ void read_gpt2(const ModelConfig& c, const SafetensorsFile& file, ModelWeights& 
     LayerWeights layer;
     // Conv1D stores weights [in, out], already the x·W layout.
     layer.ln_attention = src.read_layer_norm(base + "ln_1", d);
-    layer.w_qkv = src.read({base + "attn.c_attn.weight"}, {d, 3 * d});
-    layer.b_qkv = src.read({base + "attn.c_attn.bias"}, {3 * d});
-    layer.w_out = src.read({base + "attn.c_proj.weight"}, {d, d});
-    layer.b_out = src.read({base + "attn.c_proj.bias"}, {d});
+    MultiHeadAttentionParams& attn = layer.attention;
+    // c_attn is [d, 3d] with columns q | k | v.
+    const std::vector<float> qkv = src.read({base + "attn.c_attn.weight"}, {d, 3 * d});
+    const std::vector<float> b_qkv = src.read({base + "attn.c_attn.bias"}, {3 * d});
+    for (std::vector<float>* part : {&attn.wq, &attn.wk, &attn.wv}) part->resize(d * d);
+    for (std::size_t r = 0; r < d; ++r) {
+      const float* row = qkv.data() + r * 3 * d;
+      std::copy_n(row, d, attn.wq.data() + r * d);
+      std::copy_n(row + d, d, attn.wk.data() + r * d);
+      std::copy_n(row + 2 * d, d, attn.wv.data() + r * d);
+    }
+    attn.bq.assign(b_qkv.begin(), b_qkv.begin() + d);
+    attn.bk.assign(b_qkv.begin() + d, b_qkv.begin() + 2 * d);
+    attn.bv.assign(b_qkv.begin() + 2 * d, b_qkv.end());
+    attn.wo = src.read({base + "attn.c_proj.weight"}, {d, d});
+    attn.bo = src.read({base + "attn.c_proj.bias"}, {d});
     layer.ln_ffn = src.read_layer_norm(base + "ln_2", d);
     layer.w_ff1 = src.read({base + "mlp.c_fc.weight"}, {d, ff});
     layer.b_ff1 = src.read({base + "mlp.c_fc.bias"}, {ff});

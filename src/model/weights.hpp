@@ -1,14 +1,13 @@
 // The weights of a transformer, in the one layout the forward pass uses, read from a checkpoint
-// whatever its family's names and conventions:
-//   - every linear map as y = x·W + b with W row-major [in, out] (nn.Linear's [out, in] transposed;
-//     GPT-2's Conv1D is already [in, out]);
-//   - the query, key and value projections fused into one [d, 3d] matrix (columns q | k | v), as
-//     GPT-2's c_attn stores them, so one GEMM computes all three.
+// whatever its family's names and conventions: every linear map as y = x·W + b with W row-major
+// [in, out] (nn.Linear's [out, in] transposed; GPT-2's Conv1D is already [in, out]). The attention
+// weights are MultiHeadAttention's parameters, so every layer runs the core's one attention path.
 #pragma once
 #include <cstddef>
 #include <cstdint>
 #include <vector>
 
+#include "attention/multi_head.hpp"
 #include "model/config.hpp"
 #include "model/safetensors.hpp"
 
@@ -19,8 +18,7 @@ struct LayerNormWeights {
 };
 
 struct LayerWeights {
-  std::vector<float> w_qkv, b_qkv;  // [d, 3d], [3d]
-  std::vector<float> w_out, b_out;  // [d, d], [d]: attention output projection
+  MultiHeadAttentionParams attention;  // wq, wk, wv, wo [d, d]; biases [d]
   LayerNormWeights ln_attention;    // post-LN: after the attention residual; pre-LN: before attention
   std::vector<float> w_ff1, b_ff1;  // [d, d_ff], [d_ff]
   std::vector<float> w_ff2, b_ff2;  // [d_ff, d], [d]

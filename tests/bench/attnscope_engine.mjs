@@ -1,11 +1,11 @@
-// attnscope as the benchmark sees it: the shipped ES module (web/src/index.js), its SIMD build
+// attnscope as the benchmark sees it: the shipped ES module (web/attnscope/src/index.js), its SIMD build
 // (SIMD128, or with relaxed: true its relaxed-SIMD twin), weights resident in wasm memory
 // (createMultiHeadAttention), forward with the weights returned. Same interface as the peers in peers.mjs.
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const webDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'web');
+const webDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'web', 'attnscope');
 
 export async function createAttnscopeEngine({ simd = true, relaxed = false } = {}) {
   const { load } = await import(join(webDir, 'src', 'index.js'));

@@ -2,17 +2,19 @@
 //   node tests/bench/model_bench.mjs           checks, then a bert-base-sized random checkpoint timed
 //   node tests/bench/model_bench.mjs --quick   checks only (CI smoke): no big checkpoint, no timing
 //   options: --lengths 128,512 (tokens per forward), --reps N (timed runs per case, odd; default 3),
-//            --relaxed (the relaxed-SIMD builds, FMA; in Node 20 this sets --experimental-wasm-relaxed-simd)
+//            --relaxed (the relaxed-SIMD builds, FMA; in Node 20 this sets --experimental-wasm-relaxed-simd),
+//            --baseline path/to/index.js (another build of the module, e.g. an earlier commit's,
+//            timed in the same run: the A/B for a change to the forward)
 // The checkpoint (tests/bench/random_bert.mjs) goes through the module's public API exactly as a
 // user's would: core.loadModel({ 'config.json', 'model.safetensors', 'vocab.txt' }) then model.run(ids)
 // with { attentions: true } (every layer's and head's weights copied out) and { attentions: false }.
 // Checks first: a golden checkpoint against PyTorch's output (tests/golden/models, written by
-// scripts/golden/make_model_golden.py), then a tiny random BERT: outputs finite, attention rows
+// scripts/generate/make_model_golden.py), then a tiny random BERT: outputs finite, attention rows
 // summing to 1, the same hidden states with and without attentions (1e-5). The big checkpoint's
 // outputs are checked the same way (its timings are dropped if they fail). Where the threads build
-// loads (load({ threads: 2 }), web/dist/attnscope-simd-threads.*), 2 threads with attentions are timed
+// loads (load({ threads: 2 }), web/attnscope/dist/attnscope-simd-threads.*), 2 threads with attentions are timed
 // too, their outputs within 1e-5 of 1 thread's.
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { readModelReference } from '../js/helpers/safetensors.mjs';
@@ -20,7 +22,7 @@ import { maxAbsDiff } from './problems.mjs';
 import { BERT_BASE, bertParameterCount, makeBertCheckpoint } from './random_bert.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const { load: loadModule } = await import(join(here, '..', '..', 'web', 'src', 'index.js'));
+const { load: loadModule } = await import(join(here, '..', '..', 'web', 'attnscope', 'src', 'index.js'));
 // --relaxed: relaxed SIMD on (a V8 flag in Node 20, on by default in Chrome 114+ and Node 22+) and
 // the relaxed-SIMD builds loaded; otherwise the SIMD128 builds, whatever the engine supports.
 const RELAXED = process.argv.includes('--relaxed');
@@ -37,13 +39,14 @@ const GOLDEN_HIDDEN_TOLERANCE = 1e-4;
 const SAME_FORWARD_TOLERANCE = 1e-5;
 
 function parseArgs(argv) {
-  const args = { quick: false, lengths: [128, 512], reps: 3 };
+  const args = { quick: false, lengths: [128, 512], reps: 3, baseline: null };
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--quick') args.quick = true;
     else if (argv[i] === '--relaxed') continue;  // read above
     else if (argv[i] === '--lengths') args.lengths = argv[++i].split(',').map(Number);
     else if (argv[i] === '--reps') args.reps = Number(argv[++i]) | 1;
-    else throw new Error(`model_bench: unknown argument ${argv[i]} (--quick, --lengths 128,512, --reps N, --relaxed)`);
+    else if (argv[i] === '--baseline') args.baseline = argv[++i];
+    else throw new Error(`model_bench: unknown argument ${argv[i]} (--quick, --lengths 128,512, --reps N, --relaxed, --baseline index.js)`);
   }
   if (!args.lengths.every((n) => Number.isInteger(n) && n >= 2 && n <= BERT_BASE.maxPositions)) {
     throw new Error(`model_bench: --lengths must be integers in [2, ${BERT_BASE.maxPositions}]`);
@@ -150,7 +153,7 @@ export function forwardFlops({ numLayers, dModel: d, dFF }, n) {
 const median = (xs) => [...xs].sort((a, b) => a - b)[(xs.length - 1) >> 1];
 
 // The cases alternate run by run (who goes first rotates) so drift in machine load hits all alike.
-// cases: [{ model, threads, attentions }]; returns per case its medians and its first output.
+// cases: [{ label, model, threads, options }]; returns per case its medians and its first output.
 function timeCases(cases, ids, reps) {
   const samples = cases.map(() => ({ wall: [], cpu: [], first: null }));
   for (let r = 0; r < reps; r++) {
@@ -158,7 +161,7 @@ function timeCases(cases, ids, reps) {
       const i = (r + k) % cases.length;
       const c0 = process.cpuUsage();  // the whole process: worker threads' CPU time included
       const t0 = performance.now();
-      const out = cases[i].model.run(ids, { attentions: cases[i].attentions });
+      const out = cases[i].model.run(ids, cases[i].options);
       samples[i].wall.push(performance.now() - t0);
       const c = process.cpuUsage(c0);
       samples[i].cpu.push((c.user + c.system) / 1000);
@@ -170,7 +173,7 @@ function timeCases(cases, ids, reps) {
 
 const mib = (bytes) => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
 
-// The threads build on 2 threads where it can run (Node with web/dist/attnscope-simd-threads.*),
+// The threads build on 2 threads where it can run (Node with web/attnscope/dist/attnscope-simd-threads.*),
 // else null and why not.
 async function loadTwoThreads() {
   try {
@@ -200,8 +203,17 @@ async function benchBertBase(args) {
   console.log(model2 ? '2 threads: the threads build, with attentions (a second instance of the model)'
     : `2 threads: not timed (${threaded.why})`);
 
-  const cases = [{ model, threads: 1, attentions: true }, { model, threads: 1, attentions: false }];
-  if (model2) cases.push({ model: model2, threads: 2, attentions: true });
+  const all = { attentions: true }, none = { attentions: false };
+  const steps = { attentions: true, steps: { layer: BERT_BASE.numLayers >> 1 } };
+  const cases = [{ label: 'all', model, threads: 1, options: all }, { label: 'none', model, threads: 1, options: none },
+    { label: 'all + 1 layer steps', model, threads: 1, options: steps }];
+  if (model2) cases.push({ label: 'all', model: model2, threads: 2, options: all });
+  const baseline = args.baseline ? await loadBaseline(args.baseline, makeBertCheckpoint(BERT_BASE)) : null;
+  if (baseline) {
+    console.log(`baseline: ${args.baseline} (timed in the same run, cases alternating)`);
+    cases.push({ label: 'all (baseline)', model: baseline, threads: 1, options: all },
+      { label: 'none (baseline)', model: baseline, threads: 1, options: none });
+  }
   let failures = 0;
   const rows = [];
   // One untimed warm-up per instance at the first length. Later lengths need none: the code is warm,
@@ -214,22 +226,32 @@ async function benchBertBase(args) {
     const timed = timeCases(cases, ids, args.reps);
     const label = `bert-base ${n} tokens`;
     let failed = report(label, checkRunPair(timed[0].first, timed[1].first, model.config, n));
-    if (model2) failed += report(`${label}, 2 threads`, checkSameOutputs(timed[2].first, timed[0].first));
+    failed += report(`${label}, with steps`, checkSameOutputs(timed[2].first, timed[0].first, 'without steps'));
+    if (model2) failed += report(`${label}, 2 threads`, checkSameOutputs(timed[3].first, timed[0].first));
+    if (baseline) failed += report(`${label}, baseline`, checkSameOutputs(timed.at(-2).first, timed[0].first, 'this build'));
     failures += failed;
     if (failed) continue;  // a wrong forward's speed means nothing
     for (const t of timed) {
-      rows.push({ n, threads: t.threads, attentions: t.attentions, ms: t.ms, cpuMs: t.cpuMs,
+      rows.push({ n, threads: t.threads, label: t.label, ms: t.ms, cpuMs: t.cpuMs,
         gflops: forwardFlops(BERT_BASE, n) / (t.cpuMs * 1e6) });
     }
   }
   const peakHeapBytes = core.memory().heapBytes;
   model.dispose();
   model2?.dispose();
+  baseline?.dispose();
   return { rows, failures, peakHeapBytes };
 }
 
+/** The checkpoint in another build of the module (its index.js path), one thread, same SIMD flavour. */
+async function loadBaseline(path, files) {
+  const { load: loadOther } = await import(resolve(path));
+  const core = await loadOther({ simd: true, threads: false, relaxedSimd: RELAXED });
+  return core.loadModel(files);
+}
+
 /** The same forward on another instance (threads build): hidden states and attentions within 1e-5. */
-export function checkSameOutputs(actual, expected) {
+export function checkSameOutputs(actual, expected, reference = '1 thread') {
   const layers = expected.attentions.length;
   let attention = { diff: actual.attentions?.length === layers ? 0 : Infinity, why: `${actual.attentions?.length} layers` };
   for (let l = 0; l < layers && attention.diff <= SAME_FORWARD_TOLERANCE; l++) {
@@ -238,7 +260,7 @@ export function checkSameOutputs(actual, expected) {
   }
   const hidden = actual.hidden ? maxAbsDiff(actual.hidden, expected.hidden) : { diff: Infinity, why: 'no hidden states' };
   return [['hidden', hidden], ['attentions', attention]].map(([what, { diff, why }]) => ({
-    what: `${what} vs 1 thread`, ok: diff <= SAME_FORWARD_TOLERANCE,
+    what: `${what} vs ${reference}`, ok: diff <= SAME_FORWARD_TOLERANCE,
     detail: `max |diff| ${diff.toExponential(2)}${why && diff > 0 ? ` (${why})` : ''}`,
   }));
 }
@@ -247,12 +269,12 @@ const pad = (s, w, right = true) => (right ? String(s).padStart(w) : String(s).p
 
 function printTable(rows, reps) {
   const header = ['tokens', 'threads', 'attentions', 'wall ms', 'cpu ms', 'tokens/s wall', 'tokens/s cpu', 'GFLOP/s'];
-  const widths = [6, 7, 10, 9, 9, 13, 12, 7];
+  const widths = [6, 7, 22, 9, 9, 13, 12, 7];
   const line = (cells) => cells.map((c, i) => pad(c, widths[i], i !== 2)).join(' | ');
   console.log(line(header));
   console.log(widths.map((w) => '-'.repeat(w)).join('-|-'));
   for (const r of rows) {
-    console.log(line([r.n, r.threads, r.attentions ? 'all' : 'none', r.ms.toFixed(0), r.cpuMs.toFixed(0),
+    console.log(line([r.n, r.threads, r.label, r.ms.toFixed(0), r.cpuMs.toFixed(0),
       (r.n / (r.ms / 1000)).toFixed(0), (r.n / (r.cpuMs / 1000)).toFixed(0), r.gflops.toFixed(1)]));
   }
   console.log(`Medians of ${reps} runs per case, cases alternating, after a warm-up; ms per forward; ` +

@@ -1,8 +1,8 @@
-// A seeded random BERT checkpoint in the Hugging Face layout, built in memory for the model bench:
-// { 'config.json': string, 'model.safetensors': Uint8Array (F32), 'vocab.txt': string }, the object
-// form core.loadModel accepts. Weights follow BertPreTrainedModel's init (Linear and embedding weights
-// N(0, 0.02), biases 0, LayerNorm weight 1 and bias 0); tensor names are BertModel's (no `bert.`
-// prefix, no pooler: the loader reads neither the pooler nor a task head).
+// Seeded random checkpoints in the Hugging Face layout, built in memory for the model bench and the
+// long-input tests: { 'config.json': string, 'model.safetensors': Uint8Array (F32), vocabulary files },
+// the object form core.loadModel accepts. Weights follow the families' init (Linear and embedding
+// weights N(0, 0.02), biases 0, LayerNorm weight 1 and bias 0); tensor names are BertModel's and
+// GPT2Model's (no prefix, no task head).
 
 /** bert-base-uncased's shape. */
 export const BERT_BASE = Object.freeze({
@@ -97,10 +97,52 @@ function vocabText(vocabSize) {
   return lines.join('\n') + '\n';
 }
 
+/** GPT2Model's tensors (Conv1D weights are [in, out]); `shape` like BERT_BASE (dFF = n_inner). */
+export function gpt2TensorSpecs({ numLayers, dModel: d, dFF, vocabSize, maxPositions }) {
+  const specs = [];
+  const conv = (name, inFeatures, outFeatures) => {
+    specs.push({ name: `${name}.weight`, shape: [inFeatures, outFeatures], init: 'normal' });
+    specs.push({ name: `${name}.bias`, shape: [outFeatures], init: 'zeros' });
+  };
+  const layerNorm = (name) => {
+    specs.push({ name: `${name}.weight`, shape: [d], init: 'ones' });
+    specs.push({ name: `${name}.bias`, shape: [d], init: 'zeros' });
+  };
+  specs.push({ name: 'wte.weight', shape: [vocabSize, d], init: 'normal' });
+  specs.push({ name: 'wpe.weight', shape: [maxPositions, d], init: 'normal' });
+  for (let l = 0; l < numLayers; l++) {
+    layerNorm(`h.${l}.ln_1`);
+    conv(`h.${l}.attn.c_attn`, d, 3 * d);
+    conv(`h.${l}.attn.c_proj`, d, d);
+    layerNorm(`h.${l}.ln_2`);
+    conv(`h.${l}.mlp.c_fc`, d, dFF);
+    conv(`h.${l}.mlp.c_proj`, dFF, d);
+  }
+  layerNorm('ln_f');
+  return specs;
+}
+
+/** A GPT-2 checkpoint's files (vocab.json + merges.txt of byte tokens only, enough for ids). */
+export function makeGpt2Checkpoint(shape, seed = 1234) {
+  const config = JSON.stringify({
+    architectures: ['GPT2Model'], model_type: 'gpt2', activation_function: 'gelu_new', n_embd: shape.dModel,
+    n_layer: shape.numLayers, n_head: shape.numHeads, n_inner: shape.dFF, vocab_size: shape.vocabSize,
+    n_positions: shape.maxPositions, layer_norm_epsilon: 1e-5, initializer_range: INIT_STD, torch_dtype: 'float32',
+  }, null, 2);
+  return { 'config.json': config, 'model.safetensors': safetensorsOf(gpt2TensorSpecs(shape), seed) };
+}
+
 /** The checkpoint's files as { name: contents }; `shape` like BERT_BASE. */
 export function makeBertCheckpoint(shape, seed = 1234) {
   if (shape.dModel % shape.numHeads !== 0) throw new Error('makeBertCheckpoint: numHeads must divide dModel');
-  const specs = bertTensorSpecs(shape);
+  return {
+    'config.json': configJson(shape), 'model.safetensors': safetensorsOf(bertTensorSpecs(shape), seed),
+    'vocab.txt': vocabText(shape.vocabSize),
+  };
+}
+
+/** A safetensors file (F32) holding `specs`' tensors, filled as each spec's init says. */
+function safetensorsOf(specs, seed) {
   const header = {};
   let offset = 0;
   for (const s of specs) {
@@ -125,5 +167,5 @@ export function makeBertCheckpoint(shape, seed = 1234) {
     else if (s.init === 'normal') fillNormal(values, INIT_STD);
     // 'zeros': the buffer is already zero
   }
-  return { 'config.json': configJson(shape), 'model.safetensors': file, 'vocab.txt': vocabText(shape.vocabSize) };
+  return file;
 }

@@ -1,5 +1,5 @@
 // Streaming attention through the module: one head of 16,384 × 64 (the issue's long-input case),
-// `core.attention({ weights: false })`, no mask and causal, in each SIMD build of web/dist:
+// `core.attention({ weights: false })`, no mask and causal, in each SIMD build of web/attnscope/dist:
 //   simd                    SIMD128, one thread
 //   relaxed-simd            relaxed SIMD (FMA), one thread
 //   simd-threads × 2        SIMD128 threads build, 2 threads
@@ -12,7 +12,7 @@ import v8 from 'node:v8';
 import { existsSync } from 'node:fs';
 import { loadavg } from 'node:os';
 
-import { load } from '../../web/src/index.js';
+import { load } from '../../web/attnscope/src/index.js';
 import { randomFloats } from '../js/helpers/numeric.mjs';
 import { referenceAttentionRow } from './problems.mjs';
 
@@ -24,7 +24,7 @@ const n = option('--n', 16_384);
 const d = 64;
 const TOLERANCE = 1e-4;
 
-const dist = new URL('../../web/dist/', import.meta.url);
+const dist = new URL('../../web/attnscope/dist/', import.meta.url);
 const builds = [
   { name: 'simd', options: { relaxedSimd: false, threads: false }, file: 'attnscope-simd.wasm' },
   { name: 'relaxed-simd', options: { relaxedSimd: true, threads: false }, file: 'attnscope-relaxed-simd.wasm' },

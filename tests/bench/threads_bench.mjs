@@ -12,9 +12,9 @@
 import { existsSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 
-import { createMultiHeadAttention } from '../../web/src/attention.js';
-import { load } from '../../web/src/index.js';
-import { instantiateFlavour } from '../../web/src/loader.js';
+import { createMultiHeadAttention } from '../../web/attnscope/src/attention.js';
+import { load } from '../../web/attnscope/src/index.js';
+import { instantiateFlavour } from '../../web/attnscope/src/loader.js';
 import { makeProblem, maxAbsDiff } from './problems.mjs';
 import { busiestThreadsMs, threadCpuMs } from './thread_cpu.mjs';
 
@@ -37,9 +37,9 @@ const median = (values) => {
 const relaxed = args.includes('--relaxed');
 if (relaxed) (await import('node:v8')).default.setFlagsFromString('--experimental-wasm-relaxed-simd');
 const threadsFlavour = relaxed ? 'relaxed-simd-threads' : 'simd-threads';
-const dist = new URL('../../web/dist/', import.meta.url);
+const dist = new URL('../../web/attnscope/dist/', import.meta.url);
 if (!['js', 'wasm', 'worker.js'].every((ext) => existsSync(new URL(`attnscope-${threadsFlavour}.${ext}`, dist)))) {
-  console.log(`threads bench: skipped, web/dist has no ${threadsFlavour} build (./scripts/build wasm-simd-threads)`);
+  console.log(`threads bench: skipped, web/attnscope/dist has no ${threadsFlavour} build (./scripts/build wasm-simd-threads)`);
   process.exit(0);
 }
 

@@ -4,6 +4,7 @@
 #include <cstring>
 #include <fstream>
 #include <iterator>
+#include <map>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -27,28 +28,63 @@ inline std::string read_text(const std::string& path) {
   return {bytes.begin(), bytes.end()};
 }
 
-// The reference outputs torch computed (scripts/golden/make_model_golden.py).
+// The reference outputs torch computed (scripts/generate/make_model_golden.py).
 struct ModelReference {
   std::vector<std::int32_t> ids;
   std::vector<std::vector<float>> attentions;  // per layer [heads*n*n]
   std::vector<float> hidden;                   // [n*d]
+  std::vector<std::vector<float>> hidden_states;  // layers + 1 of [n*d]
+  // Per layer, every head's steps by name (x, q, k, v, scores, scaled, weights, head_output, output).
+  std::vector<std::map<std::string, std::vector<float>>> steps;
+  std::vector<std::vector<float>> value_norms;  // per layer [heads*n]
+  std::vector<std::vector<float>> rollout;      // per layer [n*n]
+  // The same ids with some tokens marked as padding.
+  std::vector<std::int32_t> padded_mask;
+  std::vector<std::vector<float>> padded_attentions;
+  std::vector<float> padded_hidden;
 };
+
+inline std::vector<std::int32_t> read_i32(const model::SafetensorsFile& file, const std::string& name) {
+  const auto* t = file.find(name);
+  if (!t || t->dtype_name != "I32") throw std::runtime_error("reference has no I32 " + name);
+  const auto raw = file.raw(*t);
+  std::vector<std::int32_t> values(t->element_count);
+  std::memcpy(values.data(), raw.data(), raw.size());
+  return values;
+}
+
+// Every tensor `<prefix><i>` for i = 0, 1, ... until one is missing.
+inline std::vector<std::vector<float>> read_numbered(const model::SafetensorsFile& file,
+                                                     const std::string& prefix) {
+  std::vector<std::vector<float>> out;
+  for (int i = 0;; ++i) {
+    const auto* t = file.find(prefix + std::to_string(i));
+    if (!t) return out;
+    out.push_back(file.read_f32(*t));
+  }
+}
 
 inline ModelReference read_reference(const std::string& name) {
   const auto bytes = read_bytes(model_dir(name) + "/reference.safetensors");
   const model::SafetensorsFile file(bytes, "reference.safetensors");
   ModelReference ref;
-  const auto* ids = file.find("input_ids");
-  if (!ids || ids->dtype_name != "I32") throw std::runtime_error(name + ": reference has no I32 input_ids");
-  const auto raw = file.raw(*ids);
-  ref.ids.resize(ids->element_count);
-  std::memcpy(ref.ids.data(), raw.data(), raw.size());
-  for (int l = 0;; ++l) {
-    const auto* a = file.find("attentions." + std::to_string(l));
-    if (!a) break;
-    ref.attentions.push_back(file.read_f32(*a));
-  }
+  ref.ids = read_i32(file, "input_ids");
+  ref.attentions = read_numbered(file, "attentions.");
   ref.hidden = file.read_f32(*file.find("hidden"));
+  ref.hidden_states = read_numbered(file, "hidden_states.");
+  ref.value_norms = read_numbered(file, "value_norms.");
+  ref.rollout = read_numbered(file, "rollout.");
+  for (std::size_t l = 0; l < ref.attentions.size(); ++l) {
+    auto& layer = ref.steps.emplace_back();
+    for (const char* step : {"x", "q", "k", "v", "scores", "scaled", "weights", "head_output", "output"}) {
+      const auto* t = file.find("steps." + std::to_string(l) + "." + step);
+      if (!t) throw std::runtime_error(name + ": reference has no steps." + std::to_string(l) + "." + step);
+      layer[step] = file.read_f32(*t);
+    }
+  }
+  ref.padded_mask = read_i32(file, "padded.attention_mask");
+  ref.padded_attentions = read_numbered(file, "padded.attentions.");
+  ref.padded_hidden = file.read_f32(*file.find("padded.hidden"));
   return ref;
 }
 

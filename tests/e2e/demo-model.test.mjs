@@ -1,7 +1,6 @@
 // The demo's "Load model" control and default model. A tiny BERT checkpoint from the golden data
 // (tests/golden/models/bert-f32, made with PyTorch) is chosen through the folder picker; the weights
-// the page then shows must equal PyTorch's reference attentions. Skipped, with the reason, while the
-// module has no loadModel; then the control must say so instead.
+// the page then shows must equal PyTorch's reference attentions.
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
@@ -31,22 +30,10 @@ function readSafetensors(path) {
   return { header, tensor };
 }
 
-async function moduleCanLoadModels(page) {
-  return page.evaluate(async () => typeof (await (await import('/src/index.js')).load()).loadModel === 'function');
-}
-
-test('Load model: a checkpoint folder from the picker is drawn with PyTorch\'s attentions', async (t) => {
+test('Load model: a checkpoint folder from the picker is drawn with PyTorch\'s attentions', async () => {
   const { page, problems } = await demo.newPage();
   await openDemo(page, demo.url, { source: 'seeded' });
   await page.click('#model-loader summary');
-  if (!(await moduleCanLoadModels(page))) {
-    await page.setInputFiles('#model-folder', CHECKPOINT);
-    await page.waitForFunction(() => /cannot load models yet/.test(document.getElementById('model-summary').textContent));
-    assertClean(assert, problems);
-    await page.close();
-    t.skip('the module has no core.loadModel yet (the control says so)');
-    return;
-  }
   // PyTorch's reference is for token ids that no text tokenizes to (random ids), so the chain is:
   // (1) the module on those ids equals PyTorch, (2) the page shows exactly what the module computes
   // for the typed text, through the folder picker.
@@ -55,7 +42,7 @@ test('Load model: a checkpoint folder from the picker is drawn with PyTorch\'s a
     .map((f) => [f, [...readFileSync(join(CHECKPOINT, f))]]));
   const text = 'The cat sat on the mat, naïvely.';
   const expected = await page.evaluate(async ({ files, ids, text }) => {
-    const core = await (await import('/src/index.js')).load();
+    const core = await (await import('/attnscope/src/index.js')).load();
     const model = await core.loadModel(Object.fromEntries(Object.entries(files).map(([k, v]) => [k, new Uint8Array(v)])));
     const onIds = model.run(Int32Array.from(ids), { attentions: true });
     const onText = model.run(text, { attentions: true });
@@ -85,8 +72,8 @@ test('Load model: a checkpoint folder from the picker is drawn with PyTorch\'s a
     assert.ok(Math.abs(numberAfter(tip, 'weight:') - want) < 1e-4 * Math.max(1, want), `head ${h} [${i}, ${j}]: ${tip} vs module ${want}`);
   }
   for (const view of ['head', 'model', 'step']) await showView(page, view);
-  assert.match(await page.textContent('#view-step'), /returns only its attention weights .* the seeded transformer’s/);
-  assert.equal(await page.locator('#view-step figure.attnscope-panel').count(), 11, 'the steps, from the seeded transformer');
+  assert.match(await page.textContent('#view-step'), /bert-f32.*, layer 1: its own numbers/);
+  assert.equal(await page.locator('#view-step .attnscope-steps figure.attnscope-panel').count(), 11, 'the model\'s own steps');
   await showView(page, 'model');
   assert.equal(await page.locator('#view-model .attnscope-thumb').count(), 8, '2 layers × 4 heads');
   await page.screenshot({ path: artifactPath('model-loaded.png'), fullPage: true });
@@ -96,14 +83,9 @@ test('Load model: a checkpoint folder from the picker is drawn with PyTorch\'s a
   await page.close();
 });
 
-test('Load model: dropping a folder\'s files on the drop zone loads them; a broken checkpoint is a clear message', async (t) => {
+test('Load model: dropping a folder\'s files on the drop zone loads them; a broken checkpoint is a clear message', async () => {
   const { page, problems } = await demo.newPage();
   await openDemo(page, demo.url, { source: 'seeded', view: 'head' });
-  if (!(await moduleCanLoadModels(page))) {
-    await page.close();
-    t.skip('the module has no core.loadModel yet');
-    return;
-  }
   await page.click('#model-loader summary');
   const files = Object.fromEntries(['config.json', 'model.safetensors', 'vocab.txt', 'tokenizer_config.json']
     .map((f) => [f, [...readFileSync(join(CHECKPOINT, f))]]));
@@ -132,11 +114,6 @@ test('the default model opens on the head its evaluation names', async (t) => {
   }
   const { page, problems } = await demo.newPage();
   await openDemo(page, demo.url, { view: 'matrix' });
-  if (!(await moduleCanLoadModels(page))) {
-    await page.close();
-    t.skip('the module has no core.loadModel yet');
-    return;
-  }
   const { best_head: best } = JSON.parse(readFileSync(join(DEFAULT_MODEL, 'eval.json'), 'utf8'));
   assert.match(await page.textContent('#source-name'), /default model/);
   assert.equal(await page.inputValue('#layer'), String(best.layer));
@@ -171,11 +148,12 @@ test('a default model folder is loaded at start and the page opens on its named 
   try {
     const { page, problems } = await site.newPage();
     await openDemo(page, site.url);
-    if (!(await moduleCanLoadModels(page))) return;
     assert.match(await page.textContent('#source-name'), /default model/);
-    assert.equal(await page.getAttribute('#tab-head', 'aria-selected'), 'true', 'opens on the head view');
+    assert.equal(await page.getAttribute('#tab-step', 'aria-selected'), 'true', 'opens on the step view');
     assert.equal(await page.inputValue('#layer'), '1');
     assert.equal(await page.inputValue('#head'), '2');
+    assert.equal(await page.inputValue('#view-step .attnscope-step-head'), '2', 'the steps of the named head');
+    await showView(page, 'head');
     assert.equal(await page.inputValue('#view-head .attnscope-layer-select'), '1');
     const pressed = await page.locator('#view-head .attnscope-swatch[aria-pressed="true"]').allTextContents();
     assert.deepEqual(pressed, ['2'], 'only the named head is shown');

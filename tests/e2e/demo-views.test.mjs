@@ -26,8 +26,8 @@ after(async () => { await demo?.close(); });
 // heads concatenated and projected by W_O in JavaScript.
 function reference(page, text, seed) {
   return page.evaluate(async ({ text, seed }) => {
-    const { load } = await import('/src/index.js');
-    const seeded = await import('/demo/seeded-model.js');
+    const { load } = await import('/attnscope/src/index.js');
+    const seeded = await import('/attnscope/embed/seeded-model.js');
     const core = await load();
     const d = 16;
     const H = 4;
@@ -71,9 +71,11 @@ function close(actual, expected, what) {
 
 test('the default sentence renders every view (canvas pixels and DOM)', async () => {
   assert.equal(await page.inputValue('#sentence'), DEFAULT_SENTENCE);
-  // Step view: 11 panels (X, Q, K, V, scores, scaled, masked, softmax, head, concat, output).
+  // Step view: 11 panels (X, Q, K, V, scores, scaled, masked, softmax, head, concat, output), then the
+  // neuron view's 6 (q, k, q ⊙ k, score, × scale, softmax).
   await showView(page, 'step');
-  assert.equal(await page.locator('#view-step figure.attnscope-panel').count(), 11);
+  assert.equal(await page.locator('#view-step .attnscope-steps figure.attnscope-panel').count(), 11);
+  assert.equal(await page.locator('#view-step .attnscope-neuron-grid figure.attnscope-panel').count(), 6);
   const steps = await canvasStats(page, '#view-step .attnscope-canvas-wrap canvas:not(.attnscope-overlay)');
   for (const s of steps) assert.ok(s.distinct > 20 && s.nonWhite > 1000, `a step panel is nearly blank: ${JSON.stringify(s)}`);
   await page.screenshot({ path: artifactPath('view-step.png'), fullPage: true });

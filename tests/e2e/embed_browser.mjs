@@ -8,7 +8,13 @@ import { fileURLToPath } from 'node:url';
 import { startServer } from '../../scripts/serve.mjs';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const BUNDLE = join(ROOT, 'web', 'dist', 'attnscope-embed.js');
+export const PACKAGE = join(ROOT, 'web', 'attnscope');   // the npm package's root
+export const BUNDLE = join(PACKAGE, 'dist', 'attnscope-embed.js');
+
+/** Builds the single-file bundle with the package's own script (npm run build:embed). */
+export function buildBundle() {
+  execFileSync('node', [join(PACKAGE, 'tools', 'build-embed.mjs')], { stdio: 'inherit', cwd: PACKAGE });
+}
 const require = createRequire(join(ROOT, 'tests', 'package.json'));
 const { chromium } = require('playwright-core');
 
@@ -49,7 +55,7 @@ export function servedSite() {
   let server;
   let browser;
   before(async () => {
-    execFileSync('node', [join(ROOT, 'web', 'embed', 'build.mjs')], { stdio: 'inherit' });
+    buildBundle();
     server = await startServer({ root: join(ROOT, 'web') });
     browser = await launchBrowser();
   });

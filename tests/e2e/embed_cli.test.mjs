@@ -1,4 +1,4 @@
-// The command-line renderer (web/bin/attnscope.mjs): for the default sentence it writes an SVG that
+// The command-line renderer (web/attnscope/bin/attnscope.mjs): for the default sentence it writes an SVG that
 // parses and renders as an image, and a PNG with a valid header and drawn pixels; bad arguments exit
 // with status 2 and a message naming the option.
 import assert from 'node:assert/strict';
@@ -7,14 +7,14 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { guardedPage, launchBrowser, ROOT } from './embed_browser.mjs';
+import { buildBundle, guardedPage, launchBrowser, PACKAGE } from './embed_browser.mjs';
 
-const CLI = join(ROOT, 'web', 'bin', 'attnscope.mjs');
+const CLI = join(PACKAGE, 'bin', 'attnscope.mjs');
 let work;
 let browser;
 
 before(async () => {
-  execFileSync('node', [join(ROOT, 'web', 'embed', 'build.mjs')], { stdio: 'inherit' });
+  buildBundle();
   work = mkdtempSync(join(tmpdir(), 'attnscope-cli-'));
   browser = await launchBrowser();
 });

@@ -11,7 +11,7 @@ const site = servedSite();
 test('the documented example page renders every element from the bundle', async () => {
   const { page, errors, blocked, context } = await site.page();
   const started = Date.now();
-  await page.goto(`${site.url}/embed/example.html`);
+  await page.goto(`${site.url}/examples/embed/`);
   const states = await waitForViews(page, 'attnscope-view', 5, 60000);
   console.log(`# example page: ${states.length} elements rendered in ${Date.now() - started} ms`);
   for (const s of states) assert.equal(s.state, 'rendered', `${s.id}: ${s.message}`);
@@ -48,7 +48,7 @@ const TWO_ELEMENTS = (a, b) => `<!doctype html><html><head><meta charset="utf-8"
 <style>/* page styles that would break the views if they leaked in */
 .attnscope-panel, .attnscope-head-canvas, canvas { display: none !important; } select { visibility: hidden; }</style>
 <script>window.globalsBefore = Object.getOwnPropertyNames(window);</script>
-<script type="module" src="/dist/attnscope-embed.js"></script></head><body>
+<script type="module" src="/attnscope/dist/attnscope-embed.js"></script></head><body>
 <attnscope-view id="a" view="head" tokens='${JSON.stringify(a.tokens)}' attentions='${JSON.stringify(a.attentions)}'></attnscope-view>
 <attnscope-view id="b" view="matrix" layer="1" tokens='${JSON.stringify(b.tokens)}' attentions='${JSON.stringify(b.attentions)}'></attnscope-view>
 </body></html>`;
@@ -95,7 +95,7 @@ test('bad input is reported by the element, which recovers when given good input
   const { page, errors, context } = await site.page();
   await context.route(`${site.url}/embed/bad-input.html`, (route) => route.fulfill({
     contentType: 'text/html; charset=utf-8',
-    body: `<!doctype html><script type="module" src="/dist/attnscope-embed.js"></script>
+    body: `<!doctype html><script type="module" src="/attnscope/dist/attnscope-embed.js"></script>
 <attnscope-view id="ragged" tokens='["a","b"]' attentions='[[[[1,0],[0.5]]]]'></attnscope-view>
 <attnscope-view id="json" tokens='["a","b"]' attentions='[[[[1,0],'></attnscope-view>
 <attnscope-view id="kind" view="pie" tokens='["a"]' attentions='[[[[1]]]]'></attnscope-view>
@@ -119,9 +119,9 @@ test('bad input is reported by the element, which recovers when given good input
 
 test('the bundle exports the module: load() runs attention from the inlined wasm', async () => {
   const { page, errors, context } = await site.page();
-  await page.goto(`${site.url}/embed/example.html`);
+  await page.goto(`${site.url}/examples/embed/`);
   const result = await page.evaluate(async () => {
-    const { load } = await import('/dist/attnscope-embed.js');
+    const { load } = await import('/attnscope/dist/attnscope-embed.js');
     const core = await load();
     // One query, two keys: scores [0, 1] / √1 -> softmax weights [1/(1+e), e/(1+e)].
     const args = { q: new Float32Array([1]), k: new Float32Array([0, 1]), v: new Float32Array([2, 4]), n: 1, m: 2, dK: 1 };

@@ -26,7 +26,7 @@ test('an element with model and text draws what the module computes for that che
   });
   await context.route(`${site.url}/embed/golden-element.html`, (route) => route.fulfill({
     contentType: 'text/html; charset=utf-8',
-    body: `<!doctype html><meta charset="utf-8"><script type="module" src="/dist/attnscope-embed.js"></script>
+    body: `<!doctype html><meta charset="utf-8"><script type="module" src="/attnscope/dist/attnscope-embed.js"></script>
 <attnscope-view id="g" view="model" model="/golden-bert/" text="the cat is in it"></attnscope-view>`,
   }));
   await page.goto(`${site.url}/embed/golden-element.html`);
@@ -34,7 +34,7 @@ test('an element with model and text draws what the module computes for that che
   assert.equal(state.state, 'rendered', state.message);
   const check = await page.evaluate(async () => {
     const el = document.getElementById('g');
-    const { load } = await import('/dist/attnscope-embed.js');
+    const { load } = await import('/attnscope/dist/attnscope-embed.js');
     const model = await (await load()).loadModel(new URL('/golden-bert/', location.href).href);
     const out = model.run('the cat is in it', { attentions: true });
     const drawn = el.attentionData;
@@ -69,7 +69,7 @@ test('attnscope render --model DIR renders a checkpoint folder', () => {
   const work = mkdtempSync(join(tmpdir(), 'attnscope-cli-model-'));
   try {
     const out = join(work, 'golden.svg');
-    const r = spawnSync('node', [join(ROOT, 'web', 'bin', 'attnscope.mjs'), 'render', '--model', GOLDEN_BERT,
+    const r = spawnSync('node', [join(ROOT, 'web', 'attnscope', 'bin', 'attnscope.mjs'), 'render', '--model', GOLDEN_BERT,
       '--text', 'the cat is in it', '--view', 'matrix', '--out', out], { encoding: 'utf8', timeout: 120000 });
     assert.equal(r.status, 0, r.stderr);
     const svg = readFileSync(out, 'utf8');
@@ -86,7 +86,7 @@ test('the default checkpoint in an element gives PyTorch\'s weights for the defa
   const { page, errors, blocked, context } = await site.page();
   await context.route(`${site.url}/embed/model-element.html`, (route) => route.fulfill({
     contentType: 'text/html; charset=utf-8',
-    body: `<!doctype html><meta charset="utf-8"><script type="module" src="/dist/attnscope-embed.js"></script>
+    body: `<!doctype html><meta charset="utf-8"><script type="module" src="/attnscope/dist/attnscope-embed.js"></script>
 <attnscope-view id="m" view="head" layer="${layer}" model="../models/default/" text="${expected.sentence}"></attnscope-view>`,
   }));
   const started = Date.now();
@@ -115,7 +115,7 @@ test('attnscope render --model web/models/default writes the default model\'s mo
   const work = mkdtempSync(join(tmpdir(), 'attnscope-cli-model-'));
   try {
     const out = join(work, 'model.png');
-    const r = spawnSync('node', [join(ROOT, 'web', 'bin', 'attnscope.mjs'), 'render', '--model', MODEL_DIR,
+    const r = spawnSync('node', [join(ROOT, 'web', 'attnscope', 'bin', 'attnscope.mjs'), 'render', '--model', MODEL_DIR,
       '--view', 'model', '--out', out], { encoding: 'utf8', timeout: 120000 });
     assert.equal(r.status, 0, r.stderr);
     console.log(`# ${r.stdout.trim()}`);

@@ -1,29 +1,26 @@
-// The Python helper in a real notebook: installs bindings/python into a temporary folder (pip
-// --no-build-isolation, nothing downloaded), executes tests/python/show_twice.ipynb with Debian's
-// Jupyter and /usr/bin/python3 (PyTorch computes the attentions), exports it to HTML, opens that file
-// in headless Chromium with every non-file:/data: request aborted, and checks both views drew the
-// weights PyTorch computed, with no console errors. Also runs the package's unit tests.
+// The Python helper in a real notebook: builds the wheel and installs it into a temporary folder
+// (python_package.mjs: offline, nothing downloaded), executes tests/python/show_twice.ipynb (PyTorch
+// computes the attentions) and tests/python/bertviz_compat.ipynb (BertViz's head_view/model_view
+// calls on numpy arrays) with Debian's Jupyter and /usr/bin/python3, exports each to HTML, opens that
+// file in headless Chromium with every non-file:/data: request aborted, and checks the views drew the
+// weights given, with no console errors. Also runs the package's unit tests.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, copyFileSync, existsSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, before, test } from 'node:test';
 import { drawnPixels, guardedPage, launchBrowser, offlineOnly, ROOT, waitForViews } from './embed_browser.mjs';
+import { buildAndInstallWheel, PYTHON } from './python_package.mjs';
 
-const PYTHON = '/usr/bin/python3';  // Debian's, with python3-torch; the kernel spec runs it too
 let work;
 let site;
 let browser;
 
 before(() => {
-  execFileSync('node', [join(ROOT, 'web', 'embed', 'build.mjs')], { stdio: 'inherit' });
   work = mkdtempSync(join(tmpdir(), 'attnscope-notebook-'));
-  site = join(work, 'site');
-  execFileSync(PYTHON, ['-m', 'pip', 'install', '--quiet', '--no-build-isolation', '--no-deps', '--no-index',
-    '--root-user-action=ignore', '--target', site, join(ROOT, 'bindings', 'python')], { stdio: 'inherit' });
-  assert.ok(existsSync(join(site, 'attnscope', 'attnscope-embed.js')), 'the bundle is installed inside the package');
+  ({ site } = buildAndInstallWheel(work));
 });
 after(async () => {
   await browser?.close();
@@ -36,11 +33,13 @@ test('the Python package unit tests pass (installed copy)', () => {
   });
 });
 
-test('a notebook calling show() twice, exported to HTML, draws both views offline', async () => {
-  const notebook = join(work, 'show_twice.ipynb');
-  copyFileSync(join(ROOT, 'tests', 'python', 'show_twice.ipynb'), notebook);
-  const reference = join(work, 'reference.json');
-  const standalone = join(work, 'standalone.html');
+/**
+ * Executes tests/python/<name>.ipynb with Debian's Jupyter (the installed wheel on PYTHONPATH) and
+ * exports it to HTML; returns the HTML file's path.
+ */
+function runNotebook(name, env) {
+  const notebook = join(work, `${name}.ipynb`);
+  copyFileSync(join(ROOT, 'tests', 'python', `${name}.ipynb`), notebook);
   const started = Date.now();
   // Debian's nbconvert template links require.js and MathJax from /usr/share/javascript, packages
   // this project does not install (MathJax alone is 40 MB): empty scripts stand in for them, which
@@ -48,16 +47,21 @@ test('a notebook calling show() twice, exported to HTML, draws both views offlin
   const emptyScript = 'data:text/javascript,';
   execFileSync(PYTHON, ['-m', 'nbconvert', '--to', 'html', '--execute', '--ExecutePreprocessor.timeout=300',
     '--ExecutePreprocessor.kernel_name=python3', `--HTMLExporter.require_js_url=${emptyScript}`,
-    `--HTMLExporter.mathjax_url=${emptyScript}`, '--output', 'show_twice.html', notebook], {
+    `--HTMLExporter.mathjax_url=${emptyScript}`, '--output', `${name}.html`, notebook], {
     stdio: ['ignore', 'inherit', 'pipe'], cwd: work,
-    env: { ...process.env, PYTHONPATH: site, ATTNSCOPE_NOTEBOOK_REFERENCE: reference,
-      ATTNSCOPE_NOTEBOOK_STANDALONE: standalone, PYDEVD_DISABLE_FILE_VALIDATION: '1' },
+    env: { ...process.env, PYTHONPATH: site, PYDEVD_DISABLE_FILE_VALIDATION: '1', ...env },
   });
-  console.log(`# notebook executed and exported in ${Date.now() - started} ms`);
-  const html = join(work, 'show_twice.html');
+  console.log(`# ${name}.ipynb executed and exported in ${Date.now() - started} ms`);
+  return join(work, `${name}.html`);
+}
+
+test('a notebook calling show() twice, exported to HTML, draws both views offline', async () => {
+  const reference = join(work, 'reference.json');
+  const standalone = join(work, 'standalone.html');
+  const html = runNotebook('show_twice', { ATTNSCOPE_NOTEBOOK_REFERENCE: reference, ATTNSCOPE_NOTEBOOK_STANDALONE: standalone });
   const torch = JSON.parse(readFileSync(reference, 'utf8'));
 
-  browser = await launchBrowser();
+  browser ??= await launchBrowser();
   const { page, errors, blocked, context } = await guardedPage(browser, offlineOnly);
   await page.goto(pathToFileURL(html).href);
   const states = await waitForViews(page, 'attnscope-view', 2);
@@ -103,6 +107,60 @@ test('a notebook calling show() twice, exported to HTML, draws both views offlin
   assert.ok(pixels.inked > 500, JSON.stringify(pixels));
   assert.deepEqual(blocked, []);
   assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('a BertViz notebook (head_view, model_view on numpy arrays) works by changing the import', async () => {
+  const reference = join(work, 'bertviz-reference.json');
+  const html = runNotebook('bertviz_compat', { ATTNSCOPE_NOTEBOOK_REFERENCE: reference });
+  const given = JSON.parse(readFileSync(reference, 'utf8'));
+  browser ??= await launchBrowser();
+  const { page, errors, blocked, context } = await guardedPage(browser, offlineOnly);
+  await page.goto(pathToFileURL(html).href);
+  const states = await waitForViews(page, 'attnscope-view', 2);
+  for (const s of states) assert.equal(s.state, 'rendered', s.message);
+  const els = await page.$$eval('attnscope-view', (all) => all.map((el) => ({
+    view: el.getAttribute('view'), theme: el.getAttribute('theme'), layer: el.getAttribute('layer'),
+    visibleHeads: el.getAttribute('visible-heads'), tokens: JSON.parse(el.getAttribute('tokens')),
+    attentions: JSON.parse(el.getAttribute('attentions')), sentenceBStart: el.attentionData.sentenceBStart,
+    frameBackground: getComputedStyle(el.shadowRoot.querySelector('.attnscope-embed-frame')).backgroundColor,
+    swatchesOn: [...el.shadowRoot.querySelectorAll('.attnscope-swatch')].map((b) => b.getAttribute('aria-pressed')),
+    thumbs: el.shadowRoot.querySelectorAll('.attnscope-thumb canvas').length,
+  })));
+  assert.deepEqual(els.map((e) => e.view), ['head', 'model']);
+  const [head, model] = els;
+  // prettify_tokens: Ġ and ▁ become spaces, a WordPiece ## goes.
+  const pretty = ['[CLS]', ' the', ' cat', ' sat', '[SEP]', 'the', 'ir', 'mat', '[SEP]'];
+  assert.deepEqual(head.tokens, pretty);
+  assert.deepEqual(model.tokens, pretty);
+  // sentence_b_start reaches the element (attentionData.sentenceBStart).
+  assert.deepEqual([head.sentenceBStart, model.sentenceBStart], [5, 5]);
+  // include_layers=[1, 2] with layer=2: the second included layer is selected; heads=[0, 2] drawn first.
+  const close = (got, want, what) => {
+    let worst = 0;
+    got.forEach((layer, l) => layer.forEach((h, hh) => h.forEach((row, i) => row.forEach((w, j) => {
+      worst = Math.max(worst, Math.abs(w - want[l][hh][i][j]));
+    }))));
+    assert.equal(got.length, want.length, what);
+    assert.ok(worst <= 5e-6, `${what}: largest difference from the notebook's weights: ${worst}`);
+  };
+  close(head.attentions, [given.attentions[1], given.attentions[2]], 'head_view include_layers');
+  assert.equal(head.layer, '1');
+  assert.deepEqual(JSON.parse(head.visibleHeads), [0, 2]);
+  assert.deepEqual(head.swatchesOn, ['true', 'false', 'true', 'false']);
+  // include_heads=[1, 3]: every layer, two heads: 3 x 2 thumbnails.
+  close(model.attentions, given.attentions.map((layer) => [layer[1], layer[3]]), 'model_view include_heads');
+  assert.equal(model.thumbs, 6);
+  // display_mode: the head view dark, the model view light.
+  assert.deepEqual([head.theme, model.theme], ['dark', 'light']);
+  const luminance = (css) => { const [r, g, b] = css.match(/\d+/g).map(Number); return (0.2126 * r + 0.7152 * g + 0.0722 * b) / 255; };
+  assert.ok(luminance(head.frameBackground) < 0.2, `dark frame: ${head.frameBackground}`);
+  assert.ok(luminance(model.frameBackground) > 0.9, `light frame: ${model.frameBackground}`);
+  const drawn = await drawnPixels(page);
+  for (const d of drawn) assert.ok(d.canvases > 0 && d.colours > 10, `nothing drawn: ${JSON.stringify(d)}`);
+  assert.deepEqual(blocked, []);
+  assert.deepEqual(errors, []);
+  await page.screenshot({ path: join(ROOT, 'tests', 'artifacts', 'embed-notebook-bertviz.png'), fullPage: true });
   await context.close();
 });
 

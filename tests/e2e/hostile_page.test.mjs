@@ -59,17 +59,11 @@ function pageIntegrity(page) {
   });
 }
 
-test('hostile vocabulary entries loaded through the model control are shown as text and run nothing', async (t) => {
+test('hostile vocabulary entries loaded through the model control are shown as text and run nothing', async () => {
   const { page, problems } = await demo.newPage();
   const dialogs = [];
   page.on('dialog', (dialog) => { dialogs.push(dialog.message()); dialog.dismiss(); });
   await openDemo(page, demo.url, { source: 'seeded', view: 'matrix' });
-  const canLoad = await page.evaluate(async () => typeof (await (await import('/src/index.js')).load()).loadModel === 'function');
-  if (!canLoad) {
-    await page.close();
-    t.skip('the module has no core.loadModel: hostile vocabulary not testable through the page yet');
-    return;
-  }
   // "ж" is not in the vocabulary, so it becomes the hostile [UNK]; the hostile [MASK] string typed in the
   // sentence is matched verbatim as a special token.
   const sentence = `a ж b ${HOSTILE.cls} c`;
@@ -142,7 +136,7 @@ test('the page has a strict CSP, no inline handlers or scripts, and eval is bloc
     if (e.isDirectory() && !['node_modules', 'models'].includes(e.name)) walk(path);
     else if (/\.(m?js|html)$/.test(e.name) && e.name !== 'attnscope-embed.js') files.push(path);
   });
-  ['src', 'demo', 'views', 'dist'].forEach((d) => walk(join(WEB_ROOT, d)));
+  ['attnscope/src', 'attnscope/views', 'attnscope/embed', 'attnscope/dist', 'demo', 'examples'].forEach((d) => walk(join(WEB_ROOT, d)));
   assert.ok(files.length > 5, `scanned ${files.length} files`);
   for (const file of files) {
     const code = readFileSync(file, 'utf8');
@@ -171,7 +165,7 @@ test('without WebAssembly SIMD the page runs the scalar build and says so', asyn
   assert.match(await page.textContent('#message'), /wasm \(scalar\)/, 'the status line says the scalar build runs');
   assert.ok(wasmRequests.some((p) => p.endsWith('attnscope-scalar.wasm')), `scalar build fetched: ${wasmRequests}`);
   assert.ok(!wasmRequests.some((p) => /simd/.test(p)), `no SIMD build is ever fetched: ${wasmRequests}`);
-  assert.equal(await page.evaluate(async () => (await (await import('/src/index.js')).load()).simd), false);
+  assert.equal(await page.evaluate(async () => (await (await import('/attnscope/src/index.js')).load()).simd), false);
   assertClean(assert, problems);
   await page.close();
 });

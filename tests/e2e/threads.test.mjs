@@ -15,8 +15,8 @@ import { assertClean, openDemo } from './demo-helpers.mjs';
 
 const THREADS_FILES = ['simd-threads', 'relaxed-simd-threads']
   .flatMap((flavour) => ['js', 'wasm', 'worker.js'].map((ext) => `attnscope-${flavour}.${ext}`));
-const built = THREADS_FILES.every((f) => existsSync(join(WEB_ROOT, 'dist', f)));
-const skip = built ? false : 'web/dist has no threads build: ./scripts/build wasm-simd-threads';
+const built = THREADS_FILES.every((f) => existsSync(join(WEB_ROOT, 'attnscope', 'dist', f)));
+const skip = built ? false : 'web/attnscope/dist has no threads build: ./scripts/build wasm-simd-threads';
 
 let demo;
 before(async () => { if (built) demo = await startDemo(); });
@@ -26,7 +26,7 @@ after(async () => { await demo?.close(); });
 // load() and on threads: false; returns the thread counts and the largest differences.
 function compareInPage() {
   return (async () => {
-    const { load } = await import('/src/index.js');
+    const { load } = await import('/attnscope/src/index.js');
     const [threaded, single] = [await load(), await load({ threads: false })];
     const n = 96, dModel = 256, numHeads = 4;
     let seed = 7;
@@ -61,7 +61,7 @@ test('an isolated page uses the threads build, renders, and matches one thread',
   const shown = Number(/· (\d+) threads/.exec(message)?.[1]);
   assert.ok(shown > 1, `the status line names the threads: ${message}`);
   assert.match(message, /wasm SIMD \(relaxed, FMA\)/, 'Chromium has relaxed SIMD: the status line says so');
-  assert.ok(requested.includes('/dist/attnscope-relaxed-simd-threads.worker.js'), `the workers were started: ${requested}`);
+  assert.ok(requested.includes('/attnscope/dist/attnscope-relaxed-simd-threads.worker.js'), `the workers were started: ${requested}`);
 
   const r = await page.evaluate(compareInPage);
   console.log(`  isolated page: ${r.threads} threads; vs threads: false, max |diff| weights ${r.weights}, output ${r.output}`);
@@ -80,7 +80,7 @@ test('a module Web Worker of the isolated page runs the threads build too', { sk
   await page.goto(`${demo.url}/demo/?source=seeded`);
   const r = await page.evaluate(() => new Promise((resolve, reject) => {
     const code = `
-      const { load } = await import('${location.origin}/src/index.js');
+      const { load } = await import('${location.origin}/attnscope/src/index.js');
       const [threaded, single] = [await load(), await load({ threads: false })];
       const q = Float32Array.from({ length: 200 * 64 }, (_, i) => Math.sin(i * 0.37));
       const options = { q, k: q, v: q, n: 200, dK: 64, mask: 'causal' };
@@ -118,7 +118,7 @@ test('without COOP/COEP the page falls back to one thread silently', { skip, tim
   assert.match(message, /wasm SIMD/);
   assert.doesNotMatch(message, /threads/, `one thread: ${message}`);
   const r = await page.evaluate(async () => {
-    const { load } = await import('/src/index.js');
+    const { load } = await import('/attnscope/src/index.js');
     const core = await load();
     let refused = '';
     try { await load({ threads: 2 }); } catch (error) { refused = error.message; }

@@ -1,10 +1,10 @@
-// The views' shared data transforms (web/views/attention-data.js), checked in Node against direct,
+// The views' shared data transforms (web/attnscope/views/attention-data.js), checked in Node against direct,
 // naive computations: threshold, pooling, averaging, hiding special tokens, shape validation.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { colorPooled, headMatrix, normalizeData, poolAttention, thresholdCutoff, visibleIndices } from '../../web/views/attention-data.js';
-import { viridis } from '../../web/views/colormap.js';
-import { rng } from '../../web/demo/seeded-model.js';
+import { colorPooled, headMatrix, normalizeData, poolAttention, thresholdCutoff, visibleIndices } from '../../web/attnscope/views/attention-data.js';
+import { viridis } from '../../web/attnscope/views/colormap.js';
+import { rng } from '../../web/attnscope/embed/seeded-model.js';
 
 function randomMatrix(count, seed) {
   const r = rng(seed);

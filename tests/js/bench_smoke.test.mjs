@@ -1,6 +1,6 @@
 // Smoke test of the benchmark (CI runs this, not the timings): every engine — attnscope's SIMD
 // build and its relaxed-SIMD twin, onnxruntime-web on the generated ONNX graph, tfjs-backend-wasm — agrees within 1e-4 at
-// small shapes, and attnscope agrees with a float64 reference. Needs web/dist (the module build).
+// small shapes, and attnscope agrees with a float64 reference. Needs web/attnscope/dist (the module build).
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';

@@ -135,7 +135,7 @@ const CASES = [
   ['run', 'more ids than max positions', ({ model }) => model.run(new Int32Array(65)), RangeError, /model\.run: 65 tokens, more than this model's maximum of 64/],
   ['run', 'a text longer than max positions', ({ model }) => model.run('hello '.repeat(100)), RangeError, /model\.run: \d+ tokens, more than this model's maximum of 64/],
   ['run', 'options null', ({ model }) => model.run([1], null), TypeError, /model\.run: expected an options object, got null/],
-  ['run', "attentions: 'yes'", ({ model }) => model.run([1], { attentions: 'yes' }), TypeError, /model\.run: attentions must be true or false, got "yes"/],
+  ['run', "attentions: 'yes'", ({ model }) => model.run([1], { attentions: 'yes' }), TypeError, /model\.run: attentions must be true, false or an array of layer indices, got "yes"/],
   ['run', 'on a disposed model', async ({ core }) => { const m = await core.loadModel(modelFiles()); m.dispose(); m.dispose(); return m.run([1]); },
     Error, /model\.run: this model was disposed; load it again/],
   ['tokenize', 'on a disposed model', async ({ core }) => { const m = await core.loadModel(modelFiles()); m.dispose(); return m.tokenize('x'); },

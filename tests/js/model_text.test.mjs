@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
-import { load } from '../../web/src/index.js';
+import { load } from '../../web/attnscope/src/index.js';
 
 const modelDir = fileURLToPath(new URL('../../web/models/default/', import.meta.url));
 

@@ -5,13 +5,13 @@ import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
-import { simdSupported, version } from '../../web/src/index.js';
+import { simdSupported, version } from '../../web/attnscope/src/index.js';
 import { load } from './helpers/module.mjs';
 import { assertClose, randomFloats, randomParameters } from './helpers/numeric.mjs';
 import { goldenCases } from './helpers/safetensors.mjs';
 
-const dist = (file) => fileURLToPath(new URL(`../../web/dist/${file}`, import.meta.url));
-const packageJson = JSON.parse(readFileSync(new URL('../../web/package.json', import.meta.url), 'utf8'));
+const dist = (file) => fileURLToPath(new URL(`../../web/attnscope/dist/${file}`, import.meta.url));
+const packageJson = JSON.parse(readFileSync(new URL('../../web/attnscope/package.json', import.meta.url), 'utf8'));
 const golden = goldenCases('sdpa').find((g) => g.metadata.mask === 'none' && g.metadata.d_k !== g.metadata.d_v);
 
 function checkGolden(core) {
@@ -76,7 +76,7 @@ describe('load()', () => {
     const core = await load({ simd: false, locateFile: (file) => { asked.push(file); return dist(file); } });
     assert.deepEqual(asked, ['attnscope-scalar.wasm']);
     checkGolden(core);
-    const viaUrl = await load({ locateFile: (file) => new URL(`../../web/dist/${file}`, import.meta.url).href });
+    const viaUrl = await load({ locateFile: (file) => new URL(`../../web/attnscope/dist/${file}`, import.meta.url).href });
     checkGolden(viaUrl);
   });
 

@@ -10,7 +10,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { before, describe, test } from 'node:test';
 
 import { rewriteRelaxedSimdOpcodes } from '../../bindings/relaxed_simd_opcodes.mjs';
-import { load, relaxedSimdSupported } from '../../web/src/index.js';
+import { load, relaxedSimdSupported } from '../../web/attnscope/src/index.js';
 import { assertClose, maxAbsDiff, randomFloats } from './helpers/numeric.mjs';
 import { goldenCases, goldenMask, runGoldenMha } from './helpers/safetensors.mjs';
 import v8 from 'node:v8';
@@ -19,12 +19,12 @@ import v8 from 'node:v8';
 // Node 22+ by default): this file's process turns it on before any wasm is compiled.
 v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
 
-const dist = new URL('../../web/dist/', import.meta.url);
+const dist = new URL('../../web/attnscope/dist/', import.meta.url);
 const has = (file) => existsSync(new URL(file, dist));
-const skip = has('attnscope-relaxed-simd.wasm') ? false : 'web/dist has no relaxed-SIMD build: ./scripts/build wasm-simd';
+const skip = has('attnscope-relaxed-simd.wasm') ? false : 'web/attnscope/dist has no relaxed-SIMD build: ./scripts/build wasm-simd';
 const skipThreads = has('attnscope-relaxed-simd-threads.worker.js') ? false
-  : 'web/dist has no relaxed-SIMD threads build: ./scripts/build wasm-simd-threads';
-const index = new URL('../../web/src/index.js', import.meta.url).href;
+  : 'web/attnscope/dist has no relaxed-SIMD threads build: ./scripts/build wasm-simd-threads';
+const index = new URL('../../web/attnscope/src/index.js', import.meta.url).href;
 
 /** Runs `script` (an ES module body with `load` imported) in a Node without relaxed SIMD. */
 function runWithoutRelaxedSimd(script) {
@@ -152,6 +152,19 @@ describe('bindings/relaxed_simd_opcodes.mjs', () => {
     assert.throws(() => rewriteRelaxedSimdOpcodes(moduleWith([0xf0])), /unknown opcode 0xf0/);
     assert.throws(() => rewriteRelaxedSimdOpcodes(new TextEncoder().encode('<html>not wasm</html>')),
       /not a wasm module/);
+  });
+
+  test('leaves the standard instructions numbered among the pre-standard ones alone', () => {
+    // i32x4.mul (0xb5), i64x2.mul (0xd5), i32x4.extend_low_i16x8_s (0xa7), f32x4.sqrt (0xe3),
+    // f64x2.sqrt (0xef): an autovectorised integer multiply put 0xb5 into the relaxed test build.
+    for (const body of [[0x20, 0x00, 0x20, 0x01, 0xfd, 0xb5, 0x01], [0x20, 0x00, 0x20, 0x01, 0xfd, 0xd5, 0x01],
+      [0x20, 0x00, 0xfd, 0xa7, 0x01], [0x20, 0x00, 0xfd, 0xe3, 0x01], [0x20, 0x00, 0xfd, 0xef, 0x01]]) {
+      const bytes = moduleWith(body);
+      assert.equal(WebAssembly.validate(bytes), true, `standard body ${body} validates`);
+      const before = [...bytes];
+      assert.equal(rewriteRelaxedSimdOpcodes(bytes), 0);
+      assert.deepEqual([...bytes], before);
+    }
   });
 
   test('the shipped relaxed build has only standard opcodes left to rewrite', { skip }, () => {

@@ -9,14 +9,14 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { before, describe, test } from 'node:test';
 
-import { load } from '../../web/src/index.js';
-import { threadsSupported } from '../../web/src/loader.js';
+import { load } from '../../web/attnscope/src/index.js';
+import { threadsSupported } from '../../web/attnscope/src/loader.js';
 import { assertClose, maxAbsDiff, randomFloats } from './helpers/numeric.mjs';
 import { goldenCases, goldenMask, runGoldenMha } from './helpers/safetensors.mjs';
 
-const dist = new URL('../../web/dist/', import.meta.url);
+const dist = new URL('../../web/attnscope/dist/', import.meta.url);
 const built = ['js', 'wasm', 'worker.js'].every((ext) => existsSync(new URL(`attnscope-simd-threads.${ext}`, dist)));
-const skip = built ? false : 'web/dist has no threads build: ./scripts/build wasm-simd-threads';
+const skip = built ? false : 'web/attnscope/dist has no threads build: ./scripts/build wasm-simd-threads';
 
 function randomMha(n, dModel, numHeads, seed) {
   const scale = 1 / Math.sqrt(dModel);
@@ -117,7 +117,7 @@ describe('threads build', { skip }, () => {
   });
 
   test('a script that loads the threads build exits on its own', () => {
-    const index = new URL('../../web/src/index.js', import.meta.url).href;
+    const index = new URL('../../web/attnscope/src/index.js', import.meta.url).href;
     const script = `import { load } from '${index}'; const core = await load(); console.log(core.threads);`;
     const started = Date.now();
     const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60000 });

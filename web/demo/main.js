@@ -1,21 +1,22 @@
 // The demo page: reads the state from the URL, computes attention with the attnscope module (the
 // seeded transformer, or a loaded model), and draws the chosen view. Data flows
-// module → this page → web/views; user text only ever reaches the DOM as textContent or canvas text.
-import { HeadView } from '../views/head-view.js';
-import { MatrixView } from '../views/matrix-view.js';
-import { ModelView } from '../views/model-view.js';
-import { StepView } from '../views/step-view.js';
-import { attentionJSON, download, viewToPNG, viewToSVG } from '../views/export.js';
-import { setupModelLoader } from './model-loader.js';
-import { runSeeded, SEEDED_LIMITS, tokenize } from './seeded-model.js';
+// module → this page → the package's views (web/attnscope/views); user text only ever reaches the DOM as textContent or canvas text.
+import { HeadView } from '../attnscope/views/head-view.js';
+import { MatrixView } from '../attnscope/views/matrix-view.js';
+import { ModelView } from '../attnscope/views/model-view.js';
+import { StepView } from '../attnscope/views/step-view.js';
+import { attentionJSON, download, viewToPNG, viewToSVG } from '../attnscope/views/export.js';
+import { computeModel, computeSeeded, modelSteps, SEEDED_LIMITS, STEPS_MAX_TOKENS, viewData } from './compute.js';
+import { setupModelLoader, startModelLoad } from './model-loader.js';
 import { readState, VIEWS, writeState } from './url-state.js';
 
 const $ = (id) => document.getElementById(id);
 const els = {
   sentence: $('sentence'), seed: $('seed'), dModel: $('d-model'), numHeads: $('num-heads'), numLayers: $('num-layers'),
   causal: $('causal'), layer: $('layer'), head: $('head'), average: $('average'), threshold: $('threshold'),
-  thresholdValue: $('threshold-value'), hideSpecial: $('hide-special'), normalize: $('normalize'), message: $('message'),
-  sourceName: $('source-name'), sourceRow: $('source-row'), progress: $('model-progress'), summary: $('model-summary'),
+  thresholdValue: $('threshold-value'), hideSpecial: $('hide-special'), normalize: $('normalize'), measure: $('measure'),
+  message: $('message'),
+  sourceName: $('source-name'), sourceRow: $('source-row'), summary: $('model-summary'),
 };
 const panels = Object.fromEntries(VIEWS.map((v) => [v, $(`view-${v}`)]));
 const tabs = [...document.querySelectorAll('[role="tab"]')];
@@ -29,10 +30,13 @@ panels.step.append(stepNote, stepHost);
 const state = readState(location.search);
 let core = null;
 let model = null;       // a loaded model (core.loadModel), or null for the seeded transformer
-let result = null;      // { tokens, attentions, numHeads, numLayers, steps }
+let result = null;      // compute.js: { tokens, attentions, valueNorms, numHeads, numLayers, causal, steps, rollout }
 let renderCount = 0;
 const views = {
-  step: new StepView(stepHost, { onChange: ({ head }) => { state.head = head; syncControls(); writeState(state); } }),
+  step: new StepView(stepHost, {
+    onChange: ({ head }) => { state.head = head; syncControls(); writeState(state); },
+    onQuery: (query) => { state.query = query; writeState(state); },
+  }),
   matrix: new MatrixView(panels.matrix),
   head: new HeadView(panels.head, {
     onChange: ({ layer, visibleHeads }) => {
@@ -70,6 +74,7 @@ function syncControls() {
   els.thresholdValue.textContent = `${state.threshold} %`;
   els.hideSpecial.checked = state.hideSpecial;
   els.normalize.value = state.norm;
+  els.measure.value = state.measure;
   const numLayers = result?.numLayers ?? state.numLayers;
   const numHeads = result?.numHeads ?? state.numHeads;
   fillSelect(els.layer, [...Array(numLayers).keys()].map((l) => [l, String(l)]), state.layer);
@@ -97,23 +102,7 @@ function recompute() {
   }
   try {
     const started = performance.now();
-    if (model) {
-      const out = model.run(text, { attentions: true });
-      // A loaded model returns attention weights only; the step view teaches the arithmetic with one
-      // layer of the seeded transformer on the same sentence.
-      const words = tokenize(text);
-      const seeded = words.length && words.length <= SEEDED_LIMITS.stepsMaxTokens
-        ? runSeeded(core, words, { seed: state.seed, dModel: state.dModel, numHeads: state.numHeads, numLayers: 1,
-          causal: state.causal, stepLayer: 0 }) : null;
-      result = { tokens: out.tokens, attentions: out.attentions, numHeads: model.config.numHeads,
-        numLayers: out.attentions.length, steps: seeded?.steps ?? null };
-    } else {
-      const tokens = tokenize(text);
-      if (!tokens.length) throw new Error('no words or punctuation found in the sentence');
-      const seeded = runSeeded(core, tokens, { seed: state.seed, dModel: state.dModel, numHeads: state.numHeads,
-        numLayers: state.numLayers, causal: state.causal, stepLayer: Math.min(state.layer, state.numLayers - 1) });
-      result = { ...seeded, numLayers: seeded.attentions.length };
-    }
+    result = model ? computeModel(model, text, state) : computeSeeded(core, text, state);
     result.computeMs = performance.now() - started;
     state.layer = Math.min(state.layer, result.numLayers - 1);
     if (state.head !== 'all' && state.head >= result.numHeads) state.head = 'all';
@@ -133,7 +122,7 @@ function clearViews() {
 
 function viewOptions() {
   return { layer: state.layer, head: state.head, averageHeads: state.average, hideSpecial: state.hideSpecial,
-    threshold: state.threshold, normalize: state.norm, visibleHeads: state.heads ?? undefined };
+    threshold: state.threshold, normalize: state.norm, visibleHeads: state.heads ?? undefined, measure: state.measure };
 }
 
 /** Draws the active view only; the others are drawn when their tab opens. */
@@ -145,21 +134,21 @@ function render() {
   const started = performance.now();
   try {
     if (state.view === 'step') {
-      // The seeded run keeps the steps of one layer; another layer was picked elsewhere (model view).
-      if (!model && result.steps && result.steps.layer !== state.layer) { recompute(); return; }
-      stepNote.textContent = model
-        ? `${model.label} returns only its attention weights (see the Matrix, Head and Model views), so the steps below `
-          + `are the seeded transformer’s (random weights, seed ${state.seed}, d_model ${state.dModel}, ${state.numHeads} heads) on the same sentence.`
-        : '';
+      // Steps are kept for one layer; another layer was picked elsewhere (layer select, model view).
+      if (result.steps && result.steps.layer !== state.layer) {
+        if (!model) { recompute(); return; }
+        result.steps = modelSteps(model, state.text, result, state.layer);
+      }
+      stepNote.textContent = model ? `${model.label}, layer ${state.layer}: its own numbers, every head.` : '';
       if (result.steps) {
-        views.step.update(result.steps, { head: state.head === 'all' || state.head >= result.steps.numHeads ? 0 : state.head });
+        views.step.update(result.steps, { head: state.head === 'all' ? 0 : state.head, query: state.query ?? undefined });
       } else {
         stepHost.replaceChildren();
-        stepNote.textContent = `The step view is limited to ${SEEDED_LIMITS.stepsMaxTokens} tokens; this input has `
+        stepNote.textContent = `The step view is limited to ${STEPS_MAX_TOKENS} tokens; this input has `
           + `${result.tokens.length}. The matrix view handles long inputs.`;
       }
     } else {
-      views[state.view].update(result, viewOptions());
+      views[state.view].update(viewData(core, result, state.measure), viewOptions());
     }
   } catch (err) {
     showNote(panel, `Could not draw this view: ${err.message}`);
@@ -184,20 +173,11 @@ function showNote(panel, text) {
 
 // ---- model loading -------------------------------------------------------------------------
 async function loadModelFrom(source, label) {
-  if (typeof core?.loadModel !== 'function') {
-    els.summary.textContent = 'This build of attnscope cannot load models yet (core.loadModel is missing). The seeded transformer stays in use.';
-    return false;
-  }
-  els.progress.hidden = false;
-  els.progress.removeAttribute('value');
   els.summary.textContent = `Loading ${label}…`;
+  const loading = startModelLoad();
   const started = performance.now();
   try {
-    const loaded = await core.loadModel(source, {
-      onProgress: (loadedBytes, totalBytes) => {
-        if (totalBytes > 0) { els.progress.max = totalBytes; els.progress.value = loadedBytes; }
-      },
-    });
+    const loaded = await core.loadModel(source, loading.options);
     model?.dispose?.();
     model = loaded;
     model.label = label;
@@ -211,12 +191,11 @@ async function loadModelFrom(source, label) {
     els.summary.textContent = `Could not load ${label}: ${err.message}`;
     return false;
   } finally {
-    els.progress.hidden = true;
+    loading.finish();
   }
 }
 
-// The project's trained default model (web/models/default), when the module can load models and the
-// folder is there; the page then opens on the head its evaluation names.
+// The project's trained default model (web/models/default), when the folder is there; the page then opens on the head its evaluation names.
 async function loadDefaultModel() {
   const base = new URL('../models/default/', location.href);
   let present = false;
@@ -230,8 +209,11 @@ async function loadDefaultModel() {
       state.layer = best.layer;
       state.head = best.head;
       state.heads = [best.head];
-      // Open where the learned head is visible at a glance (the step view needs no model).
-      if (!state.explicitView) state.view = 'head';
+      // Open on the learned head's steps, its pronoun's row in the neuron view.
+      const pronoun = evaluation.default_sentence?.pronoun_index;
+      if (state.query === null && state.text === evaluation.default_sentence?.sentence && Number.isInteger(pronoun)) {
+        state.query = pronoun;
+      }
       // Honesty: this head's attention was trained with an auxiliary loss (see MODEL_CARD.md).
       if (best.supervised) {
         els.summary.textContent += ` · opened on layer ${best.layer} head ${best.head}, a head whose attention was`
@@ -250,7 +232,7 @@ function wire() {
   let typing = 0;
   on(els.sentence, 'input', () => {
     clearTimeout(typing);
-    typing = setTimeout(() => { state.text = els.sentence.value; recompute(); }, 200);
+    typing = setTimeout(() => { state.text = els.sentence.value; state.query = null; recompute(); }, 200);
   });
   const seededChange = () => {
     state.seed = Math.min(4294967295, Math.max(0, Math.trunc(Number(els.seed.value)) || 0));
@@ -264,10 +246,7 @@ function wire() {
     recompute();
   };
   for (const el of [els.seed, els.dModel, els.numHeads, els.numLayers, els.causal]) on(el, 'change', seededChange);
-  on(els.layer, 'change', () => {
-    state.layer = Number(els.layer.value);
-    if (!model && state.view === 'step') recompute(); else render();
-  });
+  on(els.layer, 'change', () => { state.layer = Number(els.layer.value); render(); });
   on(els.head, 'change', () => {
     state.head = els.head.value === 'all' ? 'all' : Number(els.head.value);
     state.heads = state.head === 'all' ? null : [state.head];
@@ -278,6 +257,11 @@ function wire() {
   on(els.threshold, 'change', () => { state.threshold = Number(els.threshold.value); render(); });
   on(els.hideSpecial, 'change', () => { state.hideSpecial = els.hideSpecial.checked; render(); });
   on(els.normalize, 'change', () => { state.norm = els.normalize.value; render(); });
+  on(els.measure, 'change', () => {
+    state.measure = els.measure.value;
+    // A loaded model returns value norms only when asked (they cost a GEMM per head).
+    if (model && state.measure === 'value' && !result?.valueNorms) recompute(); else render();
+  });
   tabs.forEach((tab, index) => {
     on(tab, 'click', () => { state.view = tab.dataset.view; render(); });
     on(tab, 'keydown', (e) => {
@@ -324,14 +308,14 @@ async function start() {
   wire();
   setMessage('Loading the WebAssembly module…');
   try {
-    const { load } = await import('../src/index.js');
+    const { load } = await import('../attnscope/src/index.js');
     core = await load();
   } catch (err) {
     setMessage(`Could not load the attnscope module (build it with ./scripts/build wasm-simd wasm-scalar): ${err.message}`, 'error');
     return;
   }
   if (state.model) await loadModelFrom(state.model, state.model);
-  else if (state.source !== 'seeded' && typeof core.loadModel === 'function') await loadDefaultModel();
+  else if (state.source !== 'seeded') await loadDefaultModel();
   recompute();
 }
 

@@ -6,8 +6,10 @@ export const VIEWS = ['step', 'matrix', 'head', 'model'];
 export const DEFAULTS = Object.freeze({
   text: DEFAULT_SENTENCE, view: 'step', layer: 0, head: 'all', heads: null, seed: 1, dModel: 16, numHeads: 4,
   numLayers: 3, causal: false, threshold: 100, hideSpecial: false, average: false, norm: 'global',
-  source: 'auto', model: '',
+  source: 'auto', model: '', measure: 'weights', query: null,
 });
+
+export const MEASURE_NAMES = ['weights', 'value', 'rollout'];
 
 const D_MODELS = [8, 16, 32, 64, 128];
 const HEAD_COUNTS = [1, 2, 4, 8];
@@ -38,6 +40,8 @@ export function readState(search) {
   if (p.get('norm') === 'row') s.norm = 'row';
   if (['seeded', 'model'].includes(p.get('source'))) s.source = p.get('source');
   if (p.has('model')) s.model = p.get('model').slice(0, 2000);
+  if (MEASURE_NAMES.includes(p.get('measure'))) s.measure = p.get('measure');
+  s.query = int(p.get('query'), 0, 100000, null);
   s.explicitHead = p.has('head') || p.has('layer');
   s.explicitView = p.has('view');
   return s;
@@ -62,6 +66,8 @@ export function writeState(s) {
   put('norm', s.norm, DEFAULTS.norm);
   put('source', s.source, DEFAULTS.source);
   put('model', s.model, DEFAULTS.model);
+  put('measure', s.measure, DEFAULTS.measure);
+  put('query', s.query, DEFAULTS.query);
   const query = p.toString();
   const url = `${location.pathname}${query ? `?${query}` : ''}${location.hash}`;
   if (url !== `${location.pathname}${location.search}${location.hash}`) history.replaceState(null, '', url);

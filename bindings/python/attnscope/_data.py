@@ -5,6 +5,7 @@ import math
 import numbers
 
 VIEWS = ("head", "model", "matrix")
+THEMES = ("auto", "light", "dark")
 
 
 def _to_nested(value):
@@ -92,7 +93,23 @@ def normalize(attentions, tokens, batch_index=0):
     return layers, tokens
 
 
+def check_theme(theme, name="theme"):
+    if theme not in THEMES:
+        raise ValueError("%s: expected one of %s, got %r" % (name, ", ".join(repr(t) for t in THEMES), theme))
+    return theme
+
+
 def check_view(view):
     if view not in VIEWS:
         raise ValueError("view: expected one of %s, got %r" % (", ".join(repr(v) for v in VIEWS), view))
     return view
+
+
+def check_index(value, name, count, what):
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError("%s: expected an int, got %s" % (name, type(value).__name__))
+    if not 0 <= value < count:
+        raise ValueError("%s: expected 0 <= %s < %d (%s), got %d" % (name, name, count, what, value))
+    return value

@@ -16,11 +16,11 @@ _bundle_cache = {}
 
 
 def bundle_path():
-    """The packaged bundle, or the repository's web/dist copy when used from a checkout."""
+    """The packaged bundle, or the npm package's dist/ copy when used from a checkout."""
     for path in (
         os.environ.get("ATTNSCOPE_EMBED_BUNDLE"),
         os.path.join(_HERE, BUNDLE_NAME),
-        os.path.join(_HERE, "..", "..", "..", "web", "dist", BUNDLE_NAME),
+        os.path.join(_HERE, "..", "..", "..", "web", "attnscope", "dist", BUNDLE_NAME),
     ):
         if path and os.path.isfile(path):
             return os.path.abspath(path)
@@ -50,7 +50,8 @@ def _compact(layers, digits):
                        for layer in layers], separators=(",", ":"))
 
 
-def fragment(layers, tokens, view, layer=None, head=None, hide_special=False, digits=5):
+def fragment(layers, tokens, view, layer=None, head=None, hide_special=False, digits=5, theme="auto",
+             sentence_b_start=None, visible_heads=None):
     """One output cell's HTML: the element with its data, then the viewer module."""
     element_id = "attnscope-" + uuid.uuid4().hex
     attrs = [
@@ -65,6 +66,12 @@ def fragment(layers, tokens, view, layer=None, head=None, hide_special=False, di
         attrs.append(("head", str(int(head))))
     if hide_special:
         attrs.append(("hide-special", ""))
+    if theme != "auto":
+        attrs.append(("theme", theme))
+    if sentence_b_start is not None:
+        attrs.append(("sentence-b-start", str(int(sentence_b_start))))
+    if visible_heads is not None:
+        attrs.append(("visible-heads", json.dumps([int(h) for h in visible_heads])))
     attr_text = " ".join('%s="%s"' % (k, html.escape(v, quote=True)) for k, v in attrs)
     return (
         '<div class="attnscope-output">'
@@ -80,3 +87,35 @@ def document(body, title="attnscope"):
         "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
         "<title>%s</title></head><body>\n%s\n</body></html>\n" % (html.escape(title), body))
+
+
+class HtmlOutput:
+    """What show() returns outside IPython: anything that understands _repr_html_ can display it."""
+
+    def __init__(self, markup):
+        self.markup = markup
+
+    def _repr_html_(self):
+        return self.markup
+
+    def __repr__(self):
+        return "<attnscope view: %d characters of HTML; display it in a notebook>" % len(self.markup)
+
+
+def display_markup(markup):
+    """Shows `markup` as the cell's output under IPython (returns None); elsewhere returns an HtmlOutput."""
+    try:
+        from IPython.display import HTML, display
+    except ImportError:
+        return HtmlOutput(markup)
+    display(HTML(markup))
+    return None
+
+
+def html_object(markup):
+    """An IPython HTML object of `markup` (what BertViz's html_action="return" gives), or an HtmlOutput."""
+    try:
+        from IPython.display import HTML
+    except ImportError:
+        return HtmlOutput(markup)
+    return HTML(markup)

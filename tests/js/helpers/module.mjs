@@ -1,6 +1,6 @@
-// Loading the module under test (web/src) in both single-thread flavours (the threads build, the
+// Loading the module under test (web/attnscope/src) in both single-thread flavours (the threads build, the
 // default in Node, has its own tests: module_threads.test.mjs).
-import { load } from '../../../web/src/index.js';
+import { load } from '../../../web/attnscope/src/index.js';
 
 export { load };
 export const FLAVOURS = [

@@ -45,3 +45,21 @@ export function randomParameters(dModel, numHeads, seed, { biases = true } = {})
   if (biases) ['bq', 'bk', 'bv', 'bo'].forEach((name, i) => { p[name] = randomFloats(dModel, seed + 10 + i, scale); });
   return p;
 }
+
+/** Largest |a - b| / max(1, |b|): absolute for values up to 1, relative above. */
+export function maxScaledDiff(a, b) {
+  assert.equal(a.length, b.length);
+  let worst = 0;
+  for (let i = 0; i < a.length; i++) {
+    const err = Math.abs(a[i] - b[i]) / Math.max(1, Math.abs(b[i]));
+    worst = Number.isNaN(err) ? Infinity : Math.max(worst, err);
+  }
+  return worst;
+}
+
+/** Largest |a - b| relative to the largest |b| (for sums of products, whose error scales with the matrix). */
+export function normwiseDiff(a, b) {
+  let scale = 1e-30;
+  for (let i = 0; i < b.length; i++) scale = Math.max(scale, Math.abs(b[i]));
+  return maxAbsDiff(a, b) / scale;
+}

@@ -1,4 +1,4 @@
-// Reads the golden .safetensors files written by scripts/golden/make_attention_golden.py:
+// Reads the golden .safetensors files written by scripts/generate/make_attention_golden.py:
 // 8-byte little-endian header length, a JSON header, then raw little-endian tensors (F32, I32 or U8).
 // Also the reference.safetensors files beside the golden checkpoints (make_model_golden.py).
 import { readFileSync, readdirSync } from 'node:fs';
@@ -55,12 +55,25 @@ export function goldenCases(prefix) {
 }
 
 /**
- * PyTorch's results for a golden checkpoint (`dir` holds reference.safetensors):
- * { ids: Int32Array, attentions: Float32Array[] per layer [h*n*n], hidden: Float32Array [n*d] }.
+ * PyTorch's results for a golden checkpoint (`dir` holds reference.safetensors, see
+ * scripts/generate/make_model_golden.py): { ids: Int32Array, attentions: Float32Array[] per layer
+ * [h*n*n], hidden [n*d], hiddenStates (layers + 1), steps: per layer { x, q, k, v, scores, scaled,
+ * weights, head_output, output } (every head, head-major), valueNorms, rollout, padded: { mask,
+ * attentions, hidden } }.
  */
 export function readModelReference(dir) {
   const { tensors } = readSafetensors(join(dir, 'reference.safetensors'));
-  const attentions = [];
-  for (let l = 0; `attentions.${l}` in tensors; l++) attentions.push(tensors[`attentions.${l}`]);
-  return { ids: tensors.input_ids, attentions, hidden: tensors.hidden };
+  const numbered = (prefix) => {
+    const list = [];
+    for (let i = 0; `${prefix}${i}` in tensors; i++) list.push(tensors[`${prefix}${i}`]);
+    return list;
+  };
+  const attentions = numbered('attentions.');
+  const steps = attentions.map((_, l) => Object.fromEntries(
+    ['x', 'q', 'k', 'v', 'scores', 'scaled', 'weights', 'head_output', 'output'].map((k) => [k, tensors[`steps.${l}.${k}`]])));
+  return {
+    ids: tensors.input_ids, attentions, hidden: tensors.hidden, hiddenStates: numbered('hidden_states.'), steps,
+    valueNorms: numbered('value_norms.'), rollout: numbered('rollout.'),
+    padded: { mask: tensors['padded.attention_mask'], attentions: numbered('padded.attentions.'), hidden: tensors['padded.hidden'] },
+  };
 }

@@ -1,26 +1,24 @@
-// A standalone tokenizer (bindings/tokenizer_bindings.cpp) from the shipped module's wasm in
-// web/dist, in each flavour. ATTNSCOPE_TOKENIZER_DIST=<dir> loads attnscope-<flavour>.{js,wasm}
-// from another build directory instead (for working on the bindings without touching web/dist).
-import { readFileSync } from 'node:fs';
+// A standalone tokenizer (bindings/tokenizer_bindings.cpp), in each flavour, from the test-only
+// module that the wasm builds link beside the shipped one (the package never contains it):
+// build/wasm-<flavour>/test-modules/attnscope-tokenizer-<flavour>.{js,wasm}.
+// ATTNSCOPE_TOKENIZER_DIST=<dir> loads attnscope-tokenizer-<flavour>.{js,wasm} from another folder.
+import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
-import { instantiateFlavour } from '../../../web/src/loader.js';
+const BUILD = fileURLToPath(new URL('../../../build/', import.meta.url));
 
 const wasmCache = new Map();
 
 async function wasmModule(flavour) {
   if (!wasmCache.has(flavour)) {
-    const dir = process.env.ATTNSCOPE_TOKENIZER_DIST;
-    let ready;
-    if (dir) {
-      const base = join(resolve(dir), `attnscope-${flavour}`);
-      ready = import(pathToFileURL(`${base}.js`).href)
-        .then(({ default: create }) => create({ wasmBinary: readFileSync(`${base}.wasm`), print: () => {} }));
-    } else {
-      ready = instantiateFlavour(flavour);
+    const dir = process.env.ATTNSCOPE_TOKENIZER_DIST ?? join(BUILD, `wasm-${flavour}`, 'test-modules');
+    const base = join(resolve(dir), `attnscope-tokenizer-${flavour}`);
+    if (!existsSync(`${base}.wasm`)) {
+      throw new Error(`${base}.wasm is missing: build it with ./scripts/build wasm-${flavour}`);
     }
-    wasmCache.set(flavour, ready);
+    wasmCache.set(flavour, import(pathToFileURL(`${base}.js`).href)
+      .then(({ default: create }) => create({ wasmBinary: readFileSync(`${base}.wasm`), print: () => {} })));
   }
   return wasmCache.get(flavour);
 }
@@ -74,7 +72,7 @@ const CHECKPOINTS = { bert: 'bert-f32', gpt2: 'gpt2-f32', roberta: 'roberta-f32'
 
 /**
  * A model of `architecture` whose tokenizer is made from `files` ({'vocab.txt': text, ...}), loaded
- * with the public API from the shipped module (web/dist). Returns the model (tokenize, dispose, ...).
+ * with the public API from the shipped module (web/attnscope/dist). Returns the model (tokenize, dispose, ...).
  */
 export async function modelWithTokenizer(core, architecture, files) {
   const dir = new URL(`../../golden/models/${CHECKPOINTS[architecture]}/`, import.meta.url);

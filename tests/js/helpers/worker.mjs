@@ -2,7 +2,7 @@
 // the result back (the main thread compares it with PyTorch's numbers).
 import { parentPort, workerData } from 'node:worker_threads';
 
-import { load } from '../../../web/src/index.js';
+import { load } from '../../../web/attnscope/src/index.js';
 
 const core = await load(workerData.options);
 const r = core.attention(workerData.args);

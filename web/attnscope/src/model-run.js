@@ -1,0 +1,158 @@
+// model.run(input, options): the options a user gives, checked against the model before anything is
+// allocated, turned into the core's request, and the outputs copied out of the wasm heap.
+import { MAX_WASM_BYTES, throwIfFailed } from './heap.js';
+import { describe, optionalBoolean, requireOptions } from './validate.js';
+
+const HIDDEN = Object.freeze({ none: 0, last: 1, all: 2 });
+const gib = (bytes) => `${(bytes / 1024 ** 3).toFixed(2)} GiB`;
+
+function layerIndex(value, name, numLayers, what) {
+  if (typeof value !== 'number' || !Number.isInteger(value)) {
+    throw new TypeError(`${what}: ${name} must be a layer index in [0, ${numLayers}), got ${describe(value)}`);
+  }
+  if (value < 0 || value >= numLayers) throw new RangeError(`${what}: ${name} ${value} is outside [0, ${numLayers})`);
+  return value;
+}
+
+/** attentions: true (every layer) | false | layer indices. Returns null (none) or the layers. */
+function parseAttentions(value, numLayers, what) {
+  if (value === undefined || value === true) return [...Array(numLayers).keys()];
+  if (value === false) return null;
+  if (!Array.isArray(value)) {
+    throw new TypeError(`${what}: attentions must be true, false or an array of layer indices, got ${describe(value)}`);
+  }
+  const layers = value.map((l, i) => layerIndex(l, `attentions[${i}]`, numLayers, what));
+  return [...new Set(layers)];
+}
+
+function parseHidden(value, what) {
+  if (value === undefined || value === true) return HIDDEN.last;
+  if (value === false) return HIDDEN.none;
+  if (value === 'all') return HIDDEN.all;
+  throw new TypeError(`${what}: hidden must be true (the last hidden state), 'all' or false, got ${describe(value)}`);
+}
+
+function parseSteps(value, config, what) {
+  if (value === undefined || value === null || value === false) return null;
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    throw new TypeError(`${what}: steps must be { layer, head? }, got ${describe(value)}`);
+  }
+  const layer = layerIndex(value.layer, 'steps.layer', config.numLayers, what);
+  if (value.head === undefined || value.head === null) return { layer, head: -1 };
+  if (typeof value.head !== 'number' || !Number.isInteger(value.head)) {
+    throw new TypeError(`${what}: steps.head must be a head index in [0, ${config.numHeads}), got ${describe(value.head)}`);
+  }
+  if (value.head < 0 || value.head >= config.numHeads) {
+    throw new RangeError(`${what}: steps.head ${value.head} is outside [0, ${config.numHeads})`);
+  }
+  return { layer, head: value.head };
+}
+
+/** A per-token array of n integers in [0, limit): attentionMask (limit 2) or tokenTypes. */
+function perToken(value, name, n, limit, ArrayType, what) {
+  if (value === undefined || value === null) return null;
+  if (!Array.isArray(value) && !ArrayBuffer.isView(value)) {
+    throw new TypeError(`${what}: ${name} must be an array of ${n} integers in [0, ${limit}), got ${describe(value)}`);
+  }
+  if (value.length !== n) throw new RangeError(`${what}: ${name} has ${value.length} entries, expected one per token (${n})`);
+  const out = new ArrayType(n);
+  for (let i = 0; i < n; i++) {
+    const v = value[i];
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v >= limit) {
+      throw new RangeError(`${what}: ${name}[${i}] = ${describe(v)} is not an integer in [0, ${limit})`);
+    }
+    out[i] = v;
+  }
+  return out;
+}
+
+/** Checks every run option against the model and the input length; returns the core's request. */
+export function parseRunOptions(options, config, n, what) {
+  requireOptions(options, what);
+  const layers = parseAttentions(options.attentions, config.numLayers, what);
+  const request = {
+    layers,
+    hidden: parseHidden(options.hidden, what),
+    steps: parseSteps(options.steps, config, what),
+    valueNorms: optionalBoolean(options.valueNorms, 'valueNorms', false, what),
+    mask: perToken(options.attentionMask, 'attentionMask', n, 2, Uint8Array, what),
+    types: perToken(options.tokenTypes, 'tokenTypes', n, Math.max(config.typeVocabSize, 1), Int32Array, what),
+  };
+  if (request.valueNorms && !layers) {
+    throw new Error(`${what}: valueNorms needs the attentions (they are weighted by them); drop attentions: false`);
+  }
+  if (request.types && config.typeVocabSize === 0) {
+    throw new Error(`${what}: tokenTypes were given, but this model has no token type embeddings`);
+  }
+  return request;
+}
+
+/** Bytes of wasm memory a run needs (outputs the core keeps until they are copied, and its activations). */
+function runBytes(config, n, request) {
+  const { numLayers, numHeads: h, dModel: d, dFF: ff } = config;
+  const dHead = config.dHead ?? d / h, kvHeads = config.numKvHeads ?? h;
+  const qWidth = h * dHead, kvWidth = kvHeads * dHead;
+  const nn = n * n;
+  let floats = (request.layers?.length ?? 0) * h * (nn + (request.valueNorms ? n : 0));
+  if (request.hidden === HIDDEN.all) floats += (numLayers + 1) * n * d;
+  else if (request.hidden === HIDDEN.last) floats += n * d;
+  if (request.steps) {
+    const count = request.steps.head >= 0 ? 1 : h;
+    floats += h * nn + 3 * count * nn + 2 * n * (2 * qWidth + 2 * kvWidth) + 2 * n * d;
+  }
+  floats += n * (3 * d + ff) + n * (2 * qWidth + 2 * kvWidth);  // activations and the attention workspace
+  return 4 * floats + n * 8 + (request.mask ? nn : 0);
+}
+
+/** Runs the forward on `ids` (Int32Array) and returns fresh, caller-owned arrays. */
+export function runModel(wasm, handle, config, ids, tokens, request, what) {
+  const n = ids.length;
+  const needed = runBytes(config, n, request);
+  const left = MAX_WASM_BYTES - wasm.heapBytesInUse();
+  if (needed > left) {
+    throw new RangeError(`${what}: ${n} tokens need ${gib(needed)} of wasm memory with these options, more than ` +
+      `the ${gib(left)} left under the 4 GiB wasm limit (attentions: false streams without n×n matrices)`);
+  }
+  const inputBytes = n * 4 + (request.types ? n * 4 : 0) + (request.mask ? n : 0);
+  const base = wasm._malloc(inputBytes) >>> 0;
+  if (base === 0) throw new RangeError(`${what}: out of wasm memory`);
+  try {
+    wasm.HEAP32.set(ids, base >>> 2);
+    const typesAt = request.types ? base + n * 4 : 0;
+    if (typesAt) wasm.HEAP32.set(request.types, typesAt >>> 2);
+    const maskAt = request.mask ? base + n * 4 + (typesAt ? n * 4 : 0) : 0;
+    if (maskAt) wasm.HEAPU8.set(request.mask, maskAt);
+    throwIfFailed(handle.run(base, n, {
+      attentions: request.layers !== null, layers: request.layers ?? [], hidden: request.hidden,
+      stepsLayer: request.steps?.layer ?? -1, stepsHead: request.steps?.head ?? -1,
+      valueNorms: request.valueNorms, mask: maskAt, types: typesAt,
+    }), what);
+    return copyResult(handle.result(), tokens, ids, request);
+  } finally {
+    handle.releaseResult();
+    wasm._free(base);
+  }
+}
+
+function copyResult(views, tokens, ids, request) {
+  const out = { tokens, ids: ids.slice() };
+  const copies = (list) => list.map((view) => view.slice());
+  if (request.layers) {
+    out.attentions = copies(views.attentions);
+    out.attentionLayers = views.attentionLayers;
+    if (request.valueNorms) out.valueNorms = copies(views.valueNorms);
+  }
+  if (request.hidden !== HIDDEN.none) out.hidden = views.hidden.slice();
+  if (request.hidden === HIDDEN.all) out.hiddenStates = copies(views.hiddenStates);
+  if (views.steps) {
+    const s = views.steps;
+    out.steps = {
+      layer: s.layer, head: request.steps.head >= 0 ? s.firstHead : null, numHeads: s.numHeads, dHead: s.dHead,
+      scale: s.scale, kvHeads: s.kvHeads,
+    };
+    for (const key of ['x', 'q', 'k', 'v', 'scores', 'scaled', 'weights', 'headOutput', 'output']) {
+      out.steps[key] = s[key].slice();
+    }
+  }
+  return out;
+}

@@ -1,0 +1,104 @@
+// Model view (after BertViz): a thumbnail of every layer × head; click (or Enter on) one to open it
+// large in a dialog (a matrix view of that head).
+import { colorPooled, headMatrix, normalizeData, poolAttention, thresholdCutoff, visibleIndices } from './attention-data.js';
+import { HIDDEN_CELL, viridis } from './colormap.js';
+import { DEFAULT_VIEW_OPTIONS, headName, MatrixView } from './matrix-view.js';
+import { applyTheme } from './theme.js';
+import { hideTooltip } from './tooltip.js';
+
+export class ModelView {
+  /** @param onSelect called with (layer, head) when a thumbnail is opened. */
+  constructor(container, { onSelect } = {}) {
+    this.container = container;
+    this.onSelect = onSelect;
+  }
+
+  update(data, options = {}) {
+    // A redraw (window resize, new settings or sentence) keeps an opened head open, drawn anew.
+    const reopen = this.dialog?.open ? this.openedAt : null;
+    const o = { ...DEFAULT_VIEW_OPTIONS, ...options };
+    const d = normalizeData(data, o.measure);
+    this.data = data;
+    this.options = o;
+    const keep = visibleIndices(d.tokens, o.hideSpecial);
+    const k = keep.length;
+    const thumb = Math.max(24, Math.min(96, Math.floor(((this.container.clientWidth || 900) - 80) / d.numHeads) - 8));
+    const bins = Math.max(1, Math.min(k, thumb));
+    hideTooltip();  // its cell is gone
+    this.container.replaceChildren();
+    this.container.classList.add('attnscope-model-view');
+    applyTheme(this.container, o.theme);
+    const table = document.createElement('table');
+    table.className = 'attnscope-model-grid';
+    const head = table.createTHead().insertRow();
+    head.append(document.createElement('th'));
+    for (let h = 0; h < d.numHeads; h++) {
+      const th = document.createElement('th');
+      th.scope = 'col';
+      th.textContent = headName(d, h);
+      head.append(th);
+    }
+    const body = table.createTBody();
+    for (let l = 0; l < d.numLayers; l++) {
+      const row = body.insertRow();
+      const th = document.createElement('th');
+      th.scope = 'row';
+      th.textContent = `layer ${l}`;
+      row.append(th);
+      for (let h = 0; h < d.numHeads; h++) {
+        const values = headMatrix(d, l, h, keep);
+        const cutoff = thresholdCutoff(values, o.threshold);
+        const { pooled, max } = poolAttention(values, k, bins, bins, { cutoff, mode: o.normalize });
+        const pixels = colorPooled(pooled, o.normalize === 'row' || !(max > 0) ? 1 : 1 / max, viridis, HIDDEN_CELL);
+        const button = document.createElement('button');
+        button.type = 'button';
+        button.className = 'attnscope-thumb';
+        button.dataset.layer = String(l);
+        button.dataset.head = String(h);
+        button.setAttribute('aria-label', `layer ${l}, head ${h}: open large`);
+        button.title = `layer ${l}, head ${h}`;
+        if (l === o.layer && h === o.head) button.classList.add('attnscope-selected');
+        const canvas = document.createElement('canvas');
+        canvas.width = bins;
+        canvas.height = bins;
+        canvas.style.width = `${thumb}px`;
+        canvas.style.height = `${thumb}px`;
+        canvas.getContext('2d').putImageData(new ImageData(new Uint8ClampedArray(pixels.buffer), bins, bins), 0, 0);
+        button.append(canvas);
+        button.addEventListener('click', () => this.open(l, h));
+        row.insertCell().append(button);
+      }
+    }
+    const scroller = document.createElement('div');
+    scroller.className = 'attnscope-scroll';
+    scroller.append(table);
+    this.container.append(scroller);
+    if (reopen && reopen.layer < d.numLayers && reopen.head < d.numHeads) {
+      this.open(reopen.layer, reopen.head, { notify: false });
+    }
+    return this;
+  }
+
+  /** Opens layer l, head h large in a modal dialog (`notify: false`: without calling onSelect). */
+  open(l, h, { notify = true } = {}) {
+    this.dialog?.remove();
+    const dialog = document.createElement('dialog');
+    dialog.className = 'attnscope-dialog';
+    const close = document.createElement('button');
+    close.type = 'button';
+    close.className = 'attnscope-close';
+    close.textContent = 'Close';
+    close.addEventListener('click', () => dialog.close());
+    const body = document.createElement('div');
+    dialog.append(close, body);
+    dialog.addEventListener('close', () => dialog.remove());
+    this.container.append(dialog);
+    this.dialog = dialog;
+    this.openedAt = { layer: l, head: h };
+    dialog.showModal();
+    new MatrixView(body).update(this.data, {
+      ...this.options, layer: l, head: h, averageHeads: false, maxWidth: Math.min(window.innerWidth - 60, 820),
+    });
+    if (notify) this.onSelect?.(l, h);
+  }
+}
