@@ -1,5 +1,5 @@
 // Unicode helpers for the tokenizers: UTF-8 decoding, character classes, lower-casing and NFD/NFC,
-// all from tables generated out of Python's unicodedata (see gen_unicode_tables.py) so that they
+// all from tables generated out of Python's unicodedata (see scripts/generate/make_unicode_tables.py) so that they
 // agree with the Python reference tokenizers.
 #pragma once
 #include <cstddef>

@@ -2,7 +2,7 @@
 // ./scripts/setup): the fixture tests/fixtures/tokenizers/unigram/ is a model trained on Debian's
 // fortunes and its tokenizer.json made by scripts/generate/make_unigram_fixture.py (which this
 // test also re-runs, to check that the committed tokenizer.json is the conversion of the committed
-// model). Reference ids come from scripts/generate/sentencepiece_ids.py at test time.
+// model). Reference ids come from tests/js/helpers/sentencepiece_ids.py at test time.
 //
 // Left out, with the reason: texts that contain "<s>", "</s>" or "<unk>". SentencePiece reads them
 // as plain text; a tokenizer.json lists its control pieces as special added tokens, which
@@ -26,7 +26,7 @@ const corpus = tokenizerCorpus();
 const texts = [...corpus.lines, ...corpus.paragraphs].filter((t) => !/<\/?s>|<unk>/.test(t));
 
 function sentencepieceIds(list) {
-  const out = execFileSync(python, [join(root, 'scripts/generate/sentencepiece_ids.py'), `${fixture}unigram.model`],
+  const out = execFileSync(python, [join(root, 'tests/js/helpers/sentencepiece_ids.py'), `${fixture}unigram.model`],
     { input: JSON.stringify(list), maxBuffer: 1 << 30 });
   return JSON.parse(out);
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Reference ids from SentencePiece (Debian's python3-sentencepiece) for the Unigram tests:
 reads a JSON list of texts on stdin, writes the JSON list of their ids (no special tokens added).
-    /usr/bin/python3 scripts/generate/sentencepiece_ids.py MODEL < texts.json > ids.json
+    /usr/bin/python3 tests/js/helpers/sentencepiece_ids.py MODEL < texts.json > ids.json
 """
 import json
 import sys
