@@ -137,7 +137,7 @@ export class HeatmapPanel {
     const plotH = g.cell * g.rows;
     const parts = [`<rect width="${g.width}" height="${g.height}" fill="${colors.background}"/>`,
       `<image x="${g.left}" y="${g.top}" width="${plotW}" height="${plotH}" preserveAspectRatio="none" `
-      + `style="image-rendering:pixelated" href="${this.image.toDataURL('image/png')}"/>`];
+      + `image-rendering="pixelated" href="${this.image.toDataURL('image/png')}"/>`];
     if (colGroup && colGroup < g.cols && g.cell >= 3) {
       for (let c = colGroup; c < g.cols; c += colGroup) {
         parts.push(`<rect x="${g.left + c * g.cell - 0.5}" y="${g.top}" width="1" height="${plotH}" fill="${colors.background}"/>`);
