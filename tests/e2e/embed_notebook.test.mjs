@@ -35,6 +35,16 @@ test('the Python package unit tests pass (installed copy)', () => {
   });
 });
 
+/** Weights `layers × heads × rows × columns` the element received equal the notebook's, to its 5 decimals. */
+function close(got, want, what) {
+  let worst = 0;
+  got.forEach((layer, l) => layer.forEach((h, hh) => h.forEach((row, i) => row.forEach((w, j) => {
+    worst = Math.max(worst, Math.abs(w - want[l][hh][i][j]));
+  }))));
+  assert.equal(got.length, want.length, what);
+  assert.ok(worst <= 5e-6, `${what}: largest difference from the notebook's weights: ${worst}`);
+}
+
 /**
  * Executes tests/python/<name>.ipynb with Debian's Jupyter (the installed wheel on PYTHONPATH) and
  * exports it to HTML; returns the HTML file's path.
@@ -138,14 +148,6 @@ test('a BertViz notebook (head_view, model_view on numpy arrays) works by changi
   // sentence_b_start reaches the element (attentionData.sentenceBStart).
   assert.deepEqual([head.sentenceBStart, model.sentenceBStart], [5, 5]);
   // include_layers=[1, 2] with layer=2: the second included layer is selected; heads=[0, 2] drawn first.
-  const close = (got, want, what) => {
-    let worst = 0;
-    got.forEach((layer, l) => layer.forEach((h, hh) => h.forEach((row, i) => row.forEach((w, j) => {
-      worst = Math.max(worst, Math.abs(w - want[l][hh][i][j]));
-    }))));
-    assert.equal(got.length, want.length, what);
-    assert.ok(worst <= 5e-6, `${what}: largest difference from the notebook's weights: ${worst}`);
-  };
   close(head.attentions, [given.attentions[1], given.attentions[2]], 'head_view include_layers');
   assert.equal(head.layer, '1');
   assert.deepEqual(JSON.parse(head.visibleHeads), [0, 2]);
@@ -178,14 +180,6 @@ test('a notebook showing an encoder-decoder model and a sentence pair draws them
   const els = page.locator('attnscope-view');
   const received = await els.evaluateAll((all) => all.map((el) => Object.fromEntries(
     [...el.attributes].filter((a) => /tokens|attentions/.test(a.name)).map((a) => [a.name, JSON.parse(a.value)]))));
-  const close = (got, want, what) => {
-    let worst = 0;
-    got.forEach((layer, l) => layer.forEach((h, hh) => h.forEach((row, i) => row.forEach((w, j) => {
-      worst = Math.max(worst, Math.abs(w - want[l][hh][i][j]));
-    }))));
-    assert.equal(got.length, want.length, what);
-    assert.ok(worst <= 5e-6, `${what}: largest difference from PyTorch: ${worst}`);
-  };
   const pretty = (tokens) => tokens.map((t) => t.replace('\u2581', ' '));
   // show(encoder_attention=…, decoder_attention=…, cross_attention=…, kind="cross", view="matrix", layer=1)
   const [seq2seq, pair, bertviz] = received;

@@ -6,20 +6,9 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { ROOT, servedSite, waitForViews } from './embed_browser.mjs';
+import { ROOT, servedSite, softmaxRows, waitForViews } from './embed_browser.mjs';
 
 const site = servedSite();
-
-// layers × heads × rows × cols, each row a softmax of a fixed pattern (computed here, not by the views).
-function softmaxRows(rows, cols, heads, layers, salt) {
-  return Array.from({ length: layers }, (_, l) => Array.from({ length: heads }, (_, h) => Array.from({ length: rows }, (_, i) => {
-    const logits = Array.from({ length: cols }, (_, j) => Math.sin((i + 1) * (j + 2) * (h + 1 + salt) + l) * 3);
-    const max = Math.max(...logits);
-    const e = logits.map((x) => Math.exp(x - max));
-    const sum = e.reduce((a, b) => a + b, 0);
-    return e.map((x) => x / sum);
-  })));
-}
 
 /**
  * The lines the head view draws for one layer: per shown head, every (query, key) whose weight over

@@ -12,7 +12,7 @@ export function withSentenceB(el, data, input) {
   const value = attribute !== null ? Number(attribute) : input.sentenceBStart ?? null;
   const where = attribute !== null ? 'attribute "sentence-b-start"' : 'data.sentenceBStart';
   if (!data.tokens) {
-    if (value === null) return data;
+    if (value === null) return { ...data, sentenceBStart: null };
     throw new RangeError(`<attnscope-view> ${where}: a sentence pair is marked in one token list ("tokens"); ` +
       'this data has separate query and key tokens or encoder–decoder parts');
   }
