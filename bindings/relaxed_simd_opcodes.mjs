@@ -21,10 +21,14 @@ const PRE_STANDARD_TO_STANDARD = new Map([
   [0xaf, 0x105],  // f32x4.fma  -> f32x4.relaxed_madd
   [0xb0, 0x106],  // f32x4.fms  -> f32x4.relaxed_nmadd
 ]);
-// clang 14's other pre-standard relaxed opcodes (swizzle, trunc, lane selects, min/max, f64x2
-// fma/fms): the kernels do not use them, and they would need their own mapping.
-const PRE_STANDARD_OTHERS = new Set([0xa2, 0xa5, 0xa6, 0xa7, 0xa8, 0xb2, 0xb3, 0xb4, 0xb5, 0xcf,
-  0xd0, 0xd2, 0xd3, 0xd4, 0xd5, 0xe2, 0xe3, 0xee, 0xef]);
+// clang 14's other pre-standard relaxed opcodes (swizzle 0xa2; trunc 0xa5, 0xa6, 0xc5, 0xc6; lane
+// selects 0xb2, 0xb3, 0xd2, 0xd3; min/max 0xb4, 0xe2, 0xd4, 0xee; f64x2 fma/fms 0xcf, 0xd0): the
+// kernels do not use them, and they would need their own mapping. They sit in the gaps of the
+// standard SIMD opcodes; the numbers around them are standard instructions any SIMD code may contain
+// (0xa7/0xa8 i32x4.extend_*_i16x8_s, 0xb5 i32x4.mul, 0xd5 i64x2.mul, 0xe3 f32x4.sqrt, 0xef
+// f64x2.sqrt).
+const PRE_STANDARD_OTHERS = new Set([0xa2, 0xa5, 0xa6, 0xb2, 0xb3, 0xb4, 0xc5, 0xc6, 0xcf, 0xd0,
+  0xd2, 0xd3, 0xd4, 0xe2, 0xee]);
 
 class Reader {
   constructor(bytes, pos = 0) { this.bytes = bytes; this.pos = pos; }

@@ -5,7 +5,6 @@
 #include <string>
 
 #include "attention/streaming.hpp"
-#include "kernels/f32_online_softmax_kernel.hpp"
 #include "util/checks.hpp"
 #include "util/error.hpp"
 #include "util/parallel.hpp"

@@ -28,7 +28,7 @@ std::vector<float> streaming_attention(std::span<const float> q, std::span<const
 
 namespace detail {
 
-// Query rows per call of the streaming kernel (kernels/f32_online_softmax_kernel.hpp): the unit of
+// Query rows per call of the streaming kernel (kernels::online_softmax_attention): the unit of
 // work (and of parallelism). Its K/V block packing is shared by this many rows.
 inline constexpr std::size_t kStreamQueryBlock = 64;
 

@@ -13,13 +13,18 @@
 // read across rows (A always, B for gemm_nt: Q·Kᵀ never materialises Kᵀ) and pads ragged edges with
 // zeros, so the micro-kernel always runs full tiles; edge tiles go through a small buffer. Each A
 // panel's all-zero tail is skipped (causal P·V). Pack buffers are thread-local and only grow.
+//
+// 16-bit B (f16, bf16 weights) is widened to float while its panels are packed: the packed panels
+// hold exactly the floats a widened copy of B would, so the products are bit for bit the same, and
+// no float copy of B exists beyond one kc × kNc block.
 #include <algorithm>
 #include <cstring>
 #include <vector>
 
-#include "kernels/kernels_impl.hpp"
+#include "kernels/common.hpp"
 #include "kernels/f32_tile_4x8_simd.hpp"
 #include "kernels/simd_primitives.hpp"
+#include "kernels/variants.hpp"
 
 namespace attnscope::kernels {
 namespace {
@@ -96,43 +101,63 @@ void pack_a(std::size_t mc, std::size_t kc, const float* a, std::size_t lda, flo
   }
 }
 
+// Eight consecutive elements of each of 4 rows (row r at src + r*ld), elements [p, p+8), widened and
+// transposed: out[q*stride + r] = src[r*ld + p + q] for q in 0..7, r in 0..3.
+template <ElementType Type>
+inline void pack_4x8_transposed(const Stored<Type>* src, std::size_t ld, std::size_t p, float* out,
+                                std::size_t stride) {
+  f32x4 lo[4], hi[4];
+  for (std::size_t r = 0; r < 4; ++r) simd::load_widened_8<Type>(src + r * ld + p, lo[r], hi[r]);
+  simd::transpose4x4(lo[0], lo[1], lo[2], lo[3]);
+  simd::transpose4x4(hi[0], hi[1], hi[2], hi[3]);
+  for (std::size_t q = 0; q < 4; ++q) {
+    simd::store(out + q * stride, lo[q]);
+    simd::store(out + (q + 4) * stride, hi[q]);
+  }
+}
+
 // The [kc, nc] block of B (nn: B[p, j] at b[p*ldb + j]; nt: B[j, p] at b[j*ldb + p]) into panels of
-// kNr columns: panel[p][c] = B(p, j0 + c), zero columns past nc.
-template <bool kTransposedB>
-void pack_b(std::size_t kc, std::size_t nc, const float* b, std::size_t ldb, float* packed) {
+// kNr columns, widened to float: panel[p][c] = B(p, j0 + c), zero columns past nc.
+template <bool kTransposedB, ElementType Type>
+void pack_b(std::size_t kc, std::size_t nc, const Stored<Type>* b, std::size_t ldb, float* packed) {
   for (std::size_t j0 = 0; j0 < nc; j0 += kNr, packed += kc * kNr) {
     const std::size_t cols = std::min(kNr, nc - j0);
     std::size_t p = 0;
-    if (cols == kNr && !kTransposedB) {
-      for (; p < kc; ++p) {
-        simd::store(packed + p * kNr, simd::load(b + p * ldb + j0));
-        simd::store(packed + p * kNr + 4, simd::load(b + p * ldb + j0 + 4));
-      }
-    } else if (cols == kNr) {  // rows j0..j0+7 of the stored matrix, read 4 elements at a time
-      const float* b_rows = b + j0 * ldb;
-      for (; p + 4 <= kc; p += 4) {
-        pack_4x4_transposed(b_rows, ldb, p, packed + p * kNr, kNr);
-        pack_4x4_transposed(b_rows + 4 * ldb, ldb, p, packed + p * kNr + 4, kNr);
+    if (cols == kNr) {
+      if constexpr (!kTransposedB) {
+        for (; p < kc; ++p) {
+          f32x4 lo, hi;
+          simd::load_widened_8<Type>(b + p * ldb + j0, lo, hi);
+          simd::store(packed + p * kNr, lo);
+          simd::store(packed + p * kNr + 4, hi);
+        }
+      } else if constexpr (Type == ElementType::f32) {  // rows j0..j0+7, 4 elements at a time
+        const float* b_rows = b + j0 * ldb;
+        for (; p + 4 <= kc; p += 4) {
+          pack_4x4_transposed(b_rows, ldb, p, packed + p * kNr, kNr);
+          pack_4x4_transposed(b_rows + 4 * ldb, ldb, p, packed + p * kNr + 4, kNr);
+        }
+      } else {  // 16-bit rows j0..j0+7, 8 elements at a time (one 16-byte load each)
+        const Stored<Type>* b_rows = b + j0 * ldb;
+        for (; p + 8 <= kc; p += 8) {
+          pack_4x8_transposed<Type>(b_rows, ldb, p, packed + p * kNr, kNr);
+          pack_4x8_transposed<Type>(b_rows + 4 * ldb, ldb, p, packed + p * kNr + 4, kNr);
+        }
       }
     }
     for (; p < kc; ++p) {
       float* dst = packed + p * kNr;
       for (std::size_t c = 0; c < cols; ++c) {
-        dst[c] = kTransposedB ? b[(j0 + c) * ldb + p] : b[p * ldb + j0 + c];
+        dst[c] = widen<Type>(kTransposedB ? b[(j0 + c) * ldb + p] : b[p * ldb + j0 + c]);
       }
       for (std::size_t c = cols; c < kNr; ++c) dst[c] = 0.0f;
     }
   }
 }
 
-float* grow(std::vector<float>& buffer, std::size_t size) {
-  if (buffer.size() < size) buffer.resize(size);
-  return buffer.data();
-}
-
-template <bool kTransposedB>
+template <bool kTransposedB, ElementType Type>
 void gemm_packed(std::size_t m, std::size_t n, std::size_t k, const float* a, std::size_t lda,
-                 const float* b, std::size_t ldb, float* c, std::size_t ldc, bool accumulate) {
+                 const Stored<Type>* b, std::size_t ldb, float* c, std::size_t ldc, bool accumulate) {
   if (m == 0 || n == 0) return;
   if (k == 0) {  // empty sum: C = 0 (or unchanged when accumulating)
     if (!accumulate) {
@@ -154,8 +179,8 @@ void gemm_packed(std::size_t m, std::size_t n, std::size_t k, const float* a, st
     for (std::size_t pc = 0; pc < k; pc += kc_step) {
       const std::size_t kc = std::min(kc_step, k - pc);
       const bool load_c = accumulate || pc > 0;
-      const float* b_block = kTransposedB ? b + jc * ldb + pc : b + pc * ldb + jc;
-      pack_b<kTransposedB>(kc, nc, b_block, ldb, packed_b);
+      const Stored<Type>* b_block = kTransposedB ? b + jc * ldb + pc : b + pc * ldb + jc;
+      pack_b<kTransposedB, Type>(kc, nc, b_block, ldb, packed_b);
       for (std::size_t ic = 0; ic < m; ic += kMc) {
         const std::size_t mc = std::min(kMc, m - ic);
         pack_a(mc, kc, a + ic * lda + pc, lda, packed_a, panel_depth);
@@ -185,16 +210,25 @@ void gemm_packed(std::size_t m, std::size_t n, std::size_t k, const float* a, st
   }
 }
 
+template <bool kTransposedB>
+void gemm_any_b(std::size_t m, std::size_t n, std::size_t k, const float* a, std::size_t lda, MatrixRef b,
+                float* c, std::size_t ldc, bool accumulate) {
+  with_element_type(b.type, [&](auto type) {
+    constexpr ElementType kType = decltype(type)::value;
+    gemm_packed<kTransposedB, kType>(m, n, k, a, lda, element<kType>(b, 0, 0), b.ld, c, ldc, accumulate);
+  });
+}
+
 }  // namespace
 
 void f32_gemm_nn_simd(std::size_t m, std::size_t n, std::size_t k, const float* a, std::size_t lda,
-                      const float* b, std::size_t ldb, float* c, std::size_t ldc, bool accumulate) {
-  gemm_packed<false>(m, n, k, a, lda, b, ldb, c, ldc, accumulate);
+                      MatrixRef b, float* c, std::size_t ldc, bool accumulate) {
+  gemm_any_b<false>(m, n, k, a, lda, b, c, ldc, accumulate);
 }
 
 void f32_gemm_nt_simd(std::size_t m, std::size_t n, std::size_t k, const float* a, std::size_t lda,
-                      const float* b, std::size_t ldb, float* c, std::size_t ldc, bool accumulate) {
-  gemm_packed<true>(m, n, k, a, lda, b, ldb, c, ldc, accumulate);
+                      MatrixRef b, float* c, std::size_t ldc, bool accumulate) {
+  gemm_any_b<true>(m, n, k, a, lda, b, c, ldc, accumulate);
 }
 
 }  // namespace attnscope::kernels

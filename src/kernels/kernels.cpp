@@ -1,53 +1,22 @@
-// The path switch and the dispatching entry points of kernels.hpp (large calls split over threads).
+// The operations of kernels.hpp: each takes the active variants once (variants.hpp), checks the few
+// arguments a variant could not survive, and runs the call whole or split over the thread pool.
+//
+// Splitting: a call is split only when its work pays for a parallel region (tens of microseconds):
+// below the thresholds, or with one thread, it runs as one call. The pieces are independent calls of
+// the same variant on sub-blocks, each output element computed exactly as in one call, so the results
+// do not depend on the number of threads. More pieces than threads let a thread that gets its core
+// back take over work from one that did not (the machine may be shared).
 #include "kernels/kernels.hpp"
 
 #include <algorithm>
-#include <atomic>
+#include <string>
 
-#include "kernels/kernels_impl.hpp"
+#include "kernels/common.hpp"
+#include "kernels/variants.hpp"
 #include "util/error.hpp"
 #include "util/parallel.hpp"
 
 namespace attnscope::kernels {
-namespace {
-
-std::atomic<Path> g_active_path{ATTNSCOPE_SIMD ? Path::simd : Path::scalar};
-
-#if ATTNSCOPE_SIMD
-bool use_simd() noexcept { return g_active_path.load(std::memory_order_relaxed) == Path::simd; }
-#endif
-
-}  // namespace
-
-bool simd_available() noexcept { return ATTNSCOPE_SIMD != 0; }
-
-Path active_path() noexcept { return g_active_path.load(std::memory_order_relaxed); }
-
-void set_active_path(Path path) {
-  if (path != Path::scalar && path != Path::simd) {
-    throw InvalidArgument("set_active_path: path must be Path::scalar or Path::simd");
-  }
-  if (path == Path::simd && !simd_available()) {
-    throw InvalidArgument(
-        "set_active_path: path is Path::simd but this build has no SIMD kernels (expected Path::scalar)");
-  }
-  g_active_path.store(path, std::memory_order_relaxed);
-}
-
-// ATTNSCOPE_DISPATCH(name, args...) calls name##_simd when the SIMD path is active, else name##_scalar.
-#if ATTNSCOPE_SIMD
-#define ATTNSCOPE_DISPATCH(name, ...) \
-  (use_simd() ? name##_simd(__VA_ARGS__) : name##_scalar(__VA_ARGS__))
-#else
-#define ATTNSCOPE_DISPATCH(name, ...) name##_scalar(__VA_ARGS__)
-#endif
-
-// ---- Splitting large calls over the thread pool (util/parallel.hpp) ----
-// A call is split only when its work pays for a parallel region (tens of microseconds): below the
-// thresholds, or with one thread, it runs as one call. The pieces are independent calls of the same
-// kernel on sub-blocks, each output element computed exactly as in one call, so the results do not
-// depend on the number of threads. More pieces than threads let a thread that gets its core back
-// take over work from one that did not (the machine may be shared).
 namespace {
 
 constexpr double kMinParallelGemmFlops = 1.0e6;  // ~50 µs of one wasm thread (Q·Kᵀ at n = 128)
@@ -56,14 +25,9 @@ constexpr std::size_t kMinParallelElements = std::size_t{1} << 14;  // row-wise 
 // column panels), so pieces stay large: ~2 per thread, enough to even out a busy core.
 constexpr std::size_t kGemmRowsPerPiece = 128;
 constexpr std::size_t kGemmColumnsPerPiece = 256;
-constexpr std::size_t kRowsPerPiece =
-    16;  // row-wise kernels: nothing shared, many pieces are cheap
+constexpr std::size_t kRowsPerPiece = 16;  // row-wise kernels: nothing shared, many pieces are cheap
 constexpr std::size_t kGemmPiecesPerThread = 2;
 constexpr std::size_t kRowPiecesPerThread = 4;
-
-std::size_t round_up(std::size_t value, std::size_t multiple) {
-  return (value + multiple - 1) / multiple * multiple;
-}
 
 // Splits [0, total) into pieces of `size` (a multiple of `granule`): about `total / preferred`
 // pieces, at least one and at most `per_thread` per thread, and a multiple of the thread count, so
@@ -87,6 +51,18 @@ void for_each_piece(std::size_t total, std::size_t size, Piece&& piece) {
   });
 }
 
+// Runs piece(i0, i1) over row ranges covering [0, rows): one call when rows × cols elements do not
+// pay for a parallel region, else pieces of kRowsPerPiece-ish rows.
+template <typename Piece>
+void split_rows(std::size_t rows, std::size_t cols, Piece&& piece) {
+  const std::size_t threads = parallel::num_threads();
+  if (threads < 2 || rows < 2 || rows * cols < kMinParallelElements) {
+    piece(std::size_t{0}, rows);
+    return;
+  }
+  for_each_piece(rows, piece_size(rows, kRowsPerPiece, 1, threads, kRowPiecesPerThread), piece);
+}
+
 enum class GemmSplit { none, rows, columns };
 
 // Row blocks repack B ([k, n]) per piece, column panels repack A ([m, k]): split the side that
@@ -103,114 +79,174 @@ GemmSplit choose_gemm_split(std::size_t m, std::size_t n, std::size_t k, std::si
   return GemmSplit::none;
 }
 
-// Runs gemm(m, n, k, ...) whole or split over the pool by choose_gemm_split. Column j0 of C starts
-// at b + j0 * b_column_step in B (1 for B[k, n], ldb for B[n, k] read transposed).
-template <typename Gemm>
-void split_gemm(std::size_t m, std::size_t n, std::size_t k, const float* a, std::size_t lda,
-                const float* b, std::size_t ldb, float* c, std::size_t ldc, bool accumulate,
-                std::size_t b_column_step, Gemm gemm) {
+void require_element_type(const char* where, ElementType type) {
+  if (type != ElementType::f32 && type != ElementType::f16 && type != ElementType::bf16) {
+    throw InvalidArgument(std::string(where) + ": element type " + std::to_string(static_cast<int>(type)) +
+                          " is not ElementType::f32, f16 or bf16");
+  }
+}
+
+void require_activation(const char* where, Activation kind) {
+  if (kind != Activation::gelu_erf && kind != Activation::gelu_tanh && kind != Activation::silu &&
+      kind != Activation::relu) {
+    throw InvalidArgument(std::string(where) + ": kind " + std::to_string(static_cast<int>(kind)) +
+                          " is not Activation::gelu_erf, gelu_tanh, silu or relu");
+  }
+}
+
+// Runs gemm(m, n, k, ...) whole or split over the pool by choose_gemm_split. Column panel j0 of C
+// reads B from element (0, j0) (nn: B[k, n]) or (j0, 0) (nt: B[n, k], a block of its rows).
+void split_gemm(GemmFn* gemm, bool transposed_b, std::size_t m, std::size_t n, std::size_t k,
+                const float* a, std::size_t lda, MatrixRef b, float* c, std::size_t ldc, bool accumulate) {
   const std::size_t threads = parallel::num_threads();
   switch (choose_gemm_split(m, n, k, threads)) {
     case GemmSplit::none:
-      gemm(m, n, k, a, lda, b, ldb, c, ldc, accumulate);
+      gemm(m, n, k, a, lda, b, c, ldc, accumulate);
       return;
     case GemmSplit::rows:
       for_each_piece(m, piece_size(m, kGemmRowsPerPiece, 4, threads, kGemmPiecesPerThread),
                      [&](std::size_t i0, std::size_t i1) {
-                       gemm(i1 - i0, n, k, a + i0 * lda, lda, b, ldb, c + i0 * ldc, ldc, accumulate);
+                       gemm(i1 - i0, n, k, a + i0 * lda, lda, b, c + i0 * ldc, ldc, accumulate);
                      });
       return;
     case GemmSplit::columns:
       for_each_piece(n, piece_size(n, kGemmColumnsPerPiece, 8, threads, kGemmPiecesPerThread),
                      [&](std::size_t j0, std::size_t j1) {
-                       gemm(m, j1 - j0, k, a, lda, b + j0 * b_column_step, ldb, c + j0, ldc,
-                            accumulate);
+                       const MatrixRef b_panel = transposed_b ? b.at(j0, 0) : b.at(0, j0);
+                       gemm(m, j1 - j0, k, a, lda, b_panel, c + j0, ldc, accumulate);
                      });
       return;
   }
 }
 
-bool split_rows(std::size_t rows, std::size_t cols) {
-  return parallel::num_threads() > 1 && rows >= 2 && rows * cols >= kMinParallelElements;
-}
-
 }  // namespace
+
+// ---- Matrix products ----
 
 void gemm_nn(std::size_t m, std::size_t n, std::size_t k, const float* a, std::size_t lda,
              const float* b, std::size_t ldb, float* c, std::size_t ldc, bool accumulate) {
-  // B[k, n]: a column panel starts j0 elements into each row.
-  split_gemm(m, n, k, a, lda, b, ldb, c, ldc, accumulate, 1,
-             [](std::size_t m, std::size_t n, std::size_t k, const float* a, std::size_t lda,
-                const float* b, std::size_t ldb, float* c, std::size_t ldc, bool accumulate) {
-               ATTNSCOPE_DISPATCH(f32_gemm_nn, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
-             });
+  split_gemm(active_variants().gemm_nn, false, m, n, k, a, lda, {b, ldb, ElementType::f32}, c, ldc,
+             accumulate);
+}
+
+void gemm_nn(std::size_t m, std::size_t n, std::size_t k, const float* a, std::size_t lda, MatrixRef b,
+             float* c, std::size_t ldc, bool accumulate) {
+  require_element_type("gemm_nn", b.type);
+  split_gemm(active_variants().gemm_nn, false, m, n, k, a, lda, b, c, ldc, accumulate);
 }
 
 void gemm_nt(std::size_t m, std::size_t n, std::size_t k, const float* a, std::size_t lda,
              const float* b, std::size_t ldb, float* c, std::size_t ldc, bool accumulate) {
-  // B[n, k] stored by rows: a column panel of C is a block of B's rows.
-  split_gemm(m, n, k, a, lda, b, ldb, c, ldc, accumulate, ldb,
-             [](std::size_t m, std::size_t n, std::size_t k, const float* a, std::size_t lda,
-                const float* b, std::size_t ldb, float* c, std::size_t ldc, bool accumulate) {
-               ATTNSCOPE_DISPATCH(f32_gemm_nt, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
-             });
+  split_gemm(active_variants().gemm_nt, true, m, n, k, a, lda, {b, ldb, ElementType::f32}, c, ldc,
+             accumulate);
 }
 
+void gemm_nt(std::size_t m, std::size_t n, std::size_t k, const float* a, std::size_t lda, MatrixRef b,
+             float* c, std::size_t ldc, bool accumulate) {
+  require_element_type("gemm_nt", b.type);
+  split_gemm(active_variants().gemm_nt, true, m, n, k, a, lda, b, c, ldc, accumulate);
+}
+
+void widen_rows(std::size_t rows, std::size_t cols, MatrixRef src, float* out, std::size_t ld_out) {
+  require_element_type("widen_rows", src.type);
+  WidenRowsFn* widen = active_variants().widen_rows;
+  split_rows(rows, cols, [&](std::size_t i0, std::size_t i1) {
+    widen(i1 - i0, cols, src.at(i0, 0), out + i0 * ld_out, ld_out);
+  });
+}
+
+// ---- Row-wise operations ----
+
 void add_bias(std::size_t m, std::size_t n, const float* bias, float* c, std::size_t ldc) {
-  if (!split_rows(m, n)) {
-    ATTNSCOPE_DISPATCH(f32_add_bias, m, n, bias, c, ldc);
-    return;
-  }
-  const std::size_t size =
-      piece_size(m, kRowsPerPiece, 1, parallel::num_threads(), kRowPiecesPerThread);
-  for_each_piece(m, size, [&](std::size_t i0, std::size_t i1) {
-    ATTNSCOPE_DISPATCH(f32_add_bias, i1 - i0, n, bias, c + i0 * ldc, ldc);
+  AddBiasFn* add = active_variants().add_bias;
+  split_rows(m, n, [&](std::size_t i0, std::size_t i1) { add(i1 - i0, n, bias, c + i0 * ldc, ldc); });
+}
+
+void scale(std::size_t rows, std::size_t cols, float factor, const float* in, std::size_t ld_in,
+           float* out, std::size_t ld_out) {
+  ScaleFn* scale_rows = active_variants().scale;
+  split_rows(rows, cols, [&](std::size_t i0, std::size_t i1) {
+    scale_rows(i1 - i0, cols, factor, in + i0 * ld_in, ld_in, out + i0 * ld_out, ld_out);
   });
 }
 
 void scale_mask_softmax(std::size_t rows, std::size_t cols, float scale, const float* in,
                         std::size_t ld_in, float* out, std::size_t ld_out, SoftmaxMask mask,
                         const std::uint8_t* allowed, std::size_t ld_allowed) {
-  if (!split_rows(rows, cols)) {
-    ATTNSCOPE_DISPATCH(f32_scale_mask_softmax, rows, cols, scale, in, ld_in, out, ld_out, mask,
-                       allowed, ld_allowed);
-    return;
-  }
-  const std::size_t size =
-      piece_size(rows, kRowsPerPiece, 1, parallel::num_threads(), kRowPiecesPerThread);
-  for_each_piece(rows, size, [&](std::size_t i0, std::size_t i1) {
-    if (mask != SoftmaxMask::causal) {
+  ScaleMaskSoftmaxFn* softmax = active_variants().scale_mask_softmax;
+  split_rows(rows, cols, [&](std::size_t i0, std::size_t i1) {
+    // The variant counts causal rows from 0, so a causal piece that does not start at row 0 goes row
+    // by row: causal row i is an unmasked softmax over its first causal_length(i) entries with zeros
+    // after them, which is what the variant computes for it (bit for bit).
+    if (mask != SoftmaxMask::causal || i0 == 0) {
       const std::uint8_t* allowed_rows = allowed != nullptr ? allowed + i0 * ld_allowed : nullptr;
-      ATTNSCOPE_DISPATCH(f32_scale_mask_softmax, i1 - i0, cols, scale, in + i0 * ld_in, ld_in,
-                         out + i0 * ld_out, ld_out, mask, allowed_rows, ld_allowed);
+      softmax(i1 - i0, cols, scale, in + i0 * ld_in, ld_in, out + i0 * ld_out, ld_out, mask,
+              allowed_rows, ld_allowed);
       return;
     }
-    // The kernel counts causal rows from 0: a causal row i is an unmasked softmax over its first
-    // causal_row_length(i) entries with zeros after them, which is what the kernel computes for it.
     for (std::size_t i = i0; i < i1; ++i) {
-      const std::size_t kept = causal_row_length(i, cols);
+      const std::size_t kept = causal_length(i, cols);
       float* out_row = out + i * ld_out;
-      ATTNSCOPE_DISPATCH(f32_scale_mask_softmax, 1, kept, scale, in + i * ld_in, ld_in, out_row,
-                         ld_out, SoftmaxMask::none, nullptr, 0);
+      softmax(1, kept, scale, in + i * ld_in, ld_in, out_row, ld_out, SoftmaxMask::none, nullptr, 0);
       std::fill(out_row + kept, out_row + cols, 0.0f);
     }
   });
 }
 
-void scale(std::size_t rows, std::size_t cols, float factor, const float* in, std::size_t ld_in,
-           float* out, std::size_t ld_out) {
-  if (!split_rows(rows, cols)) {
-    ATTNSCOPE_DISPATCH(f32_scale, rows, cols, factor, in, ld_in, out, ld_out);
-    return;
-  }
-  const std::size_t size =
-      piece_size(rows, kRowsPerPiece, 1, parallel::num_threads(), kRowPiecesPerThread);
-  for_each_piece(rows, size, [&](std::size_t i0, std::size_t i1) {
-    ATTNSCOPE_DISPATCH(f32_scale, i1 - i0, cols, factor, in + i0 * ld_in, ld_in, out + i0 * ld_out,
-                       ld_out);
+void layer_norm(std::size_t rows, std::size_t cols, const float* in, std::size_t ld_in,
+                const float* gamma, const float* beta, float eps, float* out, std::size_t ld_out) {
+  LayerNormFn* norm = active_variants().layer_norm;
+  split_rows(rows, cols, [&](std::size_t i0, std::size_t i1) {
+    norm(i1 - i0, cols, in + i0 * ld_in, ld_in, gamma, beta, eps, out + i0 * ld_out, ld_out);
   });
 }
 
-#undef ATTNSCOPE_DISPATCH
+void rms_norm(std::size_t rows, std::size_t cols, const float* in, std::size_t ld_in,
+              const float* gamma, float eps, float* out, std::size_t ld_out) {
+  RmsNormFn* norm = active_variants().rms_norm;
+  split_rows(rows, cols, [&](std::size_t i0, std::size_t i1) {
+    norm(i1 - i0, cols, in + i0 * ld_in, ld_in, gamma, eps, out + i0 * ld_out, ld_out);
+  });
+}
+
+void activation(Activation kind, float* x, std::size_t count) {
+  require_activation("activation", kind);
+  ActivationFn* act = active_variants().activation;
+  // Split as rows of kChunk values (the last row takes the remainder); elements are independent.
+  constexpr std::size_t kChunk = 1024;
+  const std::size_t chunks = count / kChunk;
+  split_rows(chunks, kChunk, [&](std::size_t i0, std::size_t i1) {
+    const std::size_t end = i1 == chunks ? count : i1 * kChunk;
+    act(kind, x + i0 * kChunk, end - i0 * kChunk);
+  });
+}
+
+void gated_activation(Activation kind, std::size_t rows, std::size_t cols, const float* gate,
+                      std::size_t ld_gate, const float* up, std::size_t ld_up, float* out,
+                      std::size_t ld_out) {
+  require_activation("gated_activation", kind);
+  GatedActivationFn* gated = active_variants().gated_activation;
+  split_rows(rows, cols, [&](std::size_t i0, std::size_t i1) {
+    gated(kind, i1 - i0, cols, gate + i0 * ld_gate, ld_gate, up + i0 * ld_up, ld_up, out + i0 * ld_out,
+          ld_out);
+  });
+}
+
+void rotary(std::size_t rows, std::size_t heads, std::size_t d_head, std::size_t rotary_dim, float* x,
+            std::size_t ld, const float* cos, const float* sin) {
+  if (rotary_dim == 0 || rotary_dim % 2 != 0 || rotary_dim > d_head) {
+    throw InvalidArgument("rotary: rotary_dim (" + std::to_string(rotary_dim) +
+                          ") must be even and in [2, d_head = " + std::to_string(d_head) + "]");
+  }
+  RotaryFn* rotate = active_variants().rotary;
+  const std::size_t half = rotary_dim / 2;
+  split_rows(rows, heads * d_head, [&](std::size_t i0, std::size_t i1) {
+    rotate(i1 - i0, heads, d_head, rotary_dim, x + i0 * ld, ld, cos + i0 * half, sin + i0 * half);
+  });
+}
+
+void online_softmax_attention(const OnlineSoftmaxAttentionBlock& block) {
+  active_variants().online_softmax_attention(block);
+}
 
 }  // namespace attnscope::kernels

@@ -9,6 +9,8 @@
 #include <limits>
 #include <type_traits>
 
+#include "kernels/common.hpp"
+
 #ifndef ATTNSCOPE_RELAXED_SIMD
 #define ATTNSCOPE_RELAXED_SIMD 0
 #endif
@@ -103,6 +105,45 @@ inline void store_partial(float* p, std::size_t count, f32x4 v) noexcept {
   alignas(16) float lanes[kLanes];
   v.store_aligned(lanes);
   for (std::size_t i = 0; i < count; ++i) p[i] = lanes[i];
+}
+
+// ---- 16-bit elements (kernels/common.hpp has the scalar conversions) ----
+
+using u16x8 = xsimd::batch<std::uint16_t, f32x4::arch_type>;
+using u32x4 = xsimd::batch<std::uint32_t, f32x4::arch_type>;
+static_assert(u16x8::size == 8 && u32x4::size == 4, "16-bit widening expects 128-bit vectors");
+
+// f16_to_f32 of common.hpp on 4 lanes, each holding a half in its low 16 bits.
+inline f32x4 f16_to_f32(u32x4 h) noexcept {
+  const u32x4 sign = (h & u32x4(0x8000u)) << 16;
+  u32x4 bits = (h & u32x4(0x7FFFu)) << 13;
+  const u32x4 exponent = bits & u32x4(kF16ExponentMask);
+  bits += u32x4(kF16Rebias);
+  bits = xsimd::select(exponent == u32x4(kF16ExponentMask), bits + u32x4(kF16Rebias), bits);
+  const f32x4 subnormal =
+      xsimd::bitwise_cast<float>(bits + u32x4(1u << 23)) - splat(float_from_bits(kF16Subnormal2));
+  bits = xsimd::select(exponent == u32x4(0u), xsimd::bitwise_cast<std::uint32_t>(subnormal), bits);
+  return xsimd::bitwise_cast<float>(bits | sign);
+}
+
+// p[0..8) widened to float: lo = p[0..4), hi = p[4..8). 16-bit elements take one 16-byte load and
+// an interleave with zeros (bf16: into the upper halves, which is the whole conversion; f16: into
+// the lower halves, then f16_to_f32).
+template <ElementType Type>
+inline void load_widened_8(const Stored<Type>* p, f32x4& lo, f32x4& hi) noexcept {
+  if constexpr (Type == ElementType::f32) {
+    lo = load(p);
+    hi = load(p + kLanes);
+  } else {
+    const u16x8 h = u16x8::load_unaligned(p), zero(std::uint16_t{0});
+    if constexpr (Type == ElementType::bf16) {
+      lo = xsimd::bitwise_cast<float>(xsimd::zip_lo(zero, h));
+      hi = xsimd::bitwise_cast<float>(xsimd::zip_hi(zero, h));
+    } else {
+      lo = f16_to_f32(xsimd::bitwise_cast<std::uint32_t>(xsimd::zip_lo(h, zero)));
+      hi = f16_to_f32(xsimd::bitwise_cast<std::uint32_t>(xsimd::zip_hi(h, zero)));
+    }
+  }
 }
 
 }  // namespace attnscope::kernels::simd

@@ -6,8 +6,6 @@
 #include <string>
 #include <string_view>
 
-#include "kernels/model_kernels.hpp"
-
 namespace attnscope::model {
 
 enum class Architecture : std::uint8_t { bert, roberta, distilbert, gpt2 };

@@ -4,7 +4,6 @@
 #include <string>
 
 #include "kernels/kernels.hpp"
-#include "kernels/model_kernels.hpp"
 #include "util/error.hpp"
 
 namespace attnscope::model {
@@ -14,8 +13,8 @@ namespace k = attnscope::kernels;
 
 void activate(Activation a, float* x, std::size_t count) {
   switch (a) {
-    case Activation::gelu_erf: k::gelu(k::Gelu::erf, x, count); break;
-    case Activation::gelu_tanh: k::gelu(k::Gelu::tanh, x, count); break;
+    case Activation::gelu_erf: k::activation(k::Activation::gelu_erf, x, count); break;
+    case Activation::gelu_tanh: k::activation(k::Activation::gelu_tanh, x, count); break;
     case Activation::relu:
       for (std::size_t i = 0; i < count; ++i) x[i] = x[i] > 0.0f ? x[i] : 0.0f;
       break;

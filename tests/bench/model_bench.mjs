@@ -9,7 +9,7 @@
 // user's would: core.loadModel({ 'config.json', 'model.safetensors', 'vocab.txt' }) then model.run(ids)
 // with { attentions: true } (every layer's and head's weights copied out) and { attentions: false }.
 // Checks first: a golden checkpoint against PyTorch's output (tests/golden/models, written by
-// scripts/golden/make_model_golden.py), then a tiny random BERT: outputs finite, attention rows
+// scripts/generate/make_model_golden.py), then a tiny random BERT: outputs finite, attention rows
 // summing to 1, the same hidden states with and without attentions (1e-5). The big checkpoint's
 // outputs are checked the same way (its timings are dropped if they fail). Where the threads build
 // loads (load({ threads: 2 }), web/attnscope/dist/attnscope-simd-threads.*), 2 threads with attentions are timed

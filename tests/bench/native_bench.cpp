@@ -22,7 +22,6 @@
 
 #include "attention/multi_head.hpp"
 #include "attention/streaming.hpp"
-#include "kernels/f32_online_softmax_kernel.hpp"
 #include "kernels/kernels.hpp"
 #include "util/parallel.hpp"
 

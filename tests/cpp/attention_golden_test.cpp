@@ -1,4 +1,4 @@
-// Every golden case from PyTorch (tests/golden/attention, see scripts/golden/make_attention_golden.py)
+// Every golden case from PyTorch (tests/golden/attention, see scripts/generate/make_attention_golden.py)
 // through both kernel paths. Tolerances: weights 1e-5 and outputs 1e-4 absolute (the issue's); the
 // step intermediates (projections, scores) scale with their magnitude, so they get 1e-4 relative.
 #include <gtest/gtest.h>

@@ -1,5 +1,5 @@
 // Test-side helpers: a small reader for the golden .safetensors files that
-// scripts/golden/make_attention_golden.py writes (F32 and U8 tensors plus string metadata), the list
+// scripts/generate/make_attention_golden.py writes (F32 and U8 tensors plus string metadata), the list
 // of kernel paths this build can run, and error measurement. Not the product's safetensors reader.
 #pragma once
 #include <cstddef>

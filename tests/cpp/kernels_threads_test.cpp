@@ -1,10 +1,12 @@
 // Kernels split over threads (kernels.cpp dispatch): shapes large enough to be split by rows or by
 // column panels, on both paths, against a double-precision reference and against the same call on
-// one thread (which they must equal exactly: each output element is computed the same way). Then
-// multi-head attention with 2 threads against PyTorch (the golden case whose projections are split).
+// one thread (which they must equal exactly: each output element is computed the same way); the
+// 16-bit GEMMs against widening B first. Then multi-head attention with 2 threads against PyTorch
+// (the golden case whose projections are split).
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 #include <random>
 #include <string>
 #include <vector>
@@ -146,6 +148,74 @@ TEST_P(ThreadedKernels, BiasAndScaleSplitByRowsMatchNaiveLoops) {
       const float x = c0[i * ld + j];
       ASSERT_EQ(biased[i * ld + j], j < cols ? x + bias[j] : x) << i << "," << j;
       ASSERT_EQ(scaled[i * ld + j], j < cols ? x * 0.25f : 9.0f) << i << "," << j;
+    }
+  }
+}
+
+// The model kernels: every row (or value) computed as in one call. Their own correctness is tested
+// in kernels_norm_test, kernels_activation_test and kernels_rotary_test.
+TEST_P(ThreadedKernels, ModelKernelsSplitByRowsEqualOneThread) {
+  kernels::ScopedPath path(GetParam());
+  const std::size_t rows = 300, cols = 256, count = rows * cols + 3;
+  const std::vector<float> x = testing::uniform_random_vector(count, 8, 3.0f), up = testing::uniform_random_vector(count, 9);
+  const std::vector<float> gamma = testing::uniform_random_vector(cols, 10), beta = testing::uniform_random_vector(cols, 11);
+  same_on_every_thread_count([&] {
+    std::vector<float> out(2 * rows * cols);
+    kernels::layer_norm(rows, cols, x.data(), cols, gamma.data(), beta.data(), 1e-5f, out.data(), cols);
+    kernels::rms_norm(rows, cols, x.data(), cols, gamma.data(), 1e-5f, out.data() + rows * cols, cols);
+    return out;
+  });
+  for (const kernels::Activation kind : {kernels::Activation::gelu_erf, kernels::Activation::gelu_tanh,
+                                         kernels::Activation::silu, kernels::Activation::relu}) {
+    same_on_every_thread_count([&] {
+      std::vector<float> out = x, gated(rows * cols);
+      kernels::activation(kind, out.data(), count);  // a ragged last piece
+      kernels::gated_activation(kind, rows, cols, x.data(), cols, up.data(), cols, gated.data(), cols);
+      out.insert(out.end(), gated.begin(), gated.end());
+      return out;
+    });
+  }
+  const std::size_t heads = 4, d_head = 64;  // rotary on the Q slices of a fused [rows, 3·256] buffer
+  const std::vector<float> angles = testing::uniform_random_vector(rows * d_head / 2, 12, 3.0f);
+  std::vector<float> cos(angles.size()), sin(angles.size());
+  for (std::size_t i = 0; i < angles.size(); ++i) cos[i] = std::cos(angles[i]), sin[i] = std::sin(angles[i]);
+  same_on_every_thread_count([&] {
+    std::vector<float> qkv = testing::uniform_random_vector(rows * 3 * cols, 13);
+    kernels::rotary(rows, heads, d_head, d_head, qkv.data(), 3 * cols, cos.data(), sin.data());
+    return qkv;
+  });
+}
+
+// 16-bit B: split by row blocks and by column panels (B's panels start at a 16-bit element offset),
+// bit for bit the float GEMM on B widened first.
+TEST_P(ThreadedKernels, Gemm16BitSplitEqualsWideningFirst) {
+  kernels::ScopedPath path(GetParam());
+  for (const GemmShape& s : {GemmShape{250, 70, 130, false}, GemmShape{250, 70, 130, true},
+                             GemmShape{9, 2304, 768, false}, GemmShape{5, 1001, 520, true}}) {
+    for (const kernels::ElementType type : {kernels::ElementType::f16, kernels::ElementType::bf16}) {
+      SCOPED_TRACE(std::to_string(s.m) + "x" + std::to_string(s.n) + "x" + std::to_string(s.k) +
+                   (s.transposed_b ? " nt " : " nn ") + (type == kernels::ElementType::f16 ? "f16" : "bf16"));
+      const std::size_t b_cols = s.transposed_b ? s.k : s.n, b_size = s.k * s.n;
+      const std::vector<float> a = testing::uniform_random_vector(s.m * s.k, 14), b_values = testing::uniform_random_vector(b_size, 15);
+      std::vector<std::uint16_t> b(b_size);  // f16 in ±[0.5, 2); bf16: the upper halves of the floats
+      for (std::size_t i = 0; i < b_size; ++i) {
+        std::uint32_t bits;
+        std::memcpy(&bits, &b_values[i], sizeof bits);
+        b[i] = type == kernels::ElementType::f16 ? static_cast<std::uint16_t>(0x3800 + (i * 7) % 0x800 + (bits & 0x8000'0000u ? 0x8000 : 0))
+                                                 : static_cast<std::uint16_t>(bits >> 16);
+      }
+      std::vector<float> widened(b_size), expected(s.m * s.n);
+      kernels::widen_rows(b_size / b_cols, b_cols, {b.data(), b_cols, type}, widened.data(), b_cols);
+      if (s.transposed_b) kernels::gemm_nt(s.m, s.n, s.k, a.data(), s.k, widened.data(), b_cols, expected.data(), s.n);
+      else kernels::gemm_nn(s.m, s.n, s.k, a.data(), s.k, widened.data(), b_cols, expected.data(), s.n);
+      const std::vector<float> c = same_on_every_thread_count([&] {
+        std::vector<float> out(s.m * s.n);
+        const kernels::MatrixRef b16{b.data(), b_cols, type};
+        if (s.transposed_b) kernels::gemm_nt(s.m, s.n, s.k, a.data(), s.k, b16, out.data(), s.n);
+        else kernels::gemm_nn(s.m, s.n, s.k, a.data(), s.k, b16, out.data(), s.n);
+        return out;
+      });
+      ASSERT_EQ(c, expected);
     }
   }
 }

@@ -1,5 +1,5 @@
 // What a model forward returns beyond the last layer's output, against torch's reference
-// (scripts/golden/make_model_golden.py, float64 from the stored weights): every layer's textbook
+// (scripts/generate/make_model_golden.py, float64 from the stored weights): every layer's textbook
 // steps for every head and for single heads, all hidden states, value-weighted norms, a choice of
 // layers, the streamed forward without attentions, and a padding mask — on both kernel paths.
 #include <gtest/gtest.h>

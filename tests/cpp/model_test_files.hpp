@@ -28,7 +28,7 @@ inline std::string read_text(const std::string& path) {
   return {bytes.begin(), bytes.end()};
 }
 
-// The reference outputs torch computed (scripts/golden/make_model_golden.py).
+// The reference outputs torch computed (scripts/generate/make_model_golden.py).
 struct ModelReference {
   std::vector<std::int32_t> ids;
   std::vector<std::vector<float>> attentions;  // per layer [heads*n*n]

@@ -90,7 +90,7 @@ std::u32string parse_hex_field(const std::string& field) {
 }
 
 // 3,000 random strings (Latin, Greek, Cyrillic, Hangul, combining marks in every order) with
-// Python's NFD, NFC and lower-casing: see tests/fixtures/tokenizers/make_normalization_cases.py.
+// Python's NFD, NFC and lower-casing: see scripts/generate/make_normalization_cases.py.
 TEST(TokenizerUnicode, AgreesWithPythonOnRandomStrings) {
   const std::string path = std::string(ATTNSCOPE_TEST_DATA_DIR) + "/../fixtures/tokenizers/normalization-cases.txt";
   std::ifstream in(path);

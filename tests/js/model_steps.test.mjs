@@ -1,6 +1,6 @@
 // model.run's steps, hidden states, value norms, chosen layers, padding mask and streamed forward,
 // and core.attentionRollout, on the golden checkpoints against torch's float64 reference
-// (scripts/golden/make_model_golden.py), in both single-thread flavours; bad requests.
+// (scripts/generate/make_model_golden.py), in both single-thread flavours; bad requests.
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';

@@ -1,4 +1,4 @@
-// The PyTorch golden data (tests/golden/attention, scripts/golden/make_attention_golden.py) through
+// The PyTorch golden data (tests/golden/attention, scripts/generate/make_attention_golden.py) through
 // the public JS API, in both wasm builds; and the two builds agree with each other within 1e-5.
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';

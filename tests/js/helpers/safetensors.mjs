@@ -1,4 +1,4 @@
-// Reads the golden .safetensors files written by scripts/golden/make_attention_golden.py:
+// Reads the golden .safetensors files written by scripts/generate/make_attention_golden.py:
 // 8-byte little-endian header length, a JSON header, then raw little-endian tensors (F32, I32 or U8).
 // Also the reference.safetensors files beside the golden checkpoints (make_model_golden.py).
 import { readFileSync, readdirSync } from 'node:fs';
@@ -56,7 +56,7 @@ export function goldenCases(prefix) {
 
 /**
  * PyTorch's results for a golden checkpoint (`dir` holds reference.safetensors, see
- * scripts/golden/make_model_golden.py): { ids: Int32Array, attentions: Float32Array[] per layer
+ * scripts/generate/make_model_golden.py): { ids: Int32Array, attentions: Float32Array[] per layer
  * [h*n*n], hidden [n*d], hiddenStates (layers + 1), steps: per layer { x, q, k, v, scores, scaled,
  * weights, head_output, output } (every head, head-major), valueNorms, rollout, padded: { mask,
  * attentions, hidden } }.

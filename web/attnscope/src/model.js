@@ -1,5 +1,7 @@
-// core.loadModel(source, { onProgress }): real Hugging Face checkpoints (BERT, RoBERTa, DistilBERT,
-// GPT-2) in the wasm core. See the README's "Real models" section and attnscope.d.ts.
+// core.loadModel(source, { onProgress, signal, ...Hub options }): real Hugging Face checkpoints (BERT,
+// RoBERTa, DistilBERT, GPT-2) in the wasm core. See docs/api.md and attnscope.d.ts. Where the files come
+// from (and progress, cancelling, the Hub and its cache) is model-files.js's business: this file only
+// asks the folder for the files the model's family needs.
 //
 // Loading order keeps failures cheap and memory low: config.json first (an unsupported model_type
 // fails before anything large is read), then the tokenizer files, then model.safetensors streamed
@@ -27,18 +29,11 @@ export async function loadModel(wasm, source, options = {}) {
   requireOptions(options, what);
   const onProgress = options.onProgress;
   if (onProgress !== undefined && typeof onProgress !== 'function') {
-    throw new TypeError(`${what}: onProgress must be a function (loadedBytes, totalBytes) => void, got ${describe(onProgress)}`);
+    throw new TypeError(`${what}: onProgress must be a function (loadedBytes, totalBytes, info) => void, got ${describe(onProgress)}`);
   }
-  const folder = await openFolder(source, what);
-  let loaded = 0, total = 0;
-  const progress = (bytes) => { loaded += bytes; onProgress?.(loaded, Math.max(total, loaded)); };
-  const readText = async (name) => {
-    const text = await folder.text(name);
-    if (text !== null) { total += text.length; progress(text.length); }
-    return text;
-  };
+  const folder = await openFolder(source, what, options);
 
-  const config = await readText('config.json');
+  const config = await folder.text('config.json');
   if (config === null) throw new Error(`${what}: ${folder.describe} has no config.json`);
   const handle = new wasm.ModelHandle();
   try {
@@ -49,8 +44,8 @@ export async function loadModel(wasm, source, options = {}) {
     let haveTokenizerFiles = false;
     const primary = TOKENIZER_FILES[architecture];
     const found = {};
-    for (const name of [...primary, 'tokenizer_config.json']) found[name] = await readText(name);
-    if (primary.some((name) => found[name] === null)) found['tokenizer.json'] = await readText('tokenizer.json');
+    for (const name of [...primary, 'tokenizer_config.json']) found[name] = await folder.text(name);
+    if (primary.some((name) => found[name] === null)) found['tokenizer.json'] = await folder.text('tokenizer.json');
     for (const [name, text] of Object.entries(found)) {
       if (text === null) continue;
       handle.setTokenizerFile(name, text);
@@ -60,8 +55,8 @@ export async function loadModel(wasm, source, options = {}) {
 
     const weights = await folder.open(WEIGHTS_FILE);
     if (weights === null) throw new Error(missingWeightsMessage(folder, what));
-    if (weights.size !== null) total += weights.size;
-    await loadWeights(wasm, handle, weights, progress, what);
+    await loadWeights(wasm, handle, weights, what);
+    options.signal?.throwIfAborted();  // aborted while the core converted the weights
     return wrapModel(wasm, handle, architecture);
   } catch (error) {
     handle.delete();
@@ -83,7 +78,7 @@ function missingWeightsMessage(folder, what) {
 }
 
 // Streams model.safetensors into a heap buffer, lets the core convert it, frees the buffer.
-async function loadWeights(wasm, handle, file, progress, what) {
+async function loadWeights(wasm, handle, file, what) {
   const weightBytes = handle.weightBytes();
   const checkFits = (fileBytes) => {
     const left = MAX_WASM_BYTES - wasm.heapBytesInUse();
@@ -109,13 +104,12 @@ async function loadWeights(wasm, handle, file, progress, what) {
         if (pos + chunk.length > size) throw new Error(`${what}: ${WEIGHTS_FILE} is longer than its declared ${size} bytes`);
         wasm.HEAPU8.set(chunk, address + pos);  // HEAPU8 is re-read: the heap may have grown
         pos += chunk.length;
-        progress(chunk.length);
       });
       if (pos !== size) throw new Error(`${what}: ${WEIGHTS_FILE} ended after ${pos} of ${size} bytes (truncated download?)`);
     } else {  // unknown length (compressed response): gather in JS first
       const chunks = [];
       size = 0;
-      await file.read((chunk) => { chunks.push(chunk.slice()); size += chunk.length; progress(chunk.length); });
+      await file.read((chunk) => { chunks.push(chunk.slice()); size += chunk.length; });
       checkFits(size);
       address = allocate(size);
       let pos = 0;

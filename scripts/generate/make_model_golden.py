@@ -18,7 +18,7 @@ family and an explicit pre-LN block around nn.MultiheadAttention with a causal m
 computed in float64 from the (rounded) weights actually stored in the file. The steps are written out
 formula by formula (attention_steps) and checked here against those modules' weights and outputs.
 
-Run with Debian's torch: /usr/bin/python3 scripts/golden/make_model_golden.py
+Run with Debian's torch: /usr/bin/python3 scripts/generate/make_model_golden.py
 """
 import json
 import math

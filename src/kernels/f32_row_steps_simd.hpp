@@ -1,11 +1,19 @@
-// SIMD row steps shared by the softmax kernels (the regular one and the streaming online one):
-// exponentiate a row against its maximum and sum it. Included only by *_simd.cpp files.
+// SIMD row steps shared by several kernels: scale a row (scale, the softmax's normalisation), and
+// exponentiate a row against its maximum and sum it (the softmax). Included only by *_simd.cpp files.
 #pragma once
 #include <cstddef>
 
 #include "kernels/simd_primitives.hpp"
 
 namespace attnscope::kernels::simd {
+
+// out[j] = in[j] * factor for j < count (in may equal out).
+inline void scale_row(const float* in, float* out, std::size_t count, float factor) {
+  const f32x4 f = splat(factor);
+  std::size_t j = 0;
+  for (; j + kLanes <= count; j += kLanes) store(out + j, load(in + j) * f);
+  for (; j < count; ++j) out[j] = in[j] * factor;
+}
 
 // out[j] = exp(in[j]·scale - row_max) for j < count (in may equal out); -inf entries (masked)
 // become exactly 0 (vexp's contract). Returns the sum. One pass: the scaled row is never stored.

@@ -1,12 +1,13 @@
-// SIMD row-wise kernels: bias add, scale, and the fused scale + mask + max-subtracted softmax with a
-// vectorised exp. Same semantics as the scalar twins in f32_softmax_scalar.cpp.
+// SIMD variant of scale_mask_softmax: the fused scale + mask + max-subtracted softmax with a
+// vectorised exp (simd::vexp, see simd_primitives.hpp).
 #include <algorithm>
 #include <cstring>
 #include <limits>
 
-#include "kernels/kernels_impl.hpp"
-#include "kernels/f32_exp_row_simd.hpp"
+#include "kernels/common.hpp"
+#include "kernels/f32_row_steps_simd.hpp"
 #include "kernels/simd_primitives.hpp"
+#include "kernels/variants.hpp"
 
 namespace attnscope::kernels {
 namespace {
@@ -34,28 +35,7 @@ float scaled_row_max(const float* in, std::size_t count, float factor) {
   return row_max;
 }
 
-void scale_row(const float* in, float* out, std::size_t count, float factor) {
-  const f32x4 f = simd::splat(factor);
-  std::size_t j = 0;
-  for (; j + kLanes <= count; j += kLanes) simd::store(out + j, simd::load(in + j) * f);
-  for (; j < count; ++j) out[j] = in[j] * factor;
-}
-
 }  // namespace
-
-void f32_add_bias_simd(std::size_t m, std::size_t n, const float* bias, float* c, std::size_t ldc) {
-  for (std::size_t i = 0; i < m; ++i) {
-    float* c_row = c + i * ldc;
-    std::size_t j = 0;
-    for (; j + kLanes <= n; j += kLanes) simd::store(c_row + j, simd::load(c_row + j) + simd::load(bias + j));
-    for (; j < n; ++j) c_row[j] += bias[j];
-  }
-}
-
-void f32_scale_simd(std::size_t rows, std::size_t cols, float factor, const float* in,
-                    std::size_t ld_in, float* out, std::size_t ld_out) {
-  for (std::size_t i = 0; i < rows; ++i) scale_row(in + i * ld_in, out + i * ld_out, cols, factor);
-}
 
 void f32_scale_mask_softmax_simd(std::size_t rows, std::size_t cols, float scale, const float* in,
                                  std::size_t ld_in, float* out, std::size_t ld_out, SoftmaxMask mask,
@@ -66,7 +46,7 @@ void f32_scale_mask_softmax_simd(std::size_t rows, std::size_t cols, float scale
     // `kept_end`: entries at and beyond it are masked (causal keeps a prefix); for an explicit mask
     // the masked entries inside the prefix are set to -inf.
     // Two reading passes (max, then exp and sum straight from `in`) and one normalising pass.
-    std::size_t kept_end = mask == SoftmaxMask::causal ? causal_row_length(i, cols) : cols;
+    std::size_t kept_end = mask == SoftmaxMask::causal ? causal_length(i, cols) : cols;
     float row_max = kMinusInf;
     const float* exp_source = in_row;
     float exp_scale = scale;
@@ -86,7 +66,7 @@ void f32_scale_mask_softmax_simd(std::size_t rows, std::size_t cols, float scale
       kept_end = 0;
     } else {
       const float sum = simd::scaled_exp_row_and_sum(exp_source, out_row, kept_end, exp_scale, row_max);
-      scale_row(out_row, out_row, kept_end, 1.0f / sum);
+      simd::scale_row(out_row, out_row, kept_end, 1.0f / sum);
     }
     if (kept_end < cols) std::memset(out_row + kept_end, 0, (cols - kept_end) * sizeof(float));
   }

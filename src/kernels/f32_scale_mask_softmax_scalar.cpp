@@ -1,24 +1,11 @@
-// Scalar twins of the row-wise kernels: bias add, scale, and the fused scale + mask + softmax.
+// Scalar variant of scale_mask_softmax: scale, mask and a max-subtracted softmax, three passes per row.
 #include <cmath>
 #include <limits>
 
-#include "kernels/kernels_impl.hpp"
+#include "kernels/common.hpp"
+#include "kernels/variants.hpp"
 
 namespace attnscope::kernels {
-
-void f32_add_bias_scalar(std::size_t m, std::size_t n, const float* bias, float* c, std::size_t ldc) {
-  for (std::size_t i = 0; i < m; ++i) {
-    float* c_row = c + i * ldc;
-    for (std::size_t j = 0; j < n; ++j) c_row[j] += bias[j];
-  }
-}
-
-void f32_scale_scalar(std::size_t rows, std::size_t cols, float factor, const float* in,
-                      std::size_t ld_in, float* out, std::size_t ld_out) {
-  for (std::size_t i = 0; i < rows; ++i) {
-    for (std::size_t j = 0; j < cols; ++j) out[i * ld_out + j] = in[i * ld_in + j] * factor;
-  }
-}
 
 void f32_scale_mask_softmax_scalar(std::size_t rows, std::size_t cols, float scale, const float* in,
                                    std::size_t ld_in, float* out, std::size_t ld_out, SoftmaxMask mask,
@@ -28,7 +15,7 @@ void f32_scale_mask_softmax_scalar(std::size_t rows, std::size_t cols, float sca
     const float* in_row = in + i * ld_in;
     float* out_row = out + i * ld_out;
     const std::uint8_t* allowed_row = mask == SoftmaxMask::allowed ? allowed + i * ld_allowed : nullptr;
-    const std::size_t causal_end = causal_row_length(i, cols);
+    const std::size_t causal_end = causal_length(i, cols);
     auto is_kept = [&](std::size_t j) {
       switch (mask) {
         case SoftmaxMask::causal: return j < causal_end;

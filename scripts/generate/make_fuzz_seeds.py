@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Writes the fuzz targets' seed corpora (tests/fuzz/corpus/<target>/) from the committed golden
 checkpoints plus a few hand-written edge cases. Standard library only; rerun after changing a
-target's input layout. The files are small (the largest is one tiny checkpoint).
+target's input layout (python3 scripts/generate/make_fuzz_seeds.py). The files are small (the largest
+is one tiny checkpoint).
 
 The tokenizer targets read their input with libFuzzer's FuzzedDataProvider: strings consumed with
 ConsumeRandomLengthString end at a backslash followed by another character ("\\ " here; a literal
@@ -13,7 +14,7 @@ import struct
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 MODELS = ROOT / "tests" / "golden" / "models"
-CORPUS = pathlib.Path(__file__).resolve().parent / "corpus"
+CORPUS = ROOT / "tests" / "fuzz" / "corpus"
 
 
 def write(target, name, data):

@@ -1,4 +1,4 @@
-// SIMD twin of the streaming attention kernel (see f32_online_softmax_kernel.hpp).
+// SIMD variant of online_softmax_attention (the recurrence is described in kernels.hpp).
 //
 // Layout: the query block is packed once into panels of 4 rows ([d_k][4], pre-multiplied by the
 // scale); per key block, K is packed into panels of 8 keys ([d_k][8]) and V into panels of 8
@@ -16,9 +16,10 @@
 #include <limits>
 #include <vector>
 
-#include "kernels/f32_online_softmax_kernel.hpp"
+#include "kernels/common.hpp"
 #include "kernels/f32_tile_4x8_simd.hpp"
 #include "kernels/simd_primitives.hpp"
+#include "kernels/variants.hpp"
 
 namespace attnscope::kernels {
 namespace {
@@ -29,13 +30,6 @@ constexpr std::size_t kNr = simd::kTileCols;  // keys per score tile, value colu
 constexpr std::size_t kKeyBlock = kOnlineSoftmaxKeyBlock;
 constexpr float kMinusInf = -std::numeric_limits<float>::infinity();
 static_assert(kKeyBlock % kNr == 0);
-
-constexpr std::size_t round_up(std::size_t x, std::size_t to) { return (x + to - 1) / to * to; }
-
-float* grow(std::vector<float>& buffer, std::size_t size) {
-  if (buffer.size() < size) buffer.resize(size);
-  return buffer.data();
-}
 
 // tile[4][8] = a_panel[kc][4] · b_panel[kc][8]: the 4x8 register tile of both products (Q·Kᵀ and
 // P·V). One out-of-line function with two callers: inlined into the kernel's loops (binaryen
@@ -183,7 +177,7 @@ void f32_online_softmax_attention_simd(const OnlineSoftmaxAttentionBlock& b) {
 
   const f32x4 minus_inf = simd::splat(kMinusInf), zero = simd::splat(0.0f);
   // Causal: no row of the block sees keys after its last row.
-  const std::size_t key_end = b.mask == SoftmaxMask::causal ? causal_key_end(b.row0 + b.rows - 1, b.keys) : b.keys;
+  const std::size_t key_end = b.mask == SoftmaxMask::causal ? causal_length(b.row0 + b.rows - 1, b.keys) : b.keys;
   for (std::size_t j0 = 0; j0 < key_end; j0 += kKeyBlock) {
     const std::size_t block_keys = std::min(kKeyBlock, key_end - j0);
     pack_keys(b, j0, block_keys, k_panels);

@@ -1,22 +1,19 @@
-// Layer norm and GELU kernels (both paths) against double-precision formulas, over widths that
-// exercise the SIMD tails (not multiples of 4) and strided rows.
+// layer_norm and rms_norm (both paths) against double-precision formulas, over widths that exercise
+// the SIMD tails (not multiples of 4), strided rows and in-place calls (split calls: kernels_threads_test.cpp).
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <random>
 #include <vector>
 
-#include "kernels/model_kernels.hpp"
+#include "golden_helpers.hpp"
+#include "kernels/kernels.hpp"
 
 namespace {
 
 using namespace attnscope::kernels;
 
-std::vector<Path> paths() {
-  std::vector<Path> p = {Path::scalar};
-  if (simd_available()) p.push_back(Path::simd);
-  return p;
-}
+std::vector<Path> paths() { return attnscope::testing::available_paths(); }
 
 std::vector<float> random_values(std::size_t count, float scale, unsigned seed) {
   std::mt19937 gen(seed);
@@ -26,7 +23,7 @@ std::vector<float> random_values(std::size_t count, float scale, unsigned seed) 
   return v;
 }
 
-TEST(ModelKernels, LayerNormMatchesDoubleReference) {
+TEST(Norms, LayerNormMatchesDoubleReference) {
   for (Path path : paths()) {
     ScopedPath scoped(path);
     for (std::size_t cols : {1u, 3u, 4u, 7u, 32u, 37u, 768u}) {
@@ -59,7 +56,7 @@ TEST(ModelKernels, LayerNormMatchesDoubleReference) {
   }
 }
 
-TEST(ModelKernels, LayerNormOfAConstantRowIsBeta) {
+TEST(Norms, LayerNormOfAConstantRowIsBeta) {
   for (Path path : paths()) {
     ScopedPath scoped(path);
     std::vector<float> row(9, 4.25f), out(9), gamma(9, 2.0f), beta(9);
@@ -69,28 +66,42 @@ TEST(ModelKernels, LayerNormOfAConstantRowIsBeta) {
   }
 }
 
-TEST(ModelKernels, GeluMatchesDoubleReference) {
-  auto erf_ref = [](double x) { return 0.5 * x * (1 + std::erf(x / std::sqrt(2.0))); };
-  auto tanh_ref = [](double x) {
-    return 0.5 * x * (1 + std::tanh(std::sqrt(2.0 / M_PI) * (x + 0.044715 * x * x * x)));
-  };
+TEST(Norms, RmsNormMatchesDoubleReference) {
   for (Path path : paths()) {
     ScopedPath scoped(path);
-    for (std::size_t count : {1u, 5u, 64u, 103u}) {
-      auto x = random_values(count, 3.0f, 4);
-      x[0] = count > 1 ? -12.0f : 0.0f;  // far tails: exactly 0 / x
-      if (count > 2) x[1] = 12.0f;
-      for (Gelu kind : {Gelu::erf, Gelu::tanh}) {
-        SCOPED_TRACE(testing::Message() << (path == Path::simd ? "simd " : "scalar ")
-                                        << (kind == Gelu::erf ? "erf " : "tanh ") << count);
-        auto y = x;
-        gelu(kind, y.data(), count);
-        for (std::size_t i = 0; i < count; ++i) {
-          const double ref = kind == Gelu::erf ? erf_ref(x[i]) : tanh_ref(x[i]);
-          ASSERT_NEAR(y[i], ref, 1e-6 * (1 + std::fabs(ref))) << "x = " << x[i];
+    for (std::size_t cols : {1u, 3u, 4u, 7u, 37u, 128u, 4096u}) {
+      SCOPED_TRACE(testing::Message() << (path == Path::simd ? "simd" : "scalar") << " cols " << cols);
+      const std::size_t rows = 6, ld = cols + 5;
+      auto in = random_values(rows * ld, 2.0f, 5);
+      for (std::size_t j = 0; j < cols; ++j) in[2 * ld + j] *= 1e-3f;  // a row of small values
+      const auto gamma = random_values(cols, 1.0f, 6);
+      std::vector<float> out(rows * ld, -7.0f);
+      const float eps = 1e-6f;
+      rms_norm(rows, cols, in.data(), ld, gamma.data(), eps, out.data(), ld);
+      for (std::size_t i = 0; i < rows; ++i) {
+        double squares = 0;
+        for (std::size_t j = 0; j < cols; ++j) squares += double(in[i * ld + j]) * in[i * ld + j];
+        const double inv_rms = 1.0 / std::sqrt(squares / cols + eps);
+        for (std::size_t j = 0; j < cols; ++j) {
+          const double ref = in[i * ld + j] * inv_rms * gamma[j];
+          ASSERT_NEAR(out[i * ld + j], ref, 2e-5 * (1 + std::fabs(ref))) << "row " << i << " col " << j;
         }
+        for (std::size_t j = cols; j < ld; ++j) ASSERT_EQ(out[i * ld + j], -7.0f) << "wrote past the row";
       }
+      std::vector<float> inplace = in;
+      rms_norm(rows, cols, inplace.data(), ld, gamma.data(), eps, inplace.data(), ld);
+      for (std::size_t i = 0; i < rows; ++i)
+        for (std::size_t j = 0; j < cols; ++j) ASSERT_EQ(inplace[i * ld + j], out[i * ld + j]);
     }
+  }
+}
+
+TEST(Norms, RmsNormOfZerosIsZeroAndEpsKeepsItFinite) {
+  for (Path path : paths()) {
+    ScopedPath scoped(path);
+    std::vector<float> row(11, 0.0f), out(11, 1.0f), gamma(11, 3.0f);
+    rms_norm(1, 11, row.data(), 11, gamma.data(), 1e-6f, out.data(), 11);
+    for (float v : out) EXPECT_EQ(v, 0.0f);
   }
 }
 

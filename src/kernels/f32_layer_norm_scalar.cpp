@@ -1,8 +1,9 @@
-// Scalar layer norm: two passes per row (mean, then variance of the centred values), accumulated
-// in double so the result does not depend on the row's length the way a float running sum would.
+// Scalar variant of layer_norm: two passes per row (mean, then variance of the centred values),
+// accumulated in double so the result does not depend on the row's length the way a float running
+// sum would.
 #include <cmath>
 
-#include "kernels/model_kernels.hpp"
+#include "kernels/variants.hpp"
 
 namespace attnscope::kernels {
 

@@ -1,10 +1,10 @@
-// SIMD layer norm: the same two passes as the scalar twin, 4 lanes at a time, float accumulators
-// in 4 independent lanes (then summed), which for model widths (<= a few thousand) stays within
-// float rounding of the scalar result.
+// SIMD variant of layer_norm: the same two passes as the scalar variant, 4 lanes at a time, float
+// accumulators in 4 independent lanes (then summed), which for model widths (<= a few thousand)
+// stays within float rounding of the scalar result.
 #include <cmath>
 
-#include "kernels/model_kernels.hpp"
 #include "kernels/simd_primitives.hpp"
+#include "kernels/variants.hpp"
 
 namespace attnscope::kernels {
 

@@ -1,26 +1,27 @@
-// Scalar twin of the streaming attention kernel (see f32_online_softmax_kernel.hpp): the online
-// softmax recurrence one query row at a time, keys in blocks of kOnlineSoftmaxKeyBlock.
+// Scalar variant of online_softmax_attention: the online softmax recurrence (kernels.hpp) one query
+// row at a time, keys in blocks of kOnlineSoftmaxKeyBlock.
 #include <algorithm>
 #include <cmath>
 #include <limits>
 #include <vector>
 
-#include "kernels/f32_online_softmax_kernel.hpp"
+#include "kernels/common.hpp"
+#include "kernels/variants.hpp"
 
 namespace attnscope::kernels {
 
 void f32_online_softmax_attention_scalar(const OnlineSoftmaxAttentionBlock& b) {
   constexpr float kMinusInf = -std::numeric_limits<float>::infinity();
-  thread_local std::vector<float> scores, acc;  // one key block of scores, one output row
-  if (scores.size() < kOnlineSoftmaxKeyBlock) scores.resize(kOnlineSoftmaxKeyBlock);
-  if (acc.size() < b.d_v) acc.resize(b.d_v);
+  thread_local std::vector<float> scores_buffer, acc_buffer;
+  float* scores = grow(scores_buffer, kOnlineSoftmaxKeyBlock);  // one key block of scores
+  float* acc = grow(acc_buffer, b.d_v);                          // one output row, unnormalised
 
   for (std::size_t i = 0; i < b.rows; ++i) {
     const float* q = b.q + i * b.ld_q;
     const std::uint8_t* allowed = b.mask == SoftmaxMask::allowed ? b.allowed + i * b.ld_allowed : nullptr;
-    const std::size_t key_end = b.mask == SoftmaxMask::causal ? causal_key_end(b.row0 + i, b.keys) : b.keys;
+    const std::size_t key_end = b.mask == SoftmaxMask::causal ? causal_length(b.row0 + i, b.keys) : b.keys;
     float row_max = kMinusInf, row_sum = 0.0f;
-    std::fill_n(acc.begin(), b.d_v, 0.0f);
+    std::fill_n(acc, b.d_v, 0.0f);
     for (std::size_t j0 = 0; j0 < key_end; j0 += kOnlineSoftmaxKeyBlock) {
       const std::size_t cols = std::min(kOnlineSoftmaxKeyBlock, key_end - j0);
       float block_max = kMinusInf;

