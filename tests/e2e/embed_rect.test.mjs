@@ -168,6 +168,19 @@ test('the sentence-pair filter changes what is drawn, in every view, as BertViz 
   await p.waitForFunction(() => document.querySelector('#pair').shadowRoot.querySelectorAll('.attnscope-thumb').length === 6);
   assert.deepEqual(await el.locator('.attnscope-thumb canvas').first().evaluate((c) => [c.width, c.height]), [4, 5]);
   assert.equal(await el.locator('select.attnscope-pair-select').inputValue(), 'ab');
+  // The views used directly: selectors: false draws the same slice without the menu.
+  const withoutMenus = await p.evaluate(async ([tokens, attentions]) => {
+    const views = await import('/attnscope/views/index.js');
+    const host = document.createElement('div');
+    document.body.append(host);
+    const data = { tokens, attentions: attentions.map((layer) => Float32Array.from(layer.flat(2))), sentenceBStart: 5 };
+    return ['HeadView', 'MatrixView', 'ModelView'].map((name) => {
+      new views[name](host).update(data, { selectors: false, pairFilter: 'ab' });
+      const heatmap = host.querySelector('figure canvas:not(.attnscope-overlay)');
+      return [host.querySelectorAll('select.attnscope-pair-select').length, heatmap ? heatmap.dataset.rows : null];
+    });
+  }, [PAIR, pairAttentions]);
+  assert.deepEqual(withoutMenus, [[0, null], [0, '5'], [0, null]]);
   assert.deepEqual(blocked, []);
   assert.deepEqual(errors, []);
   await context.close();

@@ -62,10 +62,12 @@ export class HeadView {
     });
     label.append(select);
     bar.append(label);
-    appendSelectors(bar, d, this.o.pairFilter, {
-      onKind: (kind) => this.#reopen(optionsForKind(this.#current(), kind)),
-      onPairFilter: (pairFilter) => this.#reopen({ ...this.#current(), pairFilter }),
-    });
+    if (this.o.selectors) {
+      appendSelectors(bar, d, this.o.pairFilter, {
+        onKind: (kind) => this.#reopen(optionsForKind(this.#current(), kind)),
+        onPairFilter: (pairFilter) => this.#reopen({ ...this.#current(), pairFilter }),
+      });
+    }
     const swatches = document.createElement('div');
     swatches.className = 'attnscope-swatches';
     swatches.setAttribute('role', 'group');
