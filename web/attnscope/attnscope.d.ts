@@ -328,8 +328,15 @@ export interface ModelRunOptions {
   valueNorms?: boolean;
   /** Hugging Face's attention_mask [n]: 0 marks a padding token no query attends to. */
   attentionMask?: ArrayLike<number>;
-  /** Segment ids [n] for models with token type embeddings (BERT: 0 for sentence A, 1 for B). */
+  /** Segment ids [n] for models with token type embeddings (BERT: 0 for sentence A, 1 for B); a { text, textPair } input sets them itself. */
   tokenTypes?: ArrayLike<number>;
+}
+
+/** A text, or a sentence pair (question/answer, premise/hypothesis) as the tokenizer's pair template puts it together. */
+export interface TextInput {
+  text: string;
+  /** Sentence B. */
+  textPair?: string;
 }
 
 /** One layer's attention step by step. Arrays of several heads are head-major. */
@@ -375,6 +382,10 @@ export interface ModelRunResult {
   hiddenStates?: Float32Array[];
   /** With steps. */
   steps?: ModelSteps;
+  /** For a { text, textPair } input: the index of sentence B's first token. */
+  sentenceBStart?: number;
+  /** For a { text, textPair } input: the token types it ran with (null: the model has no token type embeddings). */
+  tokenTypes?: Int32Array | null;
 }
 
 export interface TokenizeResult {
@@ -407,8 +418,12 @@ export interface Model {
    * with `pair`, the sentence pair as the tokenizer's template puts it ([CLS] A [SEP] B [SEP]).
    */
   tokenize(text: string, pair?: string): TokenizeResult;
-  /** Text is tokenized with special tokens; token ids are used as given. */
-  run(input: string | Int32Array | number[], options?: ModelRunOptions): ModelRunResult;
+  /**
+   * Text is tokenized with special tokens; a { text, textPair } pair with the pair template and run
+   * with its token types where the model has token type embeddings (BERT; RoBERTa's are all 0; none
+   * for DistilBERT; GPT-2 cannot tell the sentences apart and refuses); token ids are used as given.
+   */
+  run(input: string | TextInput | Int32Array | number[], options?: ModelRunOptions): ModelRunResult;
   /** Frees the model's wasm memory. Idempotent. */
   dispose(): void;
 }
