@@ -9,5 +9,7 @@ const notAString: number = core.version;                                 // vers
 new MatrixView(document.body).update({ tokens: ['a'], attentions: [[1]] });  // attentions: Float32Array per layer
 new MatrixView(document.body).update({ tokens: ['a'], attentions: [new Float32Array(1)] }, { theme: 'blue' });  // theme
 export const bad = (el: AttnscopeView) => { el.data = { tokens: 'a b', attentions: [] }; };  // tokens: string[]
+new MatrixView(document.body).update({ tokens: ['a'], attentions: [new Float32Array(1)] }, { pairFilter: 'ac' });  // pairFilter
+new MatrixView(document.body).update({ queryTokens: ['a'], attentions: [new Float32Array(1)] }, { kind: 'cross' });  // keyTokens missing
 export const badK = async () => (await core.loadModel('m/')).run('x', { logits: 'all' });  // logits: 'topk'
 export { notAString };

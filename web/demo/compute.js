@@ -1,20 +1,28 @@
 // What the demo draws, computed with the attnscope module: the seeded transformer or a loaded model
-// on the current text. One result object for every view:
-//   { tokens, attentions, numHeads, numLayers, causal, valueNorms?, steps? (one layer, step-data.js),
-//     rollout?, atlas? (filled on demand), topk? and input (loaded models) }
-import { runSeeded, SEEDED_LIMITS, tokenize } from '../attnscope/embed/seeded-model.js';
+// on the current text (state.text, and state.textB when a second sentence is given). One result
+// object for every view:
+//   { tokens, attentions, numHeads, numLayers, causal, sentenceBStart (null without sentence B),
+//     valueNorms?, steps? (one layer, step-data.js), rollout? and atlas? (filled on demand); loaded models:
+//     input and runOptions (what the model ran), topk (its predictions) }
+import { runSeeded, SEEDED_LIMITS, tokenize, tokenizePair } from '../attnscope/embed/seeded-model.js';
 
 /** The most tokens whose steps the demo computes (every head's n×n scores, scaled and weights). */
 export const STEPS_MAX_TOKENS = SEEDED_LIMITS.stepsMaxTokens;
 
+/** True when the state holds a second sentence (a pair). */
+export function hasSentenceB(state) {
+  return Boolean(state.textB?.trim());
+}
+
 /** The seeded transformer: every layer's attention, value norms and one layer's steps. */
 export function computeSeeded(core, text, state) {
-  const tokens = tokenize(text);
+  const pair = hasSentenceB(state) ? tokenizePair(text, state.textB) : null;
+  const tokens = pair ? pair.tokens : tokenize(text);
   if (!tokens.length) throw new Error('no words or punctuation found in the sentence');
   const numLayers = state.numLayers;
   const seeded = runSeeded(core, tokens, { seed: state.seed, dModel: state.dModel, numHeads: state.numHeads,
     numLayers, causal: state.causal, stepLayer: Math.min(state.layer, numLayers - 1) });
-  return { ...seeded, numLayers: seeded.attentions.length, causal: state.causal };
+  return { ...seeded, numLayers: seeded.attentions.length, causal: state.causal, sentenceBStart: pair?.sentenceBStart ?? null };
 }
 
 /**
@@ -25,36 +33,44 @@ export function computeSeeded(core, text, state) {
 export function computeModel(model, text, state) {
   const c = model.config;
   const layer = Math.min(state.layer, c.numLayers - 1);
-  const input = maskedInput(model, text, state.masked);
-  const out = model.run(input, { attentions: true, hidden: false, valueNorms: state.measure === 'value',
+  const { input, options, sentenceBStart } = modelInput(model, text, state);
+  const out = model.run(input, { ...options, attentions: true, hidden: false, valueNorms: state.measure === 'value',
     ...(model.lmHead.usable ? { logits: 'topk', k: PREDICTIONS } : {}) });
   const n = out.tokens.length;
   const result = { tokens: out.tokens, attentions: out.attentions, valueNorms: out.valueNorms, numHeads: c.numHeads,
-    numLayers: c.numLayers, causal: c.causal, steps: null, topk: out.topk ?? null, input };
-  if (n <= STEPS_MAX_TOKENS) result.steps = modelSteps(model, text, result, layer);
+    numLayers: c.numLayers, causal: c.causal, sentenceBStart: out.sentenceBStart ?? sentenceBStart, steps: null,
+    topk: out.topk ?? null, input, runOptions: options };
+  if (n <= STEPS_MAX_TOKENS) result.steps = modelSteps(model, result, layer);
   return result;
 }
 
 /** The predictions shown per position. */
 export const PREDICTIONS = 5;
 
-/** The text, or its token ids with the `masked` positions replaced by the model's mask token. */
-function maskedInput(model, text, masked) {
-  if (!masked?.length || !model.maskToken) return text;
-  const ids = model.tokenize(text).ids.slice();
-  for (const p of masked) if (p < ids.length) ids[p] = model.maskToken.id;
-  return ids;
+/**
+ * What the model runs: the text (or the pair), or with `state.masked` positions its token ids with those
+ * replaced by the model's mask token (a pair's token types then go in options.tokenTypes).
+ */
+function modelInput(model, text, state) {
+  const pair = hasSentenceB(state);
+  const plain = pair ? { text, textPair: state.textB } : text;
+  if (!state.masked?.length || !model.maskToken) return { input: plain, options: {}, sentenceBStart: null };
+  const encoded = pair ? model.tokenize(text, state.textB) : model.tokenize(text);
+  const ids = encoded.ids.slice();
+  for (const p of state.masked) if (p < ids.length) ids[p] = model.maskToken.id;
+  const options = pair && model.config.typeVocabSize > 0 ? { tokenTypes: encoded.typeIds } : {};
+  return { input: ids, options, sentenceBStart: pair ? encoded.sentenceBStart : null };
 }
 
 /** The head atlas of what the views draw: a model's own (with the induction probe), or the seeded attentions'. */
 export function computeAtlas(core, model, result) {
-  if (model) return model.headAtlas(result.input, { probe: true });
+  if (model) return model.headAtlas(result.input, { ...result.runOptions, probe: true });
   return core.headAtlas({ attentions: result.attentions, numHeads: result.numHeads, causal: result.causal });
 }
 
-/** One layer's steps of a loaded model (every head), in the form the Step view takes. */
-export function modelSteps(model, text, result, layer) {
-  const out = model.run(result.input ?? text, { attentions: false, hidden: false, steps: { layer } });
+/** One layer's steps of a loaded model (every head) on the result's input, in the form the Step view takes. */
+export function modelSteps(model, result, layer) {
+  const out = model.run(result.input, { ...result.runOptions, attentions: false, hidden: false, steps: { layer } });
   return { ...out.steps, tokens: result.tokens, dModel: model.config.dModel, causal: model.config.causal,
     inputFormula: model.config.preLayerNorm ? `X = LayerNorm(x) at the input of layer ${layer}`
       : layer === 0 ? 'X = LayerNorm(token + position embeddings)' : `X = the output of layer ${layer - 1}` };

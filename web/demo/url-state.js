@@ -4,15 +4,18 @@ export const DEFAULT_SENTENCE = 'Mark told Sam that he was leaving.';
 export const VIEWS = ['step', 'matrix', 'head', 'model'];
 
 export const DEFAULTS = Object.freeze({
-  text: DEFAULT_SENTENCE, view: 'step', layer: 0, head: 'all', heads: null, seed: 1, dModel: 16, numHeads: 4,
+  text: DEFAULT_SENTENCE, textB: '', view: 'step', layer: 0, head: 'all', heads: null, seed: 1, dModel: 16, numHeads: 4,
   numLayers: 3, causal: false, threshold: 100, hideSpecial: false, average: false, norm: 'global',
-  source: 'auto', model: '', measure: 'weights', query: null, masked: [], position: null, sortBy: null, atlasFilter: null,
+  source: 'auto', model: '', measure: 'weights', query: null, pairFilter: 'all', kind: null, masked: [], position: null,
+  sortBy: null, atlasFilter: null,
 });
 
 // The head atlas's patterns the model view sorts and filters by (the views' PATTERNS).
 export const ATLAS_PATTERNS = ['previousToken', 'nextToken', 'self', 'firstToken', 'special', 'induction', 'broad', 'entropy', 'copying'];
 
 export const MEASURE_NAMES = ['weights', 'value', 'rollout'];
+export const PAIR_FILTER_NAMES = ['all', 'aa', 'ab', 'ba', 'bb'];
+export const KIND_NAMES = ['encoder', 'decoder', 'cross'];
 
 const D_MODELS = [8, 16, 32, 64, 128];
 const HEAD_COUNTS = [1, 2, 4, 8];
@@ -26,6 +29,7 @@ export function readState(search) {
   const p = new URLSearchParams(search);
   const s = { ...DEFAULTS };
   if (p.has('text')) s.text = p.get('text').slice(0, 100000);
+  if (p.has('textb')) s.textB = p.get('textb').slice(0, 100000);
   if (VIEWS.includes(p.get('view'))) s.view = p.get('view');
   s.layer = int(p.get('layer'), 0, 63, s.layer);
   s.head = p.get('head') === 'all' || !p.has('head') ? 'all' : int(p.get('head'), 0, 63, 'all');
@@ -45,6 +49,8 @@ export function readState(search) {
   if (p.has('model')) s.model = p.get('model').slice(0, 2000);
   if (MEASURE_NAMES.includes(p.get('measure'))) s.measure = p.get('measure');
   s.query = int(p.get('query'), 0, 100000, null);
+  if (PAIR_FILTER_NAMES.includes(p.get('filter'))) s.pairFilter = p.get('filter');
+  if (KIND_NAMES.includes(p.get('kind'))) s.kind = p.get('kind');
   if (p.has('mask')) s.masked = [...new Set(p.get('mask').split(',').filter((x) => /^\d{1,6}$/.test(x)).map(Number))].sort((a, b) => a - b);
   s.position = int(p.get('pos'), 0, 100000, null);
   if (ATLAS_PATTERNS.includes(p.get('sort'))) s.sortBy = p.get('sort');
@@ -58,6 +64,7 @@ export function writeState(s) {
   const p = new URLSearchParams();
   const put = (key, value, def) => { if (value !== def && value !== null && value !== undefined) p.set(key, String(value)); };
   put('text', s.text, DEFAULTS.text);
+  put('textb', s.textB, DEFAULTS.textB);
   put('view', s.view, DEFAULTS.view);
   put('layer', s.layer, DEFAULTS.layer);
   put('head', s.head, DEFAULTS.head);
@@ -75,6 +82,8 @@ export function writeState(s) {
   put('model', s.model, DEFAULTS.model);
   put('measure', s.measure, DEFAULTS.measure);
   put('query', s.query, DEFAULTS.query);
+  put('filter', s.pairFilter, DEFAULTS.pairFilter);
+  put('kind', s.kind, DEFAULTS.kind);
   if (s.masked.length) p.set('mask', s.masked.join(','));
   put('pos', s.position, DEFAULTS.position);
   put('sort', s.sortBy, DEFAULTS.sortBy);

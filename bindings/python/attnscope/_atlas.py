@@ -1,7 +1,7 @@
 """The head atlas in notebooks: the options show() passes to the element (which scores every head
 in the page with the attnscope core), and probe_ids(), the repeated random sequence whose attentions
 give the induction scores, drawn exactly as the core draws its own probe (docs/api.md#head-atlas)."""
-from . import _data
+from . import _data, _html
 
 PATTERNS = ("previousToken", "nextToken", "self", "firstToken", "special", "induction", "broad", "entropy", "copying")
 _MASK64 = (1 << 64) - 1
@@ -39,8 +39,8 @@ def probe_ids(vocab_size, length=50, seed=0, prefix=(), suffix=(), excluded=()):
     return [int(i) for i in prefix] + draw + draw + [int(i) for i in suffix], len(prefix)
 
 
-def element_options(atlas, probe, sort_by, atlas_filter, batch_index):
-    """The element's atlas attributes as (name, value) pairs, checked; probe attentions as nested lists."""
+def element_options(atlas, probe, sort_by, atlas_filter, batch_index, inputs, digits):
+    """The element's atlas attributes as (name, value) pairs, checked against the inputs (_inputs.Inputs)."""
     if not isinstance(atlas, bool):
         raise TypeError("atlas: expected True or False, got %r" % (atlas,))
     for name, value in (("sort_by", sort_by), ("atlas_filter", atlas_filter)):
@@ -50,12 +50,14 @@ def element_options(atlas, probe, sort_by, atlas_filter, batch_index):
             raise ValueError("%s: needs atlas=True" % name)
     if probe is not None and not atlas:
         raise ValueError("probe: needs atlas=True")
+    if atlas and inputs.encoder_decoder:
+        raise ValueError("atlas: the head atlas scores one sequence's self-attention (attentions and tokens), "
+                         "not encoder-decoder inputs")
     attrs = [("atlas", "")] if atlas else []
     if sort_by is not None:
         attrs.append(("sort-by", sort_by))
     if atlas_filter is not None:
         attrs.append(("atlas-filter", atlas_filter))
-    probe_layers = None
     if probe is not None:
         if not isinstance(probe, dict) or "attentions" not in probe or "length" not in probe:
             raise TypeError("probe: expected {'attentions': ..., 'length': T, 'start': s}")
@@ -68,5 +70,10 @@ def element_options(atlas, probe, sort_by, atlas_filter, batch_index):
         if length < 1 or start + 2 * length > n:
             raise ValueError("probe: two copies of %d tokens from position %d do not fit in its %d tokens"
                              % (length, start, n))
-        attrs += [("probe-start", str(start)), ("probe-length", str(length))]
-    return attrs, probe_layers
+        layers = inputs.first()
+        if len(probe_layers) != len(layers) or len(probe_layers[0]) != len(layers[0]):
+            raise ValueError("probe['attentions']: expected %d layers of %d heads, like attentions"
+                             % (len(layers), len(layers[0])))
+        attrs += [("probe-attentions", _html.compact_layers(probe_layers, digits)), ("probe-start", str(start)),
+                  ("probe-length", str(length))]
+    return attrs

@@ -10,6 +10,10 @@ export async function elementAtlas(el, input, data, loadCore) {
   if (!el.hasAttribute('atlas')) return null;
   if (input.atlas) return input.atlas;
   if (typeof input.modelAtlas === 'function') return input.modelAtlas();
+  if (!data.tokens) {
+    throw new TypeError('<attnscope-view atlas>: the head atlas scores one sequence\'s self-attention ("tokens" and ' +
+      '"attentions"); this data has separate query and key tokens or encoder–decoder parts');
+  }
   if (!loadCore) throw new Error('<attnscope-view atlas>: this build has no attnscope core to score the heads; use the attnscope-embed.js bundle');
   const core = await loadCore();
   let probe;
@@ -44,4 +48,16 @@ function probeAttributes(el) {
     return x;
   };
   return { attentions: parseJsonAttribute(attentions, 'probe-attentions'), start: int('probe-start', 0), length: int('probe-length') };
+}
+
+/** The model view's sortBy and atlasFilter from the sort-by and atlas-filter attributes (they need the atlas). */
+export function atlasOptions(el, data) {
+  const options = {};
+  for (const [attribute, option] of [['sort-by', 'sortBy'], ['atlas-filter', 'atlasFilter']]) {
+    const v = el.getAttribute(attribute);
+    if (v === null) continue;
+    if (!data.atlas) throw new TypeError(`<attnscope-view> attribute "${attribute}" needs the "atlas" attribute (and view="model")`);
+    options[option] = v;
+  }
+  return options;
 }

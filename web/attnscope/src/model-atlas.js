@@ -65,8 +65,8 @@ function forwardBytes(config, n) {
   return 4 * (numLayers * h * n * n + n * (8 * d + ff));
 }
 
-/** Runs the atlas; `ids` and `tokens` are the input as model.run would see it. */
-export function modelAtlas(wasm, handle, model, ids, tokens, options, what) {
+/** Runs the atlas on `input` { ids, tokens, tokenTypes (Int32Array or null) }, as model.run would see it. */
+export function modelAtlas(wasm, handle, model, { ids, tokens, tokenTypes }, options, what) {
   requireOptions(options, what);
   const n = ids.length;
   if (n === 0) throw new RangeError(`${what}: no tokens to score (empty input)`);
@@ -77,13 +77,15 @@ export function modelAtlas(wasm, handle, model, ids, tokens, options, what) {
   const probeN = probe ? 2 * probe.length + wrap.prefix.length + wrap.suffix.length : 0;
   checkMemory(wasm, forwardBytes(config, Math.max(n, probeN)), what);
 
-  const base = wasm._malloc(n * 4 + n) >>> 0;
+  // ids [n] int32, token types [n] int32, special keys [n] bytes.
+  const base = wasm._malloc(n * 9) >>> 0;
   if (base === 0) throw new RangeError(`${what}: out of wasm memory`);
   try {
     wasm.HEAP32.set(ids, base >>> 2);
-    if (special) wasm.HEAPU8.set(special, base + n * 4);
+    if (tokenTypes) wasm.HEAP32.set(tokenTypes, (base + n * 4) >>> 2);
+    if (special) wasm.HEAPU8.set(special, base + n * 8);
     throwIfFailed(handle.headAtlas(base, n, {
-      special: special ? base + n * 4 : 0, types: 0,
+      special: special ? base + n * 8 : 0, types: tokenTypes ? base + n * 4 : 0,
       probe: probe ? { period: probe.length, seed: probe.seed, copying: probe.copying,
         maskId: model.maskToken?.id ?? -1, prefix: wrap.prefix, suffix: wrap.suffix } : null,
     }), what);

@@ -10,7 +10,7 @@
 import { MAX_WASM_BYTES, throwIfFailed } from './heap.js';
 import { maskTokenOf, modelAtlas } from './model-atlas.js';
 import { openFolder } from './model-files.js';
-import { parseRunOptions, runModel } from './model-run.js';
+import { pairTokenTypes, parseRunOptions, parseTokenTypes, runModel, textInput } from './model-run.js';
 import { describe, requireOptions } from './validate.js';
 
 const WEIGHTS_FILE = 'model.safetensors';
@@ -43,10 +43,12 @@ export async function loadModel(wasm, source, options = {}) {
 
     // Tokenizer: the family's own files, else tokenizer.json; none at all = ids-only model.
     let haveTokenizerFiles = false;
-    const primary = TOKENIZER_FILES[architecture];
+    const primary = TOKENIZER_FILES[architecture] ?? [];  // other architectures: tokenizer.json only
     const found = {};
     for (const name of [...primary, 'tokenizer_config.json']) found[name] = await folder.text(name);
-    if (primary.some((name) => found[name] === null)) found['tokenizer.json'] = await folder.text('tokenizer.json');
+    if (primary.length === 0 || primary.some((name) => found[name] === null)) {
+      found['tokenizer.json'] = await folder.text('tokenizer.json');
+    }
     for (const [name, text] of Object.entries(found)) {
       if (text === null) continue;
       handle.setTokenizerFile(name, text);
@@ -137,24 +139,53 @@ function wrapModel(wasm, handle, architecture) {
     if (disposed) throw new Error(`${what}: this model was disposed; load it again`);
   };
 
-  const tokenize = (text, what = 'model.tokenize') => {
+  // { ids, tokens (vocabulary strings), displayTokens (the text each stands for), typeIds,
+  // sentenceBStart (index of sentence B's first token; null without a pair) }. With `pair` (sentence B)
+  // the pair as the tokenizer's template puts it. addSpecial false: the text's own tokens only (no
+  // [CLS], [SEP] or template).
+  const tokenize = (text, pair, what = 'model.tokenize', addSpecial = true) => {
     live(what);
     if (typeof text !== 'string') throw new TypeError(`${what}: text must be a string, got ${describe(text)}`);
+    if (pair !== undefined && typeof pair !== 'string') {
+      throw new TypeError(`${what}: pair must be a string or undefined, got ${describe(pair)}`);
+    }
     if (!hasTokenizer) {
-      throw new Error(`${what}: the folder had no tokenizer files (${TOKENIZER_FILES[architecture].join(' + ')} ` +
-        'or tokenizer.json); pass token ids to run() instead');
+      const classic = TOKENIZER_FILES[architecture];
+      const files = classic ? `${classic.join(' + ')} or tokenizer.json` : 'tokenizer.json';
+      throw new Error(`${what}: the folder had no tokenizer files (${files}); pass token ids to run() instead`);
     }
     // A lone UTF-16 surrogate cannot cross into C++ as UTF-8: replace it with U+FFFD, as TextEncoder does.
-    const wellFormed = typeof text.toWellFormed === 'function' ? text.toWellFormed() : text;
-    throwIfFailed(handle.tokenize(wellFormed, true), what);
-    return { ids: handle.lastIds(), tokens: handle.lastTokens() };
+    const wellFormed = (s) => (typeof s.toWellFormed === 'function' ? s.toWellFormed() : s);
+    throwIfFailed(pair === undefined ? handle.tokenize(wellFormed(text), addSpecial)
+      : handle.tokenizePair(wellFormed(text), wellFormed(pair), true), what);
+    const sentenceBStart = handle.lastSentenceBStart();
+    return {
+      ids: handle.lastIds(), tokens: handle.lastTokens(), displayTokens: handle.lastDisplayTokens(),
+      typeIds: handle.lastTypeIds(), sentenceBStart: sentenceBStart < 0 ? null : sentenceBStart,
+    };
   };
 
-  // The input as ids and display tokens: text through the tokenizer, ids as given.
-  const encode = (input, what) => {
-    if (typeof input === 'string') return tokenize(input, what);
+  // The input as model.run and model.headAtlas read it: text through the tokenizer, a { text, textPair }
+  // pair with its template (and the token types it runs with: pair.tokenTypes), ids as given. `own`:
+  // the tokens of the text itself, without what the tokenizer adds (null for ids).
+  const encode = (input, options, what) => {
+    if (typeof input === 'string') {
+      return { ...tokenize(input, undefined, what), pair: null, own: () => tokenize(input, undefined, what, false).ids.length };
+    }
+    if (isTextObject(input)) {
+      const { text, textPair } = textInput(input, options, what);
+      const encoded = tokenize(text, textPair, what);
+      const ownLength = (t) => (t === undefined ? 0 : tokenize(t, undefined, what, false).ids.length);
+      let pair = null;  // a sentence pair's { sentenceBStart, tokenTypes }
+      if (textPair !== undefined) {
+        const plainLength = config.typeVocabSize === 0 ? ownLength(text) + ownLength(textPair) : 0;
+        pair = { sentenceBStart: encoded.sentenceBStart,
+          tokenTypes: pairTokenTypes(encoded, plainLength, config, architecture, what) };
+      }
+      return { ids: encoded.ids, tokens: encoded.tokens, pair, own: () => ownLength(text) + ownLength(textPair) };
+    }
     const ids = toIds(input, config.vocabSize, what);
-    return { ids, tokens: Array.from(ids, (id) => handle.tokenOf(id) || `[${id}]`) };
+    return { ids, tokens: Array.from(ids, (id) => handle.tokenOf(id) || `[${id}]`), pair: null, own: null };
   };
   let maskToken;  // looked up once, when first asked for
 
@@ -170,34 +201,38 @@ function wrapModel(wasm, handle, architecture) {
       return maskToken;
     },
     get disposed() { return disposed; },
-    tokenize: (text) => tokenize(text),
+    tokenize: (text, pair) => tokenize(text, pair),
     headAtlas(input, options = {}) {
       const what = 'model.headAtlas';
       live(what);
-      const { ids, tokens } = encode(input, what);
+      requireOptions(options, what);
+      const { ids, tokens, pair, own } = encode(input, options, what);
       // Text with no token of its own (only what the tokenizer adds around it) is empty too.
-      if (typeof input === 'string' && ids.length > 0) throwIfFailed(handle.tokenize(input.toWellFormed?.() ?? input, false), what);
-      if (ids.length === 0 || (typeof input === 'string' && handle.lastIds().length === 0)) {
+      if (ids.length === 0 || own?.() === 0) {
         throw new RangeError(`${what}: the input is empty: there is no token whose attention could be scored`);
       }
       if (ids.length > config.maxTokens) {
         throw new RangeError(`${what}: ${ids.length} tokens, more than this model's maximum of ${config.maxTokens}`);
       }
-      return modelAtlas(wasm, handle, model, ids, tokens, options, what);
+      const tokenTypes = pair ? pair.tokenTypes : parseTokenTypes(options.tokenTypes, config, ids.length, what);
+      return modelAtlas(wasm, handle, model, { ids, tokens, tokenTypes }, options, what);
     },
     run(input, options = {}) {
       const what = 'model.run';
       live(what);
       requireOptions(options, what);
-      const { ids, tokens } = encode(input, what);
+      const { ids, tokens, pair } = encode(input, options, what);
       const n = ids.length;
       if (n === 0) throw new RangeError(`${what}: no tokens to run (empty input)`);
       if (n > config.maxTokens) {
         throw new RangeError(`${what}: ${n} tokens, more than this model's maximum of ${config.maxTokens}`);
       }
-      const request = parseRunOptions(options, config, n, what);
+      const runOptions = pair?.tokenTypes ? { ...options, tokenTypes: pair.tokenTypes } : options;
+      const request = parseRunOptions(runOptions, config, n, what);
       if (request.topK && !model.lmHead.usable) throw new Error(`${what}: cannot predict tokens: ${model.lmHead.problem}`);
-      return runModel(wasm, handle, config, ids, tokens, request, what);
+      const result = runModel(wasm, handle, config, ids, tokens, request, what);
+      if (pair) Object.assign(result, { sentenceBStart: pair.sentenceBStart, tokenTypes: pair.tokenTypes });
+      return result;
     },
     dispose() {
       if (disposed) return;
@@ -210,12 +245,16 @@ function wrapModel(wasm, handle, architecture) {
   return model;
 }
 
+// { text, textPair? } (as opposed to a string or token ids).
+const isTextObject = (input) => input !== null && typeof input === 'object' && !Array.isArray(input) && !ArrayBuffer.isView(input);
+
 /** Token ids given directly: integers in [0, vocabSize), used as they are. */
 function toIds(input, vocabSize, what) {
   const isIntArray = input instanceof Int32Array || input instanceof Uint32Array || input instanceof Uint16Array ||
     input instanceof Int16Array || input instanceof Uint8Array || Array.isArray(input);
   if (!isIntArray) {
-    throw new TypeError(`${what}: input must be a string or token ids (Int32Array or number[]), got ${describe(input)}`);
+    throw new TypeError(`${what}: input must be a string or token ids (Int32Array or number[]), got ${describe(input)}; ` +
+      'a sentence pair is { text, textPair }');
   }
   const ids = new Int32Array(input.length);
   for (let i = 0; i < input.length; i++) {
