@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "model/safetensors.hpp"
+#include "model/transformer.hpp"
 
 namespace attnscope::testing {
 
@@ -28,6 +29,24 @@ inline std::string read_text(const std::string& path) {
   return {bytes.begin(), bytes.end()};
 }
 
+inline bool file_exists(const std::string& path) { return static_cast<bool>(std::ifstream(path)); }
+
+// A golden checkpoint folder: model.safetensors, or model.safetensors.index.json and its shards.
+inline model::TransformerModel load_model_dir(const std::string& name, const model::LoadOptions& options = {}) {
+  const std::string dir = model_dir(name);
+  const std::string config = read_text(dir + "/config.json");
+  if (file_exists(dir + "/model.safetensors")) {
+    return model::load_transformer(config, read_bytes(dir + "/model.safetensors"), options);
+  }
+  const std::string index = read_text(dir + "/" + model::kShardIndexFile);
+  std::vector<std::vector<std::uint8_t>> bytes;
+  std::vector<model::ShardBytes> shards;
+  for (const auto& shard : model::parse_shard_index(index).shards) bytes.push_back(read_bytes(dir + "/" + shard));
+  const auto names = model::parse_shard_index(index).shards;
+  for (std::size_t i = 0; i < names.size(); ++i) shards.push_back({names[i], bytes[i]});
+  return model::load_transformer(config, index, shards, options);
+}
+
 // The reference outputs torch computed (scripts/generate/make_model_golden.py).
 struct ModelReference {
   std::vector<std::int32_t> ids;
@@ -42,6 +61,7 @@ struct ModelReference {
   std::vector<std::int32_t> padded_mask;
   std::vector<std::vector<float>> padded_attentions;
   std::vector<float> padded_hidden;
+  std::vector<float> logits;  // [n*vocab], Llama-family references with an LM head
 };
 
 inline std::vector<std::int32_t> read_i32(const model::SafetensorsFile& file, const std::string& name) {
@@ -85,6 +105,7 @@ inline ModelReference read_reference(const std::string& name) {
   ref.padded_mask = read_i32(file, "padded.attention_mask");
   ref.padded_attentions = read_numbered(file, "padded.attentions.");
   ref.padded_hidden = file.read_f32(*file.find("padded.hidden"));
+  if (const auto* logits = file.find("logits")) ref.logits = file.read_f32(*logits);
   return ref;
 }
 
