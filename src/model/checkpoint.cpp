@@ -205,6 +205,7 @@ TransformerModel CheckpointLoader::finish() {
     }
   }
   ModelWeights weights = read_weights(config_, *store_, options_.keep_lm_head);
+  weights.stored_bytes = kept_bytes_;
   store_.reset();  // frees what was only read into float32 (norms, biases)
   return TransformerModel(config_, std::move(weights));
 }

@@ -33,12 +33,6 @@ namespace attnscope::model {
 
 class TransformerModel;
 
-// The weights would not fit the memory the caller has left (a RangeError in JavaScript).
-class MemoryBudgetExceeded : public InvalidArgument {
- public:
-  using InvalidArgument::InvalidArgument;
-};
-
 struct LoadOptions {
   // Refuse to load when the kept weights would need more than this.
   std::uint64_t max_weight_bytes = std::uint64_t{3} << 29;  // 1.5 GiB

@@ -80,6 +80,8 @@ class TransformerModel {
   const ModelConfig& config() const noexcept { return config_; }
   // The LM head [vocab, d_model] when the model keeps one (tied, or LoadOptions::keep_lm_head), else empty.
   const WeightMatrix& lm_head() const noexcept { return weights_.lm_head; }
+  // Bytes of the weights held in memory, as stored (16-bit weights stay 16-bit).
+  std::uint64_t stored_bytes() const noexcept { return weights_.stored_bytes; }
 
   // ids: 1..config().max_tokens() token ids, each in [0, vocab_size). Throws InvalidArgument
   // naming the problem (an id, a layer or head out of range, a mask of the wrong length).

@@ -43,6 +43,7 @@ struct ModelWeights {
   // The LM head [vocab, d] (out_in), for predictions: the embedding matrix when tied, an untied
   // lm_head.weight when LoadOptions::keep_lm_head asked for it, else empty.
   WeightMatrix lm_head;
+  std::uint64_t stored_bytes = 0;  // bytes of the tensors kept in memory (set by the loader)
 };
 
 // Number of weights the model's matrices, norms and biases hold (without an untied LM head).

@@ -101,7 +101,10 @@ function runBytes(config, n, request) {
     floats += h * nn + 3 * count * nn + 2 * n * (2 * qWidth + 2 * kvWidth) + 2 * n * d;
   }
   floats += n * (3 * d + ff) + n * (2 * qWidth + 2 * kvWidth);  // activations and the attention workspace
-  return 4 * floats + n * 8 + (request.mask ? nn : 0);
+  if (config.gatedMlp) floats += n * ff;
+  floats += n * (config.rotaryDim ?? 0);  // the rotary cos and sin tables
+  const windowed = config.slidingWindow > 0 && n > config.slidingWindow;
+  return 4 * floats + n * 8 + (request.mask || windowed ? 2 * nn : 0);
 }
 
 /** Runs the forward on `ids` (Int32Array) and returns fresh, caller-owned arrays. */
