@@ -1,6 +1,7 @@
 // A TypeScript consumer of the installed package: must type-check with `tsc --strict`, against the
 // types of every subpath.
-import { load, simdSupported, version, type Core, type MultiHeadAttention, type MultiHeadResult } from 'attnscope';
+import { cachedModels, load, simdSupported, version, type CachedModel, type Core, type LoadModelOptions,
+  type MultiHeadAttention, type MultiHeadResult } from 'attnscope';
 import { HeadView, MatrixView, ModelView, applyTheme, normalizeData, viewToSVG, type AttentionData, type Theme,
   type ViewOptions } from 'attnscope/views';
 import { AttnscopeView, load as loadForElements, type AttnscopeViewData } from 'attnscope/embed';
@@ -29,6 +30,16 @@ const projected: Float32Array | undefined = y2.q;
 mha.dispose();
 const disposed: boolean = mha.disposed;
 const { heapBytes, bytesInUse } = core.memory();
+
+// Hub models: options and the cache (nothing is fetched here: these are only types).
+const hubOptions: LoadModelOptions = {
+  revision: 'main', endpoint: 'https://huggingface.co', token: undefined, cache: true, signal: new AbortController().signal,
+  onProgress: (loaded, total, { file, fromCache, fileLoaded, fileTotal }) => void [loaded, total, file, fromCache, fileLoaded, fileTotal],
+  onWarning: (message: string) => void message,
+};
+export const loadGpt2 = () => core.loadModel('hf:openai-community/gpt2', hubOptions);
+export const cacheSizes = async (): Promise<number[]> => (await cachedModels()).map((m: CachedModel) => m.bytes);
+export const freed: () => Promise<number> = () => core.deleteCachedModel('openai-community/gpt2', { endpoint: 'https://huggingface.co' });
 
 // attnscope/views
 const data: AttentionData = { tokens: ['a', 'b'], attentions: [new Float32Array([1, 0, 0.5, 0.5])] };

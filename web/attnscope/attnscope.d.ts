@@ -212,8 +212,12 @@ export interface Core {
   attentionRollout(attentions: Float32Array[], options: RolloutOptions): Float32Array[];
   /** Wasm memory use. */
   memory(): MemoryInfo;
-  /** A Hugging Face checkpoint folder (BERT, RoBERTa, DistilBERT, GPT-2); see ModelSource. */
+  /** A Hugging Face checkpoint (BERT, RoBERTa, DistilBERT, GPT-2) from the Hub or a folder; see ModelSource. */
   loadModel(source: ModelSource, options?: LoadModelOptions): Promise<Model>;
+  /** What the model cache holds (models loaded from the Hub); the same as the module's cachedModels(). */
+  cachedModels(options?: CacheOptions): Promise<CachedModel[]>;
+  /** Removes every cached commit of a Hub model; resolves to the bytes freed. Same as deleteCachedModel(). */
+  deleteCachedModel(id: string, options?: DeleteCachedModelOptions): Promise<number>;
 }
 
 /** Loads the wasm (SIMD build where supported) and returns the core. Each call makes a new instance. */
@@ -231,15 +235,77 @@ export function threadsSupported(): boolean;
 /** The package version. */
 export const version: string;
 
+/** What the model cache holds: one entry per model and commit, newest first. Needs no load(). */
+export function cachedModels(options?: CacheOptions): Promise<CachedModel[]>;
+
+/** Removes every cached commit of Hub model `id` ('org/name' or 'hf:org/name'); resolves to the bytes freed. */
+export function deleteCachedModel(id: string, options?: DeleteCachedModelOptions): Promise<number>;
+
 // ---- Real checkpoints (web/src/model.js; README "Real models") ----
 
-/** A folder URL, File[] / FileList, { fileName: contents }, or (Node) a directory path. */
+/**
+ * A Hugging Face Hub model ('hf:<id>', 'hf:<organisation>/<name>', or https://huggingface.co/<id>, also
+ * …/<id>/tree/<revision>), a folder URL, File[] / FileList, { fileName: contents }, or (Node) a directory path.
+ */
 export type ModelSource = string | URL | File[] | FileList |
   Record<string, string | Uint8Array | ArrayBuffer | Blob>;
 
+/** What onProgress is told about the file the bytes belong to. */
+export interface LoadProgressInfo {
+  /** The file's name, e.g. 'model.safetensors'. */
+  file: string;
+  /** True when the bytes come from the model cache (no download). */
+  fromCache: boolean;
+  /** Bytes of this file read so far. */
+  fileLoaded: number;
+  /** The file's size, or null when the server did not say. */
+  fileTotal: number | null;
+}
+
 export interface LoadModelOptions {
-  /** Called as bytes arrive; totalBytes may grow while the folder is read. */
-  onProgress?: (loadedBytes: number, totalBytes: number) => void;
+  /** Called as bytes arrive, over every file read; totalBytes grows as files are opened. */
+  onProgress?: (loadedBytes: number, totalBytes: number, info: LoadProgressInfo) => void;
+  /** Cancels the load: it rejects with the signal's reason and frees what it allocated. */
+  signal?: AbortSignal;
+  /** Hub sources: the branch, tag or commit id (default 'main', or the one in the URL). */
+  revision?: string;
+  /** Hub sources: the Hub or a mirror (like HF_ENDPOINT); default 'https://huggingface.co'. */
+  endpoint?: string;
+  /** Hub sources: an access token for gated or private models, sent to the endpoint's origin only. */
+  token?: string;
+  /** Hub sources: false neither reads nor writes the model cache (default true). */
+  cache?: boolean;
+  /** Hub sources in Node: the cache folder (default $XDG_CACHE_HOME/attnscope or ~/.cache/attnscope). */
+  cacheDir?: string;
+  /** Hub sources: called with a message when the cache cannot be written or a cached copy is used offline; default console.warn. */
+  onWarning?: (message: string) => void;
+}
+
+export interface CacheOptions {
+  /** Node: the cache folder (default $XDG_CACHE_HOME/attnscope or ~/.cache/attnscope). */
+  cacheDir?: string;
+}
+
+export interface DeleteCachedModelOptions extends CacheOptions {
+  /** Only the copies from this endpoint (default: from every endpoint). */
+  endpoint?: string;
+}
+
+/** One model and commit in the cache. */
+export interface CachedModel {
+  /** The model id, e.g. 'openai-community/gpt2'. */
+  id: string;
+  /** The endpoint it came from, e.g. 'https://huggingface.co'. */
+  endpoint: string;
+  /** The commit id (40 hex digits). */
+  revision: string;
+  /** The branches or tags that pointed at this commit when it was last loaded by them, e.g. ['main']. */
+  refs: string[];
+  files: { name: string; bytes: number }[];
+  /** Total size of the files. */
+  bytes: number;
+  /** When a file of it was last written (ISO 8601). */
+  date: string;
 }
 
 export interface ModelConfig {

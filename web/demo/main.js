@@ -7,7 +7,7 @@ import { ModelView } from '../attnscope/views/model-view.js';
 import { StepView } from '../attnscope/views/step-view.js';
 import { attentionJSON, download, viewToPNG, viewToSVG } from '../attnscope/views/export.js';
 import { computeModel, computeSeeded, modelSteps, SEEDED_LIMITS, STEPS_MAX_TOKENS, viewData } from './compute.js';
-import { setupModelLoader } from './model-loader.js';
+import { setupModelLoader, startModelLoad } from './model-loader.js';
 import { readState, VIEWS, writeState } from './url-state.js';
 
 const $ = (id) => document.getElementById(id);
@@ -16,7 +16,7 @@ const els = {
   causal: $('causal'), layer: $('layer'), head: $('head'), average: $('average'), threshold: $('threshold'),
   thresholdValue: $('threshold-value'), hideSpecial: $('hide-special'), normalize: $('normalize'), measure: $('measure'),
   message: $('message'),
-  sourceName: $('source-name'), sourceRow: $('source-row'), progress: $('model-progress'), summary: $('model-summary'),
+  sourceName: $('source-name'), sourceRow: $('source-row'), summary: $('model-summary'),
 };
 const panels = Object.fromEntries(VIEWS.map((v) => [v, $(`view-${v}`)]));
 const tabs = [...document.querySelectorAll('[role="tab"]')];
@@ -173,16 +173,11 @@ function showNote(panel, text) {
 
 // ---- model loading -------------------------------------------------------------------------
 async function loadModelFrom(source, label) {
-  els.progress.hidden = false;
-  els.progress.removeAttribute('value');
   els.summary.textContent = `Loading ${label}…`;
+  const loading = startModelLoad();
   const started = performance.now();
   try {
-    const loaded = await core.loadModel(source, {
-      onProgress: (loadedBytes, totalBytes) => {
-        if (totalBytes > 0) { els.progress.max = totalBytes; els.progress.value = loadedBytes; }
-      },
-    });
+    const loaded = await core.loadModel(source, loading.options);
     model?.dispose?.();
     model = loaded;
     model.label = label;
@@ -196,7 +191,7 @@ async function loadModelFrom(source, label) {
     els.summary.textContent = `Could not load ${label}: ${err.message}`;
     return false;
   } finally {
-    els.progress.hidden = true;
+    loading.finish();
   }
 }
 

@@ -1,5 +1,8 @@
-// core.loadModel(source, { onProgress }): Hugging Face checkpoints (BERT, RoBERTa, DistilBERT, GPT-2,
-// Llama, Mistral, Qwen2, Qwen3, Gemma, Phi-3) in the wasm core. See docs/models.md and attnscope.d.ts.
+// core.loadModel(source, { onProgress, signal, ...Hub options }): Hugging Face checkpoints (BERT,
+// RoBERTa, DistilBERT, GPT-2, Llama, Mistral, Qwen2, Qwen3, Gemma, Phi-3) in the wasm core. See
+// docs/api.md, docs/models.md and attnscope.d.ts. Where the files come from (and progress, cancelling,
+// the Hub and its cache) is model-files.js's business: this file only asks the folder for the files
+// the model's family needs.
 //
 // Loading order keeps failures cheap and memory low: config.json first (an unsupported model_type
 // fails before anything large is read), then the tokenizer files, then model.safetensors, or the
@@ -29,18 +32,11 @@ export async function loadModel(wasm, source, options = {}) {
   requireOptions(options, what);
   const onProgress = options.onProgress;
   if (onProgress !== undefined && typeof onProgress !== 'function') {
-    throw new TypeError(`${what}: onProgress must be a function (loadedBytes, totalBytes) => void, got ${describe(onProgress)}`);
+    throw new TypeError(`${what}: onProgress must be a function (loadedBytes, totalBytes, info) => void, got ${describe(onProgress)}`);
   }
-  const folder = await openFolder(source, what);
-  let loaded = 0, total = 0;
-  const progress = (bytes) => { loaded += bytes; onProgress?.(loaded, Math.max(total, loaded)); };
-  const readText = async (name) => {
-    const text = await folder.text(name);
-    if (text !== null) { total += text.length; progress(text.length); }
-    return text;
-  };
+  const folder = await openFolder(source, what, options);
 
-  const config = await readText('config.json');
+  const config = await folder.text('config.json');
   if (config === null) throw new Error(`${what}: ${folder.describe} has no config.json`);
   const handle = new wasm.ModelHandle();
   try {
@@ -51,9 +47,9 @@ export async function loadModel(wasm, source, options = {}) {
     let haveTokenizerFiles = false;
     const primary = TOKENIZER_FILES[architecture] ?? [];  // other architectures: tokenizer.json only
     const found = {};
-    for (const name of [...primary, 'tokenizer_config.json']) found[name] = await readText(name);
+    for (const name of [...primary, 'tokenizer_config.json']) found[name] = await folder.text(name);
     if (primary.length === 0 || primary.some((name) => found[name] === null)) {
-      found['tokenizer.json'] = await readText('tokenizer.json');
+      found['tokenizer.json'] = await folder.text('tokenizer.json');
     }
     for (const [name, text] of Object.entries(found)) {
       if (text === null) continue;
@@ -64,7 +60,7 @@ export async function loadModel(wasm, source, options = {}) {
 
     checkEstimate(wasm, handle, what);
     const single = await folder.open(WEIGHTS_FILE);
-    const index = single === null ? await readText(INDEX_FILE) : null;
+    const index = single === null ? await folder.text(INDEX_FILE) : null;
     if (single === null && index === null) throw new Error(missingWeightsMessage(folder, what));
     throwIfFailed(handle.startWeights(index ?? ''), what);
     const files = handle.weightFiles();
@@ -74,9 +70,9 @@ export async function loadModel(wasm, source, options = {}) {
     await streamWeights(wasm, handle, files, async (name) => {
       const file = single ?? await folder.open(name);
       if (file === null) throw new Error(missingShardMessage(folder, [name], what));
-      if (file.size !== null) total += file.size;
       return file;
-    }, progress, what);
+    }, what);
+    options.signal?.throwIfAborted();  // aborted while the core checked the weights
     return wrapModel(wasm, handle, architecture);
   } catch (error) {
     handle.delete();
@@ -114,7 +110,7 @@ function checkEstimate(wasm, handle, what) {
 const CHUNK_ROOM = 16 * 1024 * 1024;  // the staging buffer's share of the heap while loading
 
 // Streams each file through one heap buffer into the core, which keeps the tensors it needs.
-async function streamWeights(wasm, handle, names, open, progress, what) {
+async function streamWeights(wasm, handle, names, open, what) {
   let buffer = 0, capacity = 0;
   const stage = (chunk) => {
     if (chunk.length > capacity) {
@@ -126,7 +122,6 @@ async function streamWeights(wasm, handle, names, open, progress, what) {
     }
     wasm.HEAPU8.set(chunk, buffer);  // HEAPU8 is re-read: the heap may have grown
     throwIfFailed(handle.feedWeights(buffer, chunk.length), what);
-    progress(chunk.length);
   };
   try {
     for (const name of names) {
