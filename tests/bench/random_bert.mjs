@@ -51,7 +51,7 @@ export function bertParameterCount(shape) {
 // uniforms through Box-Muller) indexed by xorshift32, two 16-bit indices per step. Drawing each value
 // through Box-Muller directly took ~30 s for bert-base on the shared machine; the table takes ~1 s and
 // the weights' distribution (std, symmetry) is the same to well under 1 %.
-function normalSampler(seed) {
+export function normalSampler(seed) {
   let a = seed >>> 0;
   const uniform = () => {
     a = (a + 0x6d2b79f5) >>> 0;

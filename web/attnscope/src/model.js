@@ -107,21 +107,27 @@ function checkEstimate(wasm, handle, what) {
   }
 }
 
-const CHUNK_ROOM = 16 * 1024 * 1024;  // the staging buffer's share of the heap while loading
+// Bytes go to the core through one heap buffer of at most STAGE_BYTES (larger chunks, e.g. a whole
+// file given as a Uint8Array, are passed in pieces), so loading never holds a second copy of a file.
+const STAGE_BYTES = 8 * 1024 * 1024;
+const CHUNK_ROOM = 2 * STAGE_BYTES;  // the buffer's share of the heap, with room for the allocator
 
 // Streams each file through one heap buffer into the core, which keeps the tensors it needs.
 async function streamWeights(wasm, handle, names, open, what) {
   let buffer = 0, capacity = 0;
-  const stage = (chunk) => {
-    if (chunk.length > capacity) {
+  const stage = (piece) => {
+    if (piece.length > capacity) {
       if (buffer !== 0) wasm._free(buffer);
       buffer = 0;
-      capacity = Math.max(chunk.length, 1 << 20);
+      capacity = Math.min(STAGE_BYTES, Math.max(piece.length, 1 << 20));
       buffer = wasm._malloc(capacity) >>> 0;
       if (buffer === 0) throw new RangeError(`${what}: out of wasm memory (could not allocate a ${gib(capacity)} read buffer)`);
     }
-    wasm.HEAPU8.set(chunk, buffer);  // HEAPU8 is re-read: the heap may have grown
-    throwIfFailed(handle.feedWeights(buffer, chunk.length), what);
+    wasm.HEAPU8.set(piece, buffer);  // HEAPU8 is re-read: the heap may have grown
+    throwIfFailed(handle.feedWeights(buffer, piece.length), what);
+  };
+  const feedAll = (chunk) => {
+    for (let at = 0; at < chunk.length; at += STAGE_BYTES) stage(chunk.subarray(at, at + STAGE_BYTES));
   };
   try {
     for (const name of names) {
@@ -132,12 +138,12 @@ async function streamWeights(wasm, handle, names, open, what) {
         size = 0;
         await file.read((chunk) => { chunks.push(chunk.slice()); size += chunk.length; });
       }
-      const budget = MAX_WASM_BYTES - wasm.heapBytesInUse() - Math.max(capacity, CHUNK_ROOM);
+      const budget = MAX_WASM_BYTES - wasm.heapBytesInUse() - CHUNK_ROOM;
       throwIfFailed(handle.beginWeightFile(name, size, budget), what);
       let pos = 0;
       const feed = (chunk) => {
         if (pos + chunk.length > size) throw new Error(`${what}: ${name} is longer than its declared ${size} bytes`);
-        stage(chunk);
+        feedAll(chunk);
         pos += chunk.length;
       };
       if (chunks) chunks.forEach(feed);
