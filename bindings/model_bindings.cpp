@@ -126,6 +126,7 @@ class ModelHandle {
     o.set("causal", c.causal);
     o.set("normalization", std::string(c.rms_norm ? "rms" : "layer"));
     o.set("gatedMlp", c.gated_mlp);
+    o.set("qkNorm", c.qk_norm);
     o.set("rotaryDim", static_cast<double>(c.rope.rotary_dim));
     o.set("ropeTheta", c.rope.rotary_dim ? c.rope.theta : 0.0);
     o.set("ropeScaling", std::string(c.rope.scaling == model::RopeScaling::linear   ? "linear"

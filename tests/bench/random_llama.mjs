@@ -4,7 +4,7 @@
 // 'model.safetensors.index.json' — the object form core.loadModel accepts. Weights follow the
 // families' init (Linear and embedding weights N(0, 0.02), biases 0, RMSNorm weights 1), stored as
 // F32 or BF16 (rounded to nearest even, as torch's .to(torch.bfloat16)).
-import { elementCount, normalSampler } from './random_bert.mjs';
+import { elementCount, normalSampler, safetensorsFile } from './random_bert.mjs';
 
 /** SmolLM2-135M's shape (HuggingFaceTB/SmolLM2-135M). */
 export const SMOLLM2_135M = Object.freeze({
@@ -19,7 +19,6 @@ export const QWEN25_05B = Object.freeze({
 });
 
 const INIT_STD = 0.02;
-const BLOCK = 1 << 20;  // values drawn at a time (the file is filled without a float32 copy of it)
 
 /** [{ name, shape, init: 'normal' | 'zeros' | 'ones' }] in the order they are written. */
 export function llamaTensorSpecs({ family, numLayers, dModel: d, numHeads, numKvHeads, dFF, vocabSize, tied }) {
@@ -63,48 +62,6 @@ function configJson(shape, dtype) {
   }, null, 2);
 }
 
-const f32 = new Float32Array(1);
-const f32Bits = new Uint32Array(f32.buffer);
-function toBf16(value) {
-  f32[0] = value;
-  const bits = f32Bits[0];
-  return (bits + 0x7fff + ((bits >>> 16) & 1)) >>> 16;  // round to nearest, ties to even
-}
-
-/** A safetensors file holding `specs` (dtype 'F32' or 'BF16'), filled as each spec's init says. */
-function safetensorsOf(specs, dtype, fillNormal) {
-  const size = dtype === 'BF16' ? 2 : 4;
-  const header = {};
-  let offset = 0;
-  for (const s of specs) {
-    const bytes = elementCount(s.shape) * size;
-    header[s.name] = { dtype, shape: s.shape, data_offsets: [offset, offset + bytes] };
-    offset += bytes;
-  }
-  let headerText = JSON.stringify(header);
-  headerText += ' '.repeat((8 - (headerText.length % 8)) % 8);
-  const headerBytes = new TextEncoder().encode(headerText);
-  const file = new Uint8Array(8 + headerBytes.length + offset);
-  new DataView(file.buffer).setBigUint64(0, BigInt(headerBytes.length), true);
-  file.set(headerBytes, 8);
-  const dataStart = 8 + headerBytes.length;
-  const block = new Float32Array(BLOCK);
-  for (const s of specs) {
-    const [begin, end] = header[s.name].data_offsets;
-    const count = (end - begin) / size;
-    const out = size === 4 ? new Float32Array(file.buffer, dataStart + begin, count)
-      : new Uint16Array(file.buffer, dataStart + begin, count);
-    for (let at = 0; at < count; at += BLOCK) {
-      const values = block.subarray(0, Math.min(BLOCK, count - at));
-      if (s.init === 'normal') fillNormal(values, INIT_STD);
-      else values.fill(s.init === 'ones' ? 1 : 0);
-      if (size === 4) out.set(values, at);
-      else for (let i = 0; i < values.length; i++) out[at + i] = toBf16(values[i]);
-    }
-  }
-  return file;
-}
-
 /**
  * The checkpoint's files as { name: contents }. options: dtype 'F32' | 'BF16' (default 'BF16'),
  * shards (default 1: one model.safetensors; more: model-0000i-of-0000N.safetensors and an index).
@@ -114,14 +71,14 @@ export function makeLlamaCheckpoint(shape, { dtype = 'BF16', shards = 1, seed = 
   const fillNormal = normalSampler(seed);
   const files = { 'config.json': configJson(shape, dtype) };
   if (shards === 1) {
-    files['model.safetensors'] = safetensorsOf(specs, dtype, fillNormal);
+    files['model.safetensors'] = safetensorsFile(specs, { fillNormal, dtype });
     return files;
   }
   const weightMap = {};
   for (let i = 0; i < shards; i++) {
     const name = `model-${String(i + 1).padStart(5, '0')}-of-${String(shards).padStart(5, '0')}.safetensors`;
     const part = specs.filter((_, k) => Math.floor((k * shards) / specs.length) === i);
-    files[name] = safetensorsOf(part, dtype, fillNormal);
+    files[name] = safetensorsFile(part, { fillNormal, dtype });
     for (const s of part) weightMap[s.name] = name;
   }
   files['model.safetensors.index.json'] = JSON.stringify({ metadata: {}, weight_map: weightMap });

@@ -19,9 +19,6 @@ using attnscope::testing::model_dir;
 using attnscope::testing::read_bytes;
 using attnscope::testing::read_text;
 
-#define EXPECT_CONTAINS(text, part) \
-  EXPECT_NE(std::string(text).find(part), std::string::npos) << "message: " << (text)
-
 std::string config_error(const std::string& json) {
   try {
     model::parse_config(json);

@@ -18,9 +18,7 @@ using namespace attnscope;
 using attnscope::testing::model_dir;
 using attnscope::testing::read_bytes;
 using attnscope::testing::read_text;
-
-#define EXPECT_CONTAINS(text, part) \
-  EXPECT_NE(std::string(text).find(part), std::string::npos) << "message: " << (text)
+using attnscope::testing::rewrite;
 
 const std::string kDir = "llama-sharded-bf16";
 const std::string kShard1 = "model-00001-of-00003.safetensors";
@@ -53,28 +51,6 @@ struct Checkpoint {
     index.replace(at, from.size(), to);
   }
 };
-
-// A shard's header rewritten by `edit` on its entries (data kept).
-std::vector<std::uint8_t> rewrite(const std::vector<std::uint8_t>& bytes,
-                                  const std::function<void(std::vector<model::TensorInfo>&)>& edit) {
-  const model::SafetensorsFile file(bytes);
-  std::vector<model::TensorInfo> tensors = file.tensors();
-  edit(tensors);
-  std::string header = "{";
-  for (const auto& t : tensors) {
-    if (t.name.empty()) continue;
-    if (header.size() > 1) header += ",";
-    header += "\"" + t.name + "\":{\"dtype\":\"" + t.dtype_name + "\",\"shape\":" + model::shape_text(t.shape) +
-              ",\"data_offsets\":[" + std::to_string(t.begin) + "," + std::to_string(t.end) + "]}";
-  }
-  header += "}";
-  const std::size_t old_header = model::SafetensorsFile::header_length(bytes, bytes.size(), "x");
-  std::vector<std::uint8_t> out;
-  for (int i = 0; i < 8; ++i) out.push_back(static_cast<std::uint8_t>(std::uint64_t{header.size()} >> (8 * i)));
-  out.insert(out.end(), header.begin(), header.end());
-  out.insert(out.end(), bytes.begin() + static_cast<std::ptrdiff_t>(8 + old_header), bytes.end());
-  return out;
-}
 
 TEST(ShardedCheckpoints, TheIntactCheckpointLoads) {
   Checkpoint c;

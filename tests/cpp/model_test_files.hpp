@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <cstring>
 #include <fstream>
+#include <functional>
 #include <iterator>
 #include <map>
 #include <stdexcept>
@@ -27,6 +28,32 @@ inline std::vector<std::uint8_t> read_bytes(const std::string& path) {
 inline std::string read_text(const std::string& path) {
   const auto bytes = read_bytes(path);
   return {bytes.begin(), bytes.end()};
+}
+
+#define EXPECT_CONTAINS(text, part) \
+  EXPECT_NE(std::string(text).find(part), std::string::npos) << "message: " << (text)
+
+// A copy of safetensors `bytes` whose header is rewritten by `edit` (which may change names, shapes,
+// dtypes or drop entries by clearing their name); the data section is kept as it is.
+inline std::vector<std::uint8_t> rewrite(const std::vector<std::uint8_t>& bytes,
+                                         const std::function<void(std::vector<model::TensorInfo>&)>& edit) {
+  const model::SafetensorsFile file(bytes);
+  std::vector<model::TensorInfo> tensors = file.tensors();
+  edit(tensors);
+  std::string header = "{";
+  for (const auto& t : tensors) {
+    if (t.name.empty()) continue;
+    if (header.size() > 1) header += ",";
+    header += "\"" + t.name + "\":{\"dtype\":\"" + t.dtype_name + "\",\"shape\":" + model::shape_text(t.shape) +
+              ",\"data_offsets\":[" + std::to_string(t.begin) + "," + std::to_string(t.end) + "]}";
+  }
+  header += "}";
+  const std::size_t old_header = model::SafetensorsFile::header_length(bytes, bytes.size(), "x");
+  std::vector<std::uint8_t> out;
+  for (int i = 0; i < 8; ++i) out.push_back(static_cast<std::uint8_t>(std::uint64_t{header.size()} >> (8 * i)));
+  out.insert(out.end(), header.begin(), header.end());
+  out.insert(out.end(), bytes.begin() + static_cast<std::ptrdiff_t>(8 + old_header), bytes.end());
+  return out;
 }
 
 inline bool file_exists(const std::string& path) { return static_cast<bool>(std::ifstream(path)); }

@@ -1,6 +1,6 @@
 // What the demo draws, computed with the attnscope module: the seeded transformer or a loaded model
 // on the current text. One result object for every view:
-//   { tokens, attentions, numHeads, numLayers, causal, valueNorms?, steps? (one layer, step-data.js),
+//   { tokens, attentions, numHeads, numKvHeads, numLayers, causal, valueNorms?, steps? (one layer, step-data.js),
 //     rollout? (filled on demand) }
 import { runSeeded, SEEDED_LIMITS, tokenize } from '../attnscope/embed/seeded-model.js';
 
@@ -24,7 +24,7 @@ export function computeModel(model, text, state) {
   const out = model.run(text, { attentions: true, hidden: false, valueNorms: state.measure === 'value' });
   const n = out.tokens.length;
   const result = { tokens: out.tokens, attentions: out.attentions, valueNorms: out.valueNorms, numHeads: c.numHeads,
-    numLayers: c.numLayers, causal: c.causal, steps: null };
+    numKvHeads: c.numKvHeads, numLayers: c.numLayers, causal: c.causal, steps: null };
   if (n <= STEPS_MAX_TOKENS) result.steps = modelSteps(model, text, result, layer);
   return result;
 }
@@ -33,7 +33,8 @@ export function computeModel(model, text, state) {
 export function modelSteps(model, text, result, layer) {
   const out = model.run(text, { attentions: false, hidden: false, steps: { layer } });
   return { ...out.steps, tokens: result.tokens, dModel: model.config.dModel, causal: model.config.causal,
-    inputFormula: model.config.preLayerNorm ? `X = LayerNorm(x) at the input of layer ${layer}`
+    inputFormula: model.config.preLayerNorm
+      ? `X = ${model.config.normalization === 'rms' ? 'RMSNorm' : 'LayerNorm'}(x) at the input of layer ${layer}`
       : layer === 0 ? 'X = LayerNorm(token + position embeddings)' : `X = the output of layer ${layer - 1}` };
 }
 

@@ -48,7 +48,7 @@ export function createModelSource(loadCore) {
     const steps = { layer: Math.min(Math.max(0, layer), model.config.numLayers - 1) };
     const out = model.run(text, { attentions: true, steps });
     const tokens = Array.from(out.tokens, String);
-    return { tokens, attentions: out.attentions, numHeads: model.config.numHeads,
+    return { tokens, attentions: out.attentions, numHeads: model.config.numHeads, numKvHeads: model.config.numKvHeads,
       steps: { ...out.steps, tokens, dModel: model.config.dModel, causal: model.config.causal } };
   };
 }

@@ -167,7 +167,7 @@ function wrapModel(wasm, handle, architecture) {
     dModel: info.dModel, dFF: info.dFF, vocabSize: info.vocabSize, maxPositions: info.maxPositions,
     maxTokens: info.maxTokens, typeVocabSize: info.typeVocabSize, activation: info.activation,
     layerNormEps: Number(info.layerNormEps.toPrecision(7)),  // the core keeps it as float32
-    normalization: info.normalization, gatedMlp: info.gatedMlp,
+    normalization: info.normalization, gatedMlp: info.gatedMlp, qkNorm: info.qkNorm,
     causal: info.causal, preLayerNorm: info.preLayerNorm,
     positionEmbedding: info.rotaryDim > 0 ? 'rotary' : 'absolute',
     rotaryDim: info.rotaryDim, ropeTheta: info.ropeTheta, ropeScaling: info.ropeScaling,

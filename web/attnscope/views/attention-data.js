@@ -4,6 +4,8 @@
 //
 //   data = { tokens: string[n], attentions: Float32Array[] (one per layer, [numHeads*n*n], row = query,
 //            column = key), numHeads?: number,
+//            numKvHeads?: number (grouped-query attention: query head h reads key/value head
+//                         h / (numHeads / numKvHeads); the views mark the heads that share one),
 //            valueNorms?: Float32Array[] (one per layer, [numHeads*n]: ‖v_j·W_O^h‖, for measure 'value'),
 //            rollout?: Float32Array[] (one per layer, [n*n], for measure 'rollout') }
 //
@@ -100,7 +102,28 @@ function checkData(data) {
       throw new RangeError(`attention data: attentions[${l}] must be a Float32Array of ${numHeads}*${n}*${n} values`);
     }
   });
-  return { tokens: tokens.map(String), attentions, n, numLayers: attentions.length, numHeads };
+  const numKvHeads = data.numKvHeads ?? numHeads;
+  if (!Number.isInteger(numKvHeads) || numKvHeads < 1 || numHeads % numKvHeads !== 0) {
+    throw new RangeError(`attention data: numKvHeads must be a whole divisor of numHeads (${numHeads}), got ${data.numKvHeads}`);
+  }
+  return { tokens: tokens.map(String), attentions, n, numLayers: attentions.length, numHeads, numKvHeads };
+}
+
+/**
+ * The key/value head that query head `head` reads, when several query heads share one (grouped-query
+ * or multi-query attention), else null: every head has its own and there is nothing to mark.
+ */
+export function kvHeadOf(d, head) {
+  if (d.measure === 'rollout' || !(d.numKvHeads < d.numHeads) || typeof head !== 'number') return null;
+  return Math.floor(head / (d.numHeads / d.numKvHeads));
+}
+
+/** "heads 0–3 share key/value head 0" for head `head`'s tooltip (null without grouping). */
+export function kvHeadText(d, head) {
+  const g = kvHeadOf(d, head);
+  if (g === null) return null;
+  const size = d.numHeads / d.numKvHeads;
+  return `heads ${g * size}–${(g + 1) * size - 1} share key/value head ${g}`;
 }
 
 /** Indices of the tokens a view shows. */

@@ -1,8 +1,8 @@
 // Head view (after BertViz): the tokens in two columns, queries on the left and keys on the right,
 // one line per (query, key) pair whose opacity is the attention weight and whose colour is the head.
 // Click a head's swatch to show or hide it; hover (or arrow-key to) a token to isolate its lines.
-import { displayToken, formatNumber, headMatrix, normalization, normalizeData, thresholdCutoff,
-  visibleIndices } from './attention-data.js';
+import { displayToken, formatNumber, headMatrix, kvHeadOf, kvHeadText, normalization, normalizeData,
+  thresholdCutoff, visibleIndices } from './attention-data.js';
 import { headColor } from './colormap.js';
 import { escapeXml } from './export.js';
 import { clampInt, DEFAULT_VIEW_OPTIONS } from './matrix-view.js';
@@ -68,13 +68,28 @@ export class HeadView {
       note.textContent = `mean of ${d.numHeads} heads`;
       swatches.append(note);
     } else {
+      // Grouped-query attention: the swatches of query heads that share a key/value head sit together
+      // in one outlined group labelled "kv g".
+      let group = swatches;
       for (let h = 0; h < d.numHeads; h++) {
+        const kv = kvHeadOf(d, h);
+        if (kv !== null && kv !== kvHeadOf(d, h - 1)) {
+          group = document.createElement('span');
+          group.className = 'attnscope-kv-group';
+          group.dataset.kvHead = String(kv);
+          group.title = `key/value head ${kv}`;
+          const tag = document.createElement('span');
+          tag.className = 'attnscope-kv';
+          tag.textContent = `kv ${kv}`;
+          group.append(tag);
+          swatches.append(group);
+        }
         const b = document.createElement('button');
         b.type = 'button';
         b.className = 'attnscope-swatch';
         b.dataset.head = String(h);
         b.textContent = String(h);
-        b.title = `head ${h}: click to show or hide`;
+        b.title = `head ${h}${kv !== null ? ` (${kvHeadText(d, h)})` : ''}: click to show or hide`;
         b.style.setProperty('--swatch', headColor(h));
         b.addEventListener('click', () => {
           if (this.visible.has(h)) this.visible.delete(h); else this.visible.add(h);
@@ -82,7 +97,7 @@ export class HeadView {
           this.draw();
           this.#changed();
         });
-        swatches.append(b);
+        group.append(b);
         this.swatches.push(b);
       }
     }

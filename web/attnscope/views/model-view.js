@@ -1,6 +1,7 @@
 // Model view (after BertViz): a thumbnail of every layer × head; click (or Enter on) one to open it
 // large in a dialog (a matrix view of that head).
-import { colorPooled, headMatrix, normalizeData, poolAttention, thresholdCutoff, visibleIndices } from './attention-data.js';
+import { colorPooled, headMatrix, kvHeadOf, kvHeadText, normalizeData, poolAttention, thresholdCutoff,
+  visibleIndices } from './attention-data.js';
 import { HIDDEN_CELL, viridis } from './colormap.js';
 import { DEFAULT_VIEW_OPTIONS, headName, MatrixView } from './matrix-view.js';
 import { applyTheme } from './theme.js';
@@ -36,6 +37,16 @@ export class ModelView {
       const th = document.createElement('th');
       th.scope = 'col';
       th.textContent = headName(d, h);
+      // Grouped-query attention: which key/value head this query head reads, under its name.
+      const kv = kvHeadOf(d, h);
+      if (kv !== null) {
+        const note = document.createElement('span');
+        note.className = 'attnscope-kv';
+        note.textContent = `kv ${kv}`;
+        th.append(document.createElement('br'), note);
+        th.title = kvHeadText(d, h);
+        th.dataset.kvHead = String(kv);
+      }
       head.append(th);
     }
     const body = table.createTBody();
