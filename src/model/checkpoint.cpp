@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <limits>
 
 #include "model/transformer.hpp"
 #include "model/weights.hpp"
@@ -69,6 +70,10 @@ void CheckpointLoader::begin_file(std::string_view name, std::uint64_t size, std
     throw InvalidArgument("loader: '" + file + "' is not one of the checkpoint's files");
   }
   if (done_.count(file)) throw InvalidArgument("loader: " + file + " was already read");
+  if (size > std::numeric_limits<std::size_t>::max()) {
+    throw MemoryBudgetExceeded(file + ": " + std::to_string(size) + " bytes, more than this build can address");
+  }
+  if (size < 8) (void)SafetensorsFile::header_length({}, static_cast<std::size_t>(size), file);  // says it is too short
   file_ = file;
   file_size_ = size;
   budget_ = budget_bytes;
@@ -93,10 +98,10 @@ void CheckpointLoader::feed(std::span<const std::uint8_t> bytes) {
     bytes = bytes.subspan(take);
     position_ += take;
     if (header_.size() == 8 && target == 8) {
-      data_start_ = 8 + SafetensorsFile::header_length(header_, file_size_, file_);
+      data_start_ = 8 + SafetensorsFile::header_length(header_, static_cast<std::size_t>(file_size_), file_);
     }
     if (header_.size() >= 8 && header_.size() == data_start_) {
-      on_header(SafetensorsFile(header_, file_size_, file_));
+      on_header(SafetensorsFile(header_, static_cast<std::size_t>(file_size_), file_));
       header_done_ = true;
       header_ = {};
     }
@@ -135,10 +140,11 @@ void CheckpointLoader::on_header(const SafetensorsFile& header) {
   }
   // The tensors the model reads: shape and dtype as config.json implies, then their buffers.
   std::uint64_t needed = 0;
-  for (const auto& info : header.tensors()) {
-    const auto wanted = store_->tensors().find(info.name);
-    if (wanted == store_->tensors().end()) continue;
-    StoredTensor& t = wanted->second;
+  for (const auto& name : store_->planned_order()) {
+    const TensorInfo* found = header.find(name);
+    if (!found) continue;
+    const TensorInfo& info = *found;
+    StoredTensor& t = store_->tensors().at(name);
     if (info.shape != t.expected_shape) {
       throw InvalidArgument(file_ + ": tensor '" + info.name + "' has shape " + shape_text(info.shape) +
                             ", expected " + shape_text(t.expected_shape) + " from config.json");

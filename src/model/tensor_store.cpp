@@ -42,6 +42,7 @@ StoredTensor& TensorStore::request(const std::vector<std::string>& names, std::v
   const std::string& name = first_present(names);
   if (planning_) {
     auto [it, inserted] = wanted_.try_emplace(name);
+    if (inserted) order_.push_back(name);
     StoredTensor& t = it->second;
     if (!inserted && t.expected_shape != shape) {
       throw InvalidArgument(source_ + ": tensor '" + name + "' is read with two shapes, " +

@@ -52,6 +52,8 @@ class TensorStore {
   // Ends planning: requests now return the stored tensors.
   void finish_planning() { planning_ = false; }
   std::map<std::string, StoredTensor>& tensors() noexcept { return wanted_; }
+  // The planned tensors' names in the order the reader asked for them (errors follow this order).
+  const std::vector<std::string>& planned_order() const noexcept { return order_; }
 
  private:
   const std::string& first_present(const std::vector<std::string>& names) const;
@@ -61,6 +63,7 @@ class TensorStore {
   std::string source_;
   std::vector<std::string> sample_;  // the first few names, for contents()
   std::map<std::string, StoredTensor> wanted_;
+  std::vector<std::string> order_;
   bool planning_ = true;
 };
 

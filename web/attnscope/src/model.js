@@ -93,7 +93,7 @@ function missingWeightsMessage(folder, what) {
     hint = ': only safetensors weights can be read (pytorch_model.bin, .h5 and .onnx cannot); ' +
       'many hub repositories offer model.safetensors, or convert with the safetensors package';
   }
-  return `${what}: ${folder.describe} has no ${WEIGHTS_FILE} (or ${INDEX_FILE})${hint}`;
+  return `${what}: ${folder.describe} has no ${WEIGHTS_FILE}${hint}`;
 }
 
 /** Refuses a model whose weights cannot fit, from config.json alone (before anything is downloaded). */
