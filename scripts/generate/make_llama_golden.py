@@ -251,10 +251,12 @@ def make_case(name, family, dtype, *, d=32, heads=4, kv_heads=2, head_dim=None, 
               "intermediate_size": ff, "num_hidden_layers": layers, "num_attention_heads": heads,
               "num_key_value_heads": kv_heads, "max_position_embeddings": max_pos, "rms_norm_eps": eps,
               "vocab_size": vocab, "rope_theta": theta, "rope_scaling": rope, "tie_word_embeddings": tied,
-              "hidden_act": "gelu_pytorch_tanh" if gemma else "silu", "bos_token_id": 1, "eos_token_id": 2,
+              "hidden_act": "gelu" if gemma else "silu", "bos_token_id": 1, "eos_token_id": 2,
               "torch_dtype": DTYPE_NAMES[dtype], "transformers_version": "4.46.0", "use_cache": True}
     if head_dim:
         config["head_dim"] = head_dim
+    if gemma:  # as gemma-2b's config.json: hidden_act "gelu" is ignored, hidden_activation is the tanh form
+        config["hidden_activation"] = "gelu_pytorch_tanh"
     if family == "llama":
         config.update(attention_bias=qkv_bias, mlp_bias=mlp_bias)
     if family in ("qwen3", "gemma"):
@@ -292,7 +294,7 @@ def make_case(name, family, dtype, *, d=32, heads=4, kv_heads=2, head_dim=None, 
 
     spec = {"prefix": P, "config": config, "heads": heads, "kv_heads": kv_heads, "head_dim": dh, "layers": layers,
             "eps": eps, "plus_one": gemma, "embed_scale": math.sqrt(d) if gemma else 1.0, "rotary_dim": rotary_dim,
-            "act": config["hidden_act"], "window": window or 0, "window_layers": window_layers,
+            "act": config.get("hidden_activation", config["hidden_act"]), "window": window or 0, "window_layers": window_layers,
             "attention_params": attention_params, "mlp_params": mlp_params, "mlp_bias": mlp_bias}
     if gemma:  # Hugging Face multiplies by the normalizer rounded to the hidden states' dtype (float32)
         spec["embed_scale"] = float(torch.tensor(math.sqrt(d), dtype=torch.float32))

@@ -153,10 +153,11 @@ void parse_decoder_config(const json::Value& config, const std::string& model_ty
   c.pre_layer_norm = true;
   c.causal = true;
   c.gated_mlp = true;
-  c.activation_name = gemma ? string_key(config, "hidden_activation", "") : "";
-  if (c.activation_name.empty()) c.activation_name = string_key(config, "hidden_act", gemma ? "gelu_pytorch_tanh" : "silu");
-  c.activation = activation_from(c.activation_name,
-                                 gemma && config.find("hidden_activation") ? "hidden_activation" : "hidden_act", true);
+  // Gemma reads hidden_activation and, without it, uses the tanh GELU whatever hidden_act says (as
+  // Hugging Face's GemmaMLP and Google's reference code do).
+  c.activation_name = gemma ? string_key(config, "hidden_activation", "gelu_pytorch_tanh")
+                            : string_key(config, "hidden_act", "silu");
+  c.activation = activation_from(c.activation_name, gemma ? "hidden_activation" : "hidden_act", true);
 
   const bool attention_bias = bool_key(config, "attention_bias", false);
   switch (c.architecture) {
