@@ -358,8 +358,15 @@ export interface ModelRunOptions {
   valueNorms?: boolean;
   /** Hugging Face's attention_mask [n]: 0 marks a padding token no query attends to. */
   attentionMask?: ArrayLike<number>;
-  /** Segment ids [n] for models with token type embeddings (BERT: 0 for sentence A, 1 for B). */
+  /** Segment ids [n] for models with token type embeddings (BERT: 0 for sentence A, 1 for B); a { text, textPair } input sets them itself. */
   tokenTypes?: ArrayLike<number>;
+}
+
+/** A text, or a sentence pair (question/answer, premise/hypothesis) as the tokenizer's pair template puts it together. */
+export interface TextInput {
+  text: string;
+  /** Sentence B. */
+  textPair?: string;
 }
 
 /** One layer's attention step by step. Arrays of several heads are head-major. */
@@ -411,6 +418,29 @@ export interface ModelRunResult {
   hiddenStates?: Float32Array[];
   /** With steps. */
   steps?: ModelSteps;
+  /** For a { text, textPair } input: the index of sentence B's first token. */
+  sentenceBStart?: number;
+  /** For a { text, textPair } input: the token types it ran with (null: the model has no token type embeddings). */
+  tokenTypes?: Int32Array | null;
+}
+
+export interface TokenizeResult {
+  ids: Int32Array;
+  /** The vocabulary strings: "##ing", "Ġworld", "▁the", "<0xE2>". */
+  tokens: string[];
+  /**
+   * The text each token stands for: "Ġworld" -> " world", "▁the" -> " the", "Ċ" -> "\n", "<0x0A>" -> "\n";
+   * bytes of a character split across tokens as "\xE2" escapes; WordPiece keeps its "##" mark;
+   * special tokens as they are.
+   */
+  displayTokens: string[];
+  /** Token type (segment) ids, as the tokenizer's post-processor gives them (RoBERTa: all 0). */
+  typeIds: Int32Array;
+  /**
+   * With a pair: index of sentence B's first token (the first token of B's type when the template
+   * gives B its own type id, else B's first own token); null for one sentence.
+   */
+  sentenceBStart: number | null;
 }
 
 export interface Model {
@@ -419,10 +449,17 @@ export interface Model {
   /** False when the folder had no tokenizer files (run() then takes token ids only). */
   readonly hasTokenizer: boolean;
   readonly disposed: boolean;
-  /** With the model's special tokens ([CLS] … [SEP], <s> … </s>, none for GPT-2). */
-  tokenize(text: string): { ids: Int32Array; tokens: string[] };
-  /** Text is tokenized with special tokens; token ids are used as given. */
-  run(input: string | Int32Array | number[], options?: ModelRunOptions): ModelRunResult;
+  /**
+   * With the model's special tokens ([CLS] … [SEP], <s> … </s>, <|begin_of_text|> …, none for GPT-2);
+   * with `pair`, the sentence pair as the tokenizer's template puts it ([CLS] A [SEP] B [SEP]).
+   */
+  tokenize(text: string, pair?: string): TokenizeResult;
+  /**
+   * Text is tokenized with special tokens; a { text, textPair } pair with the pair template and run
+   * with its token types where the model has token type embeddings (BERT; RoBERTa's are all 0; none
+   * for DistilBERT; GPT-2 cannot tell the sentences apart and refuses); token ids are used as given.
+   */
+  run(input: string | TextInput | Int32Array | number[], options?: ModelRunOptions): ModelRunResult;
   /** Frees the model's wasm memory. Idempotent. */
   dispose(): void;
 }

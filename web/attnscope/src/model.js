@@ -11,7 +11,7 @@
 // arrive (no whole-file copy anywhere). Peak wasm memory ≈ the weights + one chunk.
 import { MAX_WASM_BYTES, throwIfFailed } from './heap.js';
 import { openFolder } from './model-files.js';
-import { parseRunOptions, runModel } from './model-run.js';
+import { pairTokenTypes, parseRunOptions, runModel, textInput } from './model-run.js';
 import { describe, requireOptions } from './validate.js';
 
 const WEIGHTS_FILE = 'model.safetensors';
@@ -180,18 +180,30 @@ function wrapModel(wasm, handle, architecture) {
     if (disposed) throw new Error(`${what}: this model was disposed; load it again`);
   };
 
-  const tokenize = (text, what = 'model.tokenize') => {
+  // { ids, tokens (vocabulary strings), displayTokens (the text each stands for), typeIds,
+  // sentenceBStart (index of sentence B's first token; null without a pair) }. With `pair` (sentence B)
+  // the pair as the tokenizer's template puts it. addSpecial false: the text's own tokens only (no
+  // [CLS], [SEP] or template).
+  const tokenize = (text, pair, what = 'model.tokenize', addSpecial = true) => {
     live(what);
     if (typeof text !== 'string') throw new TypeError(`${what}: text must be a string, got ${describe(text)}`);
+    if (pair !== undefined && typeof pair !== 'string') {
+      throw new TypeError(`${what}: pair must be a string or undefined, got ${describe(pair)}`);
+    }
     if (!hasTokenizer) {
       const classic = TOKENIZER_FILES[architecture];
       const files = classic ? `${classic.join(' + ')} or tokenizer.json` : 'tokenizer.json';
       throw new Error(`${what}: the folder had no tokenizer files (${files}); pass token ids to run() instead`);
     }
     // A lone UTF-16 surrogate cannot cross into C++ as UTF-8: replace it with U+FFFD, as TextEncoder does.
-    const wellFormed = typeof text.toWellFormed === 'function' ? text.toWellFormed() : text;
-    throwIfFailed(handle.tokenize(wellFormed, true), what);
-    return { ids: handle.lastIds(), tokens: handle.lastTokens() };
+    const wellFormed = (s) => (typeof s.toWellFormed === 'function' ? s.toWellFormed() : s);
+    throwIfFailed(pair === undefined ? handle.tokenize(wellFormed(text), addSpecial)
+      : handle.tokenizePair(wellFormed(text), wellFormed(pair), true), what);
+    const sentenceBStart = handle.lastSentenceBStart();
+    return {
+      ids: handle.lastIds(), tokens: handle.lastTokens(), displayTokens: handle.lastDisplayTokens(),
+      typeIds: handle.lastTypeIds(), sentenceBStart: sentenceBStart < 0 ? null : sentenceBStart,
+    };
   };
 
   const model = {
@@ -199,14 +211,25 @@ function wrapModel(wasm, handle, architecture) {
     config,
     hasTokenizer,
     get disposed() { return disposed; },
-    tokenize: (text) => tokenize(text),
+    tokenize: (text, pair) => tokenize(text, pair),
     run(input, options = {}) {
       const what = 'model.run';
       live(what);
       requireOptions(options, what);
       let ids, tokens;
+      let pair = null;  // a sentence pair's { sentenceBStart, tokenTypes }
       if (typeof input === 'string') {
-        ({ ids, tokens } = tokenize(input, what));
+        ({ ids, tokens } = tokenize(input, undefined, what));
+      } else if (isTextObject(input)) {
+        const { text, textPair } = textInput(input, options, what);
+        const encoded = tokenize(text, textPair, what);
+        ({ ids, tokens } = encoded);
+        if (textPair !== undefined) {
+          const plainLength = config.typeVocabSize === 0
+            ? tokenize(text, undefined, what, false).ids.length + tokenize(textPair, undefined, what, false).ids.length : 0;
+          pair = { sentenceBStart: encoded.sentenceBStart,
+            tokenTypes: pairTokenTypes(encoded, plainLength, config, architecture, what) };
+        }
       } else {
         ids = toIds(input, config.vocabSize, what);
         tokens = Array.from(ids, (id) => handle.tokenOf(id) || `[${id}]`);
@@ -216,7 +239,10 @@ function wrapModel(wasm, handle, architecture) {
       if (n > config.maxTokens) {
         throw new RangeError(`${what}: ${n} tokens, more than this model's maximum of ${config.maxTokens}`);
       }
-      return runModel(wasm, handle, config, ids, tokens, parseRunOptions(options, config, n, what), what);
+      const runOptions = pair?.tokenTypes ? { ...options, tokenTypes: pair.tokenTypes } : options;
+      const result = runModel(wasm, handle, config, ids, tokens, parseRunOptions(runOptions, config, n, what), what);
+      if (pair) Object.assign(result, { sentenceBStart: pair.sentenceBStart, tokenTypes: pair.tokenTypes });
+      return result;
     },
     dispose() {
       if (disposed) return;
@@ -229,12 +255,16 @@ function wrapModel(wasm, handle, architecture) {
   return model;
 }
 
+// { text, textPair? } (as opposed to a string or token ids).
+const isTextObject = (input) => input !== null && typeof input === 'object' && !Array.isArray(input) && !ArrayBuffer.isView(input);
+
 /** Token ids given directly: integers in [0, vocabSize), used as they are. */
 function toIds(input, vocabSize, what) {
   const isIntArray = input instanceof Int32Array || input instanceof Uint32Array || input instanceof Uint16Array ||
     input instanceof Int16Array || input instanceof Uint8Array || Array.isArray(input);
   if (!isIntArray) {
-    throw new TypeError(`${what}: input must be a string or token ids (Int32Array or number[]), got ${describe(input)}`);
+    throw new TypeError(`${what}: input must be a string or token ids (Int32Array or number[]), got ${describe(input)}; ` +
+      'a sentence pair is { text, textPair }');
   }
   const ids = new Int32Array(input.length);
   for (let i = 0; i < input.length; i++) {
