@@ -7,12 +7,13 @@
 #include <utility>
 
 #include "kernels/kernels.hpp"
+#include "model/forward_parts.hpp"
 #include "util/parallel.hpp"
 
 namespace attnscope::model {
 namespace {
 
-// The tensor names of one family's head (alternatives in order; "" = the family has no such part).
+// The tensor names of one family's head (alternatives in order; empty = the family has no such part).
 struct HeadNames {
   std::vector<std::string> dense, dense_bias, norm_gamma, norm_beta, decoder, bias;
   const char* checkpoint_hint;  // which checkpoints carry the head
@@ -36,70 +37,17 @@ HeadNames names_of(Architecture a) {
               "DistilBertForMaskedLM checkpoints have one"};
     case Architecture::gpt2:
       return {{}, {}, {}, {}, {"lm_head.weight"}, {}, "GPT2LMHeadModel checkpoints have one"};
+    default:  // the Llama family
+      return {{}, {}, {}, {}, {"lm_head.weight"}, {}, "the ...ForCausalLM checkpoints have one"};
   }
-  return {};
 }
 
-// Reads head tensors, recording the first problem instead of throwing: a checkpoint without a usable
-// head is still a usable model.
-class HeadReader {
- public:
-  HeadReader(const SafetensorsFile& file, const ModelConfig& config, const char* hint)
-      : file_(file), config_(config), hint_(hint) {}
-
-  bool ok() const { return problem_.empty(); }
-  const std::string& problem() const { return problem_; }
-
-  std::vector<float> read(const std::vector<std::string>& names, const std::vector<std::size_t>& shape) {
-    if (!ok() || names.empty()) return {};
-    const TensorInfo* t = nullptr;
-    for (const auto& name : names) {
-      if ((t = file_.find(name))) break;
-    }
-    if (!t) {
-      fail(std::string(found_ ? "has an incomplete" : "has no") + " language-model head (missing tensor '" +
-           names.front() + "'; " + hint_ + ")");
-      return {};
-    }
-    ++found_;
-    if (t->shape != shape) {
-      fail("has a language-model head that cannot be used: tensor '" + t->name + "' has shape " +
-           shape_text(t->shape) + ", expected " + shape_text(shape));
-      return {};
-    }
-    if (t->dtype == Dtype::other) {
-      fail("has a language-model head that cannot be used: tensor '" + t->name + "' has dtype " + t->dtype_name +
-           " (supported: F32, F16, BF16)");
-      return {};
-    }
-    std::vector<float> values = file_.read_f32(*t);
-    if (!std::all_of(values.begin(), values.end(), [](float v) { return std::isfinite(v); })) {
-      fail("has a language-model head that cannot be used: tensor '" + t->name + "' holds a NaN or an infinity");
-      return {};
-    }
-    return values;
+// The first of `names` the checkpoint holds, or "" (also for a part the family does not have).
+std::string present(const TensorStore& store, const std::vector<std::string>& names) {
+  for (const auto& name : names) {
+    if (store.has(name)) return name;
   }
-
- private:
-  void fail(const std::string& what) {
-    problem_ = std::string("this ") + architecture_name(config_.architecture) + " checkpoint (" +
-               file_.file_name() + ") " + what;
-  }
-
-  const SafetensorsFile& file_;
-  const ModelConfig& config_;
-  const char* hint_;
-  std::string problem_;
-  std::size_t found_ = 0;  // head tensors found so far
-};
-
-kernels::Activation kernel_activation(Activation a) {
-  switch (a) {
-    case Activation::gelu_erf: return kernels::Activation::gelu_erf;
-    case Activation::gelu_tanh: return kernels::Activation::gelu_tanh;
-    case Activation::relu: return kernels::Activation::relu;
-  }
-  return kernels::Activation::gelu_erf;
+  return "";
 }
 
 // "a is more probable than b": higher logit, ties to the lower id.
@@ -147,40 +95,69 @@ struct PositionState {
 
 }  // namespace
 
-LmHeadWeights read_lm_head(const ModelConfig& c, const SafetensorsFile& file) {
+LmHeadWeights read_lm_head(const ModelConfig& c, TensorStore& store, const WeightMatrix& word_embeddings,
+                           bool keep_untied) {
   const HeadNames names = names_of(c.architecture);
-  HeadReader reader(file, c, names.checkpoint_hint);
   const std::size_t d = c.d_model, vocab = c.vocab_size;
+  // Every part the family's head has must be there; a head with parts missing is not asked for at
+  // all, so none of it is kept.
+  std::vector<const std::vector<std::string>*> parts = {&names.dense, &names.dense_bias, &names.norm_gamma,
+                                                        &names.norm_beta, &names.bias};
+  if (!c.tie_word_embeddings) parts.push_back(&names.decoder);
+  std::size_t found = 0;
+  std::string missing;
+  for (const auto* part : parts) {
+    if (part->empty()) continue;
+    if (present(store, *part).empty()) {
+      if (missing.empty()) missing = part->front();
+    } else {
+      ++found;
+    }
+  }
   LmHeadWeights head;
-  head.transform_weight = reader.read(names.dense, {d, d});
-  head.transform_bias = reader.read(names.dense_bias, {d});
-  head.norm_gamma = reader.read(names.norm_gamma, {d});
-  head.norm_beta = reader.read(names.norm_beta, {d});
-  if (!c.tie_word_embeddings) head.decoder = reader.read(names.decoder, {vocab, d});
-  head.bias = reader.read(names.bias, {vocab});
+  if (!missing.empty()) {
+    head.problem = std::string("this ") + architecture_name(c.architecture) + " checkpoint (" + store.source() +
+                   ") " + (found ? "has an incomplete" : "has no") + " language-model head (missing tensor '" +
+                   missing + "'; " + names.checkpoint_hint + ")";
+    return head;
+  }
+  if (!names.dense.empty()) {
+    head.transform = store.matrix({present(store, names.dense)}, d, d, kernels::WeightLayout::out_in);
+    head.transform_bias = store.floats({present(store, names.dense_bias)}, d);
+    head.norm_gamma = store.floats({present(store, names.norm_gamma)}, d);
+    head.norm_beta = store.floats({present(store, names.norm_beta)}, d);
+  }
+  if (!names.bias.empty()) head.bias = store.floats({present(store, names.bias)}, vocab);
   // RoBERTa's head applies gelu whatever hidden_act says; BERT and DistilBERT their configured one.
   head.activation = c.architecture == Architecture::roberta ? Activation::gelu_erf : c.activation;
   head.norm_eps = c.architecture == Architecture::distilbert ? 1e-12f : c.layer_norm_eps;
-  if (!reader.ok()) {  // keep no partial weights
-    LmHeadWeights none;
-    none.problem = reader.problem();
-    return none;
+  if (c.tie_word_embeddings) {
+    head.decoder = word_embeddings;
+  } else if (keep_untied) {
+    head.decoder = store.matrix({present(store, names.decoder)}, vocab, d, kernels::WeightLayout::out_in);
+  } else {
+    const std::string name = present(store, names.decoder);
+    store.check(name, {vocab, d});  // a broken head is an error even when it is not kept
+    head.problem = "the untied language-model head ('" + name + "') was not kept in memory (LoadOptions::keep_lm_head)";
+    return head;
   }
   head.usable = true;
   head.problem.clear();
   return head;
 }
 
-std::uint64_t lm_head_bytes(const ModelConfig& c) noexcept {
+std::uint64_t lm_head_parameter_count(const ModelConfig& c, bool keep_untied) noexcept {
   const std::uint64_t d = c.d_model, vocab = c.vocab_size;
-  std::uint64_t floats = c.tie_word_embeddings ? 0 : vocab * d;
-  if (c.architecture != Architecture::gpt2) floats += d * d + 3 * d + vocab;
-  return floats * sizeof(float);
+  std::uint64_t count = c.tie_word_embeddings || !keep_untied ? 0 : vocab * d;
+  if (c.architecture == Architecture::bert || c.architecture == Architecture::roberta ||
+      c.architecture == Architecture::distilbert) {
+    count += d * d + 3 * d + vocab;
+  }
+  return count;
 }
 
 VocabularyResult predict_vocabulary(const LmHeadWeights& head, const ModelConfig& c,
-                                    std::span<const float> word_embeddings, std::span<const float> hidden,
-                                    std::size_t n, const VocabularyRequest& request) {
+                                    std::span<const float> hidden, std::size_t n, const VocabularyRequest& request) {
   const std::size_t d = c.d_model, vocab = c.vocab_size, k = std::min(request.top_k, vocab);
   // The positions projected: every one for top-k; for log-probabilities alone only those with a target.
   std::vector<std::size_t> rows;
@@ -191,16 +168,14 @@ VocabularyResult predict_vocabulary(const LmHeadWeights& head, const ModelConfig
   std::vector<float> x(r_count * d);
   for (std::size_t r = 0; r < r_count; ++r) std::copy_n(hidden.data() + rows[r] * d, d, x.data() + r * d);
   // The transform, T(h) = LayerNorm(act(h·Wᵀ + b)) with W as nn.Linear stores it ([out, in]).
-  if (!head.transform_weight.empty() && r_count > 0) {
-    std::vector<float> h = x;
-    kernels::gemm_nt(r_count, d, d, h.data(), d, head.transform_weight.data(), d, x.data(), d);
+  if (!head.transform.empty() && r_count > 0) {
+    const std::vector<float> h = x;
+    head.transform.apply(r_count, h.data(), d, x.data(), d);
     kernels::add_bias(r_count, d, head.transform_bias.data(), x.data(), d);
-    kernels::activation(kernel_activation(head.activation), x.data(), r_count * d);
+    kernels::activation(detail::kernel_activation(head.activation), x.data(), r_count * d);
     kernels::layer_norm(r_count, d, x.data(), d, head.norm_gamma.data(), head.norm_beta.data(), head.norm_eps,
                         x.data(), d);
   }
-  const float* decoder = head.decoder.empty() ? word_embeddings.data() : head.decoder.data();
-
   // Chunks of the vocabulary small enough that their logits stay a few MiB at any n.
   const std::size_t chunk =
       std::min(vocab, std::clamp<std::size_t>((std::size_t{1} << 20) / std::max<std::size_t>(r_count, 1), 256, 8192));
@@ -208,7 +183,7 @@ VocabularyResult predict_vocabulary(const LmHeadWeights& head, const ModelConfig
   std::vector<PositionState> states(r_count);
   for (std::size_t first = 0; first < vocab && r_count > 0; first += chunk) {
     const std::size_t count = std::min(chunk, vocab - first);
-    kernels::gemm_nt(r_count, count, d, x.data(), d, decoder + first * d, d, logits.data(), count);
+    head.decoder.output_slice(first, count).apply(r_count, x.data(), d, logits.data(), count);
     if (!head.bias.empty()) kernels::add_bias(r_count, count, head.bias.data() + first, logits.data(), count);
     parallel::parallel_for(r_count, [&](std::size_t r) {
       const std::int32_t target = request.targets.empty() ? -1 : request.targets[rows[r]];

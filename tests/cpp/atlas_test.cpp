@@ -93,7 +93,7 @@ TEST(HeadAtlasPatterns, RejectBadInput) {
 model::TransformerModel load_constructed() {
   const std::string dir = atlas_dir() + "/constructed-gpt2";
   const auto weights = attnscope::testing::read_bytes(dir + "/model.safetensors");
-  return model::load_transformer(attnscope::testing::read_text(dir + "/config.json"), weights);
+  return model::load_transformer(attnscope::testing::read_text(dir + "/config.json"), weights, {.keep_lm_head = true});
 }
 
 std::size_t argmax(const std::vector<float>& v) {
@@ -198,7 +198,7 @@ TEST(HeadAtlasModel, CopyingNeedsAHeadAndForEncodersAMaskToken) {
 
   const std::string mlm = std::string(ATTNSCOPE_TEST_DATA_DIR) + "/lm_heads/bert-mlm-f32";
   const auto mlm_weights = attnscope::testing::read_bytes(mlm + "/model.safetensors");
-  const model::TransformerModel encoder = model::load_transformer(attnscope::testing::read_text(mlm + "/config.json"), mlm_weights);
+  const model::TransformerModel encoder = model::load_transformer(attnscope::testing::read_text(mlm + "/config.json"), mlm_weights, {.keep_lm_head = true});
   probe.copying = true;
   try {
     model::head_atlas(encoder, {.probe = probe});
@@ -213,6 +213,39 @@ TEST(HeadAtlasModel, CopyingNeedsAHeadAndForEncodersAMaskToken) {
   EXPECT_EQ(a.probe_targets[4 + 1], a.probe_ids[1]);
   EXPECT_EQ(a.probe_targets[4 + 3], a.probe_ids[3]);
   EXPECT_EQ(std::count_if(a.probe_targets.begin(), a.probe_targets.end(), [](std::int32_t t) { return t >= 0; }), 2);
+}
+
+// The Llama family (grouped K/V heads, RoPE): the patterns of the reference's float64 attentions (their
+// scores by the definitions checked above), the probe's induction and the copying ablations per query head.
+TEST(HeadAtlasModel, LlamaFamilyHeadsAreScoredPerQueryHead) {
+  for (const char* name : {"llama-gqa-f32", "qwen2-bias-bf16"}) {
+    SCOPED_TRACE(name);
+    const auto m = attnscope::testing::load_model_dir(name, {.keep_lm_head = true});
+    const auto ref = attnscope::testing::read_reference(name);
+    const std::size_t heads = m.config().num_heads, n = ref.ids.size();
+    ASSERT_LT(m.config().num_kv_heads, heads);
+    model::ProbeRequest probe;
+    probe.period = 6;
+    probe.seed = 3;
+    probe.prefix = {1};  // BOS
+    probe.copying = true;
+    const model::HeadAtlas a = model::head_atlas(m, {.ids = ref.ids, .probe = probe});
+    const std::vector<std::span<const float>> layers(ref.attentions.begin(), ref.attentions.end());
+    const atlas::PatternScores want = atlas::score_patterns(layers, heads, {.n = n, .causal = true});
+    ASSERT_TRUE(a.patterns.has_value());
+    const auto got = a.patterns->in_order(), expected = want.in_order();
+    for (std::size_t p = 0; p < got.size(); ++p) {
+      ASSERT_EQ(got[p]->size(), m.config().num_layers * heads);
+      for (std::size_t i = 0; i < got[p]->size(); ++i) {
+        EXPECT_NEAR((*got[p])[i], (*expected[p])[i], 1e-5f) << atlas::kPatternNames[p] << " " << i;
+      }
+    }
+    EXPECT_EQ(a.probe_ids.size(), 13u);
+    EXPECT_EQ(a.induction.size(), m.config().num_layers * heads);
+    ASSERT_EQ(a.copying.size(), m.config().num_layers * heads);
+    EXPECT_TRUE(std::all_of(a.copying.begin(), a.copying.end(), [](float v) { return std::isfinite(v); }));
+    EXPECT_TRUE(std::isfinite(a.probe_loss));
+  }
 }
 
 TEST(HeadAtlasModel, MarkerTokensAreNeverDrawn) {

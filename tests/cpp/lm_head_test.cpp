@@ -22,7 +22,7 @@ std::string lm_dir(const std::string& name) { return std::string(ATTNSCOPE_TEST_
 
 model::TransformerModel load(const std::string& dir) {
   const auto weights = attnscope::testing::read_bytes(dir + "/model.safetensors");
-  return model::load_transformer(attnscope::testing::read_text(dir + "/config.json"), weights);
+  return model::load_transformer(attnscope::testing::read_text(dir + "/config.json"), weights, {.keep_lm_head = true});
 }
 
 struct LmReference {
@@ -61,6 +61,15 @@ void expect_top_k(const model::VocabularyResult& got, const std::vector<float>& 
       }
     }
   }
+}
+
+std::string error_of(const model::TransformerModel& m, const model::ForwardRequest& r, std::vector<std::int32_t> ids = {1, 2, 3}) {
+  try {
+    m.forward(ids, r);
+  } catch (const InvalidArgument& e) {
+    return e.what();
+  }
+  return "no error";
 }
 
 class LmHeadGolden : public ::testing::TestWithParam<const char*> {};
@@ -105,6 +114,110 @@ INSTANTIATE_TEST_SUITE_P(Families, LmHeadGolden,
                            return s;
                          });
 
+// log p of each row of logits [n, vocab], in double.
+std::vector<float> log_softmax_rows(const std::vector<float>& logits, std::size_t n, std::size_t vocab) {
+  std::vector<float> log_probs(n * vocab);
+  for (std::size_t i = 0; i < n; ++i) {
+    const float* row = logits.data() + i * vocab;
+    const double max = *std::max_element(row, row + vocab);
+    double sum = 0;
+    for (std::size_t j = 0; j < vocab; ++j) sum += std::exp(double(row[j]) - max);
+    for (std::size_t j = 0; j < vocab; ++j) log_probs[i * vocab + j] = float(double(row[j]) - max - std::log(sum));
+  }
+  return log_probs;
+}
+
+// The Llama family's heads (untied lm_head.weight or tied embed_tokens, F32/F16/BF16) against the logits of
+// scripts/generate/make_llama_golden.py's float64 forward: their log-softmax, taken here in double.
+TEST(LlamaLmHead, TopKMatchesTheReferenceLogits) {
+  std::size_t checked = 0;
+  for (const char* name : {"llama-gqa-f32", "llama-mqa-linear-f16", "llama-sharded-bf16", "mistral-window-f32",
+                           "qwen2-bias-bf16", "qwen3-qknorm-f16", "gemma-f32", "phi3-partial-f16"}) {
+    SCOPED_TRACE(name);
+    const auto ref = attnscope::testing::read_reference(name);
+    ASSERT_FALSE(ref.logits.empty());
+    const auto m = attnscope::testing::load_model_dir(name, {.keep_lm_head = true});
+    ASSERT_TRUE(m.lm_head().usable) << m.lm_head().problem;
+    const std::size_t n = ref.ids.size(), vocab = m.config().vocab_size;
+    ASSERT_EQ(ref.logits.size(), n * vocab);
+    const std::vector<float> log_probs = log_softmax_rows(ref.logits, n, vocab);
+    std::vector<std::int32_t> targets(ref.ids.begin() + 1, ref.ids.end());
+    targets.push_back(-1);  // next-token targets, none after the last
+    for (auto path : attnscope::testing::available_paths()) {
+      SCOPED_TRACE(attnscope::testing::path_name(path));
+      kernels::ScopedPath scoped(path);
+      for (std::size_t k : {std::size_t{1}, std::size_t{5}, vocab}) {
+        model::ForwardRequest r;
+        r.attentions = false;
+        r.top_k = k;
+        r.targets = targets;
+        const auto out = m.forward(ref.ids, r);
+        ASSERT_TRUE(out.vocabulary.has_value());
+        // Ids compared where the reference has no near-tie: its own top-5 by sorting.
+        std::vector<std::int32_t> ref_top(n * 5);
+        for (std::size_t i = 0; i < n; ++i) {
+          std::vector<std::int32_t> order(vocab);
+          for (std::size_t j = 0; j < vocab; ++j) order[j] = static_cast<std::int32_t>(j);
+          std::partial_sort(order.begin(), order.begin() + 5, order.end(), [&](std::int32_t a, std::int32_t b) {
+            return log_probs[i * vocab + a] > log_probs[i * vocab + b];
+          });
+          std::copy_n(order.begin(), 5, ref_top.begin() + i * 5);
+        }
+        expect_top_k(*out.vocabulary, log_probs, ref_top, n, vocab, 5);
+        for (std::size_t i = 0; i + 1 < n; ++i) {
+          EXPECT_NEAR(out.vocabulary->target_log_probs[i], log_probs[i * vocab + targets[i]], 1e-4f) << i;
+        }
+      }
+    }
+    ++checked;
+  }
+  EXPECT_EQ(checked, 8u);
+}
+
+// The head mask on grouped K/V heads (a query head ablated while another reads the same K/V head) against
+// make_llama_golden.py's masked run: attentions and next-token log-probabilities.
+TEST(LlamaLmHead, HeadMaskMatchesTheReference) {
+  for (const char* name : {"llama-gqa-f32", "llama-mqa-linear-f16", "qwen2-bias-bf16", "phi3-partial-f16"}) {
+    SCOPED_TRACE(name);
+    const auto m = attnscope::testing::load_model_dir(name, {.keep_lm_head = true});
+    const auto bytes = attnscope::testing::read_bytes(attnscope::testing::model_dir(name) + "/reference.safetensors");
+    const model::SafetensorsFile f(bytes, "reference.safetensors");
+    const auto ids = attnscope::testing::read_i32(f, "input_ids");
+    const auto mask = f.read_f32(*f.find("masked.head_mask"));
+    const std::size_t n = ids.size(), vocab = m.config().vocab_size;
+    const auto log_probs = log_softmax_rows(f.read_f32(*f.find("masked.logits")), n, vocab);
+    model::ForwardRequest r;
+    r.head_mask = mask;
+    std::vector<std::int32_t> targets(ids.begin() + 1, ids.end());
+    targets.push_back(-1);
+    r.targets = targets;
+    const auto out = m.forward(ids, r);
+    ASSERT_EQ(out.attentions.size(), m.config().num_layers);
+    for (std::size_t l = 0; l < out.attentions.size(); ++l) {
+      const auto want = f.read_f32(*f.find("masked.attentions." + std::to_string(l)));
+      ASSERT_EQ(out.attentions[l].size(), want.size());
+      for (std::size_t i = 0; i < want.size(); ++i) ASSERT_NEAR(out.attentions[l][i], want[i], 1e-5f) << l << ":" << i;
+    }
+    for (std::size_t i = 0; i + 1 < n; ++i) {
+      EXPECT_NEAR(out.vocabulary->target_log_probs[i], log_probs[i * vocab + targets[i]], 1e-4f) << i;
+    }
+  }
+}
+
+TEST(LlamaLmHead, AnUntiedHeadIsKeptOnlyOnRequest) {
+  const auto plain = attnscope::testing::load_model_dir("llama-gqa-f32");
+  ASSERT_FALSE(plain.config().tie_word_embeddings);
+  EXPECT_FALSE(plain.lm_head().usable);
+  EXPECT_NE(plain.lm_head().problem.find("'lm_head.weight') was not kept"), std::string::npos) << plain.lm_head().problem;
+  model::ForwardRequest r;
+  r.top_k = 2;
+  EXPECT_NE(error_of(plain, r).find("cannot predict tokens"), std::string::npos);
+  // A bare LlamaModel has no head at all.
+  const auto bare = attnscope::testing::load_model_dir("llama-llama3-bare-bf16");
+  EXPECT_NE(error_of(bare, r).find("has no language-model head (missing tensor 'lm_head.weight'"), std::string::npos)
+      << error_of(bare, r);
+}
+
 TEST(HeadMask, MultipliesEachHeadsWeightsBeforeTheValues) {
   const model::TransformerModel m = load(lm_dir("gpt2-tied-f32"));
   const auto bytes = attnscope::testing::read_bytes(lm_dir("gpt2-tied-f32") + "/lm_reference.safetensors");
@@ -129,14 +242,6 @@ TEST(HeadMask, MultipliesEachHeadsWeightsBeforeTheValues) {
   }
 }
 
-std::string error_of(const model::TransformerModel& m, const model::ForwardRequest& r, std::vector<std::int32_t> ids = {1, 2, 3}) {
-  try {
-    m.forward(ids, r);
-  } catch (const InvalidArgument& e) {
-    return e.what();
-  }
-  return "no error";
-}
 
 TEST(LmHead, CheckpointsWithoutAUsableHeadSaySo) {
   model::ForwardRequest r;

@@ -18,7 +18,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::string_view config(reinterpret_cast<const char*>(data), static_cast<std::size_t>(split - data));
   const std::span<const std::uint8_t> weights(split + 1, data + size);
   attnscope::fuzz::guard([&] {
-    const auto model = attnscope::model::load_transformer(config, weights, {.max_weight_bytes = 8u << 20});
+    const auto model = attnscope::model::load_transformer(config, weights, {.max_weight_bytes = 8u << 20, .keep_lm_head = true});
     const auto& c = model.config();
     std::vector<std::int32_t> ids;
     const std::size_t n = std::min<std::size_t>(c.max_tokens(), 5);

@@ -74,6 +74,33 @@ for (const flavour of FLAVOURS) {
   });
 }
 
+describe('head atlas of the Llama family', () => {
+  let core;
+  before(async () => { core = await load(); });
+
+  // Grouped K/V heads: each query head scored on its own attention, the same scores core.headAtlas gives
+  // the reference's float64 attentions (make_llama_golden.py); the probe and the copying ablations run.
+  for (const name of ['llama-gqa-f32', 'qwen2-bias-bf16']) {
+    test(`${name}: every query head's patterns, induction and copying`, async () => {
+      const model = await core.loadModel(join(MODELS, name));
+      try {
+        const { numLayers, numHeads, numKvHeads } = model.config;
+        assert.ok(numKvHeads < numHeads);
+        const { tensors: r } = readSafetensors(join(MODELS, name, 'reference.safetensors'));
+        const attentions = Array.from({ length: numLayers }, (_, l) => r[`attentions.${l}`]);
+        const want = core.headAtlas({ attentions, numHeads, causal: true });
+        const atlas = model.headAtlas(r.input_ids, { probe: { length: 6, seed: 3, copying: true } });
+        for (const p of PATTERNS) assertScores(atlas.patterns[p], want.patterns[p], 1e-5, `${name} ${p}`);
+        assert.equal(atlas.patterns.induction.length, numLayers * numHeads);
+        assert.equal(atlas.patterns.copying.length, numLayers * numHeads);
+        assert.ok(atlas.patterns.copying.every(Number.isFinite));
+      } finally {
+        model.dispose();
+      }
+    });
+  }
+});
+
 describe('head atlas errors', () => {
   let core;
   before(async () => { core = await load(); });

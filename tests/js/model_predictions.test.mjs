@@ -1,6 +1,7 @@
 // model.run(…, { logits: 'topk', k }) through the module: the checkpoints' language-model heads
-// (BERT's cls.predictions, RoBERTa's lm_head, DistilBERT's vocab_*, GPT-2 tied and untied) against
-// float64 references (scripts/generate/make_lm_head_golden.py), the head mask, the mask token, a
+// (BERT's cls.predictions, RoBERTa's lm_head, DistilBERT's vocab_*, GPT-2 tied and untied, the Llama
+// family's) against float64 references (scripts/generate/make_lm_head_golden.py, make_llama_golden.py),
+// the head mask, the mask token, a
 // checkpoint without a head and bad options.
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
@@ -57,6 +58,32 @@ for (const flavour of FLAVOURS) {
           assert.equal(out.tokens.length, n);  // the usual outputs are still there
           assert.equal(out.attentions.length, model.config.numLayers);
           assert.equal(out.topk.tokens[0], model.run([out.topk.ids[0]], { attentions: false }).tokens[0]);
+        } finally {
+          model.dispose();
+        }
+      });
+    }
+
+    // The Llama family: untied lm_head.weight (kept by the module) or tied embed_tokens, F32/F16/BF16,
+    // against the log-softmax of make_llama_golden.py's float64 logits.
+    for (const name of ['llama-gqa-f32', 'qwen2-bias-bf16', 'qwen3-qknorm-f16', 'gemma-f32']) {
+      test(`${name}: next-token top-k matches the float64 reference logits`, async () => {
+        const model = await core.loadModel(join(MODELS, name));
+        try {
+          assert.deepEqual(model.lmHead, { usable: true, problem: null });
+          const { tensors: r } = readSafetensors(join(MODELS, name, 'reference.safetensors'));
+          const n = r.input_ids.length, vocab = model.config.vocabSize;
+          const logProbs = new Float32Array(n * vocab);
+          for (let i = 0; i < n; i++) {
+            const row = r.logits.subarray(i * vocab, (i + 1) * vocab);
+            const max = Math.max(...row);
+            const logSum = Math.log(row.reduce((s, v) => s + Math.exp(v - max), 0));
+            for (let j = 0; j < vocab; j++) logProbs[i * vocab + j] = row[j] - max - logSum;
+          }
+          for (const k of [1, 5, vocab]) {
+            const out = model.run(r.input_ids, { logits: 'topk', k, attentions: false, hidden: false });
+            assertTopK(out.topk, logProbs, null, n, vocab);
+          }
         } finally {
           model.dispose();
         }

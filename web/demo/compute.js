@@ -1,7 +1,7 @@
 // What the demo draws, computed with the attnscope module: the seeded transformer or a loaded model
 // on the current text (state.text, and state.textB when a second sentence is given). One result
 // object for every view:
-//   { tokens, attentions, numHeads, numLayers, causal, sentenceBStart (null without sentence B),
+//   { tokens, attentions, numHeads, numKvHeads, numLayers, causal, sentenceBStart (null without sentence B),
 //     valueNorms?, steps? (one layer, step-data.js), rollout? and atlas? (filled on demand); loaded models:
 //     input and runOptions (what the model ran), topk (its predictions) }
 import { runSeeded, SEEDED_LIMITS, tokenize, tokenizePair } from '../attnscope/embed/seeded-model.js';
@@ -38,8 +38,8 @@ export function computeModel(model, text, state) {
     ...(model.lmHead.usable ? { logits: 'topk', k: PREDICTIONS } : {}) });
   const n = out.tokens.length;
   const result = { tokens: out.tokens, attentions: out.attentions, valueNorms: out.valueNorms, numHeads: c.numHeads,
-    numLayers: c.numLayers, causal: c.causal, sentenceBStart: out.sentenceBStart ?? sentenceBStart, steps: null,
-    topk: out.topk ?? null, input, runOptions: options };
+    numKvHeads: c.numKvHeads, numLayers: c.numLayers, causal: c.causal,
+    sentenceBStart: out.sentenceBStart ?? sentenceBStart, steps: null, topk: out.topk ?? null, input, runOptions: options };
   if (n <= STEPS_MAX_TOKENS) result.steps = modelSteps(model, result, layer);
   return result;
 }
@@ -72,7 +72,8 @@ export function computeAtlas(core, model, result) {
 export function modelSteps(model, result, layer) {
   const out = model.run(result.input, { ...result.runOptions, attentions: false, hidden: false, steps: { layer } });
   return { ...out.steps, tokens: result.tokens, dModel: model.config.dModel, causal: model.config.causal,
-    inputFormula: model.config.preLayerNorm ? `X = LayerNorm(x) at the input of layer ${layer}`
+    inputFormula: model.config.preLayerNorm
+      ? `X = ${model.config.normalization === 'rms' ? 'RMSNorm' : 'LayerNorm'}(x) at the input of layer ${layer}`
       : layer === 0 ? 'X = LayerNorm(token + position embeddings)' : `X = the output of layer ${layer - 1}` };
 }
 

@@ -2,7 +2,7 @@
 // large in a dialog (a matrix view of that head). Thumbnails keep the matrix's shape (queries × keys).
 // With an atlas (headAtlas's result, on the data or on the part shown) each thumbnail carries its
 // dominant pattern and scores, and the heads can be ranked or filtered by a pattern (atlas.js).
-import { headMatrix, normalizeData, visibleCells } from './attention-data.js';
+import { headMatrix, kvHeadOf, kvHeadText, normalizeData, visibleCells } from './attention-data.js';
 import { atlasBar, checkAtlas, decorateThumb, orderedHeads, rankCaption } from './atlas.js';
 import { HIDDEN_CELL, viridis } from './colormap.js';
 import { DEFAULT_VIEW_OPTIONS, headName, MatrixView } from './matrix-view.js';
@@ -93,6 +93,16 @@ export class ModelView {
       const th = document.createElement('th');
       th.scope = 'col';
       th.textContent = headName(d, h);
+      // Grouped-query attention: which key/value head this query head reads, under its name.
+      const kv = kvHeadOf(d, h);
+      if (kv !== null) {
+        const note = document.createElement('span');
+        note.className = 'attnscope-kv';
+        note.textContent = `kv ${kv}`;
+        th.append(document.createElement('br'), note);
+        th.title = kvHeadText(d, h);
+        th.dataset.kvHead = String(kv);
+      }
       head.append(th);
     }
     const body = table.createTBody();
