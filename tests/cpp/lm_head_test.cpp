@@ -72,6 +72,33 @@ std::string error_of(const model::TransformerModel& m, const model::ForwardReque
   return "no error";
 }
 
+// On both kernel paths, for k = 1, 5 and the vocabulary: top-k (expect_top_k against the reference's top 5)
+// and log p(targets[i]) against the reference's log-probabilities [n, vocab]; NaN where the target is -1.
+void expect_predictions(const model::TransformerModel& m, const std::vector<std::int32_t>& ids,
+                        const std::vector<std::int32_t>& targets, const std::vector<float>& log_probs,
+                        const std::vector<std::int32_t>& ref_top) {
+  const std::size_t n = ids.size(), vocab = m.config().vocab_size;
+  for (auto path : attnscope::testing::available_paths()) {
+    SCOPED_TRACE(attnscope::testing::path_name(path));
+    kernels::ScopedPath scoped(path);
+    for (std::size_t k : {std::size_t{1}, std::size_t{5}, vocab}) {
+      SCOPED_TRACE("k = " + std::to_string(k));
+      model::ForwardRequest r;
+      r.attentions = false;
+      r.top_k = k;
+      r.targets = targets;
+      const auto out = m.forward(ids, r);
+      ASSERT_TRUE(out.vocabulary.has_value());
+      ASSERT_EQ(out.vocabulary->top_ids.size(), n * k);
+      expect_top_k(*out.vocabulary, log_probs, ref_top, n, vocab, 5);
+      for (std::size_t i = 0; i < n; ++i) {
+        if (targets[i] < 0) EXPECT_TRUE(std::isnan(out.vocabulary->target_log_probs[i])) << i;
+        else EXPECT_NEAR(out.vocabulary->target_log_probs[i], log_probs[i * vocab + targets[i]], 1e-4f) << i;
+      }
+    }
+  }
+}
+
 class LmHeadGolden : public ::testing::TestWithParam<const char*> {};
 
 TEST_P(LmHeadGolden, TopKAndLogProbabilitiesMatchTheReference) {
@@ -84,25 +111,7 @@ TEST_P(LmHeadGolden, TopKAndLogProbabilitiesMatchTheReference) {
   // Targets: a different id at each position, -1 at the last.
   std::vector<std::int32_t> targets(n);
   for (std::size_t i = 0; i < n; ++i) targets[i] = i + 1 == n ? -1 : static_cast<std::int32_t>((i * 7 + 3) % vocab);
-  for (auto path : attnscope::testing::available_paths()) {
-    SCOPED_TRACE(attnscope::testing::path_name(path));
-    kernels::ScopedPath scoped(path);
-    for (std::size_t k : {std::size_t{1}, std::size_t{5}, vocab}) {
-      SCOPED_TRACE("k = " + std::to_string(k));
-      model::ForwardRequest r;
-      r.attentions = false;
-      r.top_k = k;
-      r.targets = targets;
-      const auto out = m.forward(ref.ids, r);
-      ASSERT_TRUE(out.vocabulary.has_value());
-      ASSERT_EQ(out.vocabulary->top_ids.size(), n * k);
-      expect_top_k(*out.vocabulary, ref.log_probs, ref.topk_ids, n, vocab, 5);
-      for (std::size_t i = 0; i + 1 < n; ++i) {
-        EXPECT_NEAR(out.vocabulary->target_log_probs[i], ref.log_probs[i * vocab + targets[i]], 1e-4f) << i;
-      }
-      EXPECT_TRUE(std::isnan(out.vocabulary->target_log_probs[n - 1]));
-    }
-  }
+  expect_predictions(m, ref.ids, targets, ref.log_probs, ref.topk_ids);
 }
 
 INSTANTIATE_TEST_SUITE_P(Families, LmHeadGolden,
@@ -143,32 +152,17 @@ TEST(LlamaLmHead, TopKMatchesTheReferenceLogits) {
     const std::vector<float> log_probs = log_softmax_rows(ref.logits, n, vocab);
     std::vector<std::int32_t> targets(ref.ids.begin() + 1, ref.ids.end());
     targets.push_back(-1);  // next-token targets, none after the last
-    for (auto path : attnscope::testing::available_paths()) {
-      SCOPED_TRACE(attnscope::testing::path_name(path));
-      kernels::ScopedPath scoped(path);
-      for (std::size_t k : {std::size_t{1}, std::size_t{5}, vocab}) {
-        model::ForwardRequest r;
-        r.attentions = false;
-        r.top_k = k;
-        r.targets = targets;
-        const auto out = m.forward(ref.ids, r);
-        ASSERT_TRUE(out.vocabulary.has_value());
-        // Ids compared where the reference has no near-tie: its own top-5 by sorting.
-        std::vector<std::int32_t> ref_top(n * 5);
-        for (std::size_t i = 0; i < n; ++i) {
-          std::vector<std::int32_t> order(vocab);
-          for (std::size_t j = 0; j < vocab; ++j) order[j] = static_cast<std::int32_t>(j);
-          std::partial_sort(order.begin(), order.begin() + 5, order.end(), [&](std::int32_t a, std::int32_t b) {
-            return log_probs[i * vocab + a] > log_probs[i * vocab + b];
-          });
-          std::copy_n(order.begin(), 5, ref_top.begin() + i * 5);
-        }
-        expect_top_k(*out.vocabulary, log_probs, ref_top, n, vocab, 5);
-        for (std::size_t i = 0; i + 1 < n; ++i) {
-          EXPECT_NEAR(out.vocabulary->target_log_probs[i], log_probs[i * vocab + targets[i]], 1e-4f) << i;
-        }
-      }
+    // Ids compared where the reference has no near-tie: its own top 5.
+    std::vector<std::int32_t> ref_top(n * 5);
+    for (std::size_t i = 0; i < n; ++i) {
+      std::vector<std::int32_t> order(vocab);
+      for (std::size_t j = 0; j < vocab; ++j) order[j] = static_cast<std::int32_t>(j);
+      std::partial_sort(order.begin(), order.begin() + 5, order.end(), [&](std::int32_t a, std::int32_t b) {
+        return log_probs[i * vocab + a] > log_probs[i * vocab + b];
+      });
+      std::copy_n(order.begin(), 5, ref_top.begin() + i * 5);
     }
+    expect_predictions(m, ref.ids, targets, log_probs, ref_top);
     ++checked;
   }
   EXPECT_EQ(checked, 8u);

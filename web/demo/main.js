@@ -288,26 +288,19 @@ function on(el, type, fn) { el.addEventListener(type, fn); }
 
 function wire() {
   let typing = 0;
-  on(els.sentence, 'input', () => {
+  // A sentence edited: recomputed once typing pauses; masked positions and the selection were the old text's.
+  const onSentence = (input, key) => on(input, 'input', () => {
     clearTimeout(typing);
     typing = setTimeout(() => {
-      state.text = els.sentence.value;
+      state[key] = input.value;
       state.query = null;
-      state.masked = [];  // positions of the old text
+      state.masked = [];
       state.position = null;
       recompute();
     }, 200);
   });
-  on(els.sentenceB, 'input', () => {
-    clearTimeout(typing);
-    typing = setTimeout(() => {
-      state.textB = els.sentenceB.value;
-      state.query = null;
-      state.masked = [];  // positions of the old pair
-      state.position = null;
-      recompute();
-    }, 200);
-  });
+  onSentence(els.sentence, 'text');
+  onSentence(els.sentenceB, 'textB');
   const seededChange = () => {
     state.seed = Math.min(4294967295, Math.max(0, Math.trunc(Number(els.seed.value)) || 0));
     state.dModel = Number(els.dModel.value);
