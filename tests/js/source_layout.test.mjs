@@ -29,12 +29,9 @@ function callers(name) {
 }
 
 test('the per-head attention kernels are called only by attention/head.cpp', () => {
-  for (const kernel of ['scale_mask_softmax', 'online_softmax_attention']) {
+  for (const kernel of ['gemm_nt', 'scale_mask_softmax', 'online_softmax_attention']) {
     assert.deepEqual(callers(kernel), ['attention/head.cpp'], kernel);
   }
-  // Q·Kᵀ; and, outside attention, the language-model head's products with weights stored [out, in]
-  // (its transform and the vocabulary projection).
-  assert.deepEqual(callers('gemm_nt'), ['attention/head.cpp', 'model/lm_head.cpp'], 'gemm_nt');
 });
 
 test('one head runs through head.cpp, from the one per-head loop (heads.cpp) and the single-head APIs', () => {
