@@ -1,0 +1,65 @@
+// The demo's compute worker (a module Web Worker): the wasm core and the loaded model live here, so a
+// forward of any length never blocks the page. It runs compute.js's functions on request:
+//   { id, op, args } -> { id, result } | { id, error } (and { id, progress } while a model loads)
+// Results' typed arrays are transferred, not copied. Requests run one at a time, in order.
+import { load, threadsSupported } from '../attnscope/src/index.js';
+import { computeModel, computeSeeded, modelSteps, viewData } from './compute.js';
+
+let core = null;
+let model = null;
+
+const ops = {
+  async init() {
+    core = await load({ threads: computeThreads() });
+    return { simd: core.simd, relaxedSimd: core.relaxedSimd, threads: core.threads };
+  },
+  async loadModel(id, source) {
+    const loaded = await core.loadModel(source, {
+      onProgress: (loaded, total) => postMessage({ id, progress: [loaded, total] }),
+    });
+    model?.dispose();
+    model = loaded;
+    return { architecture: model.architecture, config: model.config };
+  },
+  disposeModel() {
+    model?.dispose();
+    model = null;
+  },
+  // The result of an edit, with the rollout already in it when that is the measure drawn.
+  seeded: (id, text, state) => viewData(core, computeSeeded(core, text, state), state.measure),
+  model: (id, text, state) => viewData(core, computeModel(requireModel(), text, state), state.measure),
+  steps: (id, text, tokens, layer) => modelSteps(requireModel(), text, { tokens }, layer),
+};
+
+// Every core but one: the page keeps a core, so its tasks (typing, scrolling, drawing) never wait for
+// one while a forward runs. One thread on two cores; at most four, as load() chooses by itself.
+function computeThreads(cores = navigator.hardwareConcurrency || 1) {
+  return threadsSupported() && cores > 2 ? Math.min(cores - 1, 4) : false;
+}
+
+function requireModel() {
+  if (!model) throw new Error('no model is loaded');
+  return model;
+}
+
+/** The distinct, transferable buffers of every typed array in `value`. */
+function buffersOf(value, found = new Set()) {
+  if (ArrayBuffer.isView(value)) {
+    if (value.buffer instanceof ArrayBuffer) found.add(value.buffer);
+  } else if (value && typeof value === 'object') {
+    for (const item of Object.values(value)) buffersOf(item, found);
+  }
+  return found;
+}
+
+let queue = Promise.resolve();
+self.onmessage = ({ data: { id, op, args } }) => {
+  queue = queue.then(async () => {
+    try {
+      const result = await ops[op](id, ...args);
+      postMessage({ id, result }, [...buffersOf(result)]);
+    } catch (error) {
+      postMessage({ id, error: error?.message ?? String(error) });
+    }
+  });
+};
