@@ -5,7 +5,8 @@
 //   weightBytes()                            for the memory check before the weights are allocated
 //   loadWeights(address, size)               the whole model.safetensors, already in the heap
 //   setTokenizerFile(name, text) ... loadTokenizer()
-//   tokenize(text) -> lastIds() / lastTokens();  tokenOf(id)
+//   tokenize(text) or tokenizePair(a, b) -> lastIds() / lastTokens() / lastDisplayTokens() /
+//   lastTypeIds() / lastSentenceBStart();  tokenOf(id)
 //   run(ids address, n, request) -> result() (views of the outputs, copied out by JS) -> releaseResult()
 #include <emscripten/bind.h>
 #include <emscripten/val.h>
@@ -95,8 +96,18 @@ class ModelHandle {
     return tokenizer_.encode(std::move(text), add_special_tokens);
   }
 
+  std::string tokenizePair(std::string a, std::string b, bool add_special_tokens) {
+    if (!tokenizer_.loaded()) {
+      return guarded([] { throw InvalidArgument("tokenize: this model was loaded without tokenizer files"); });
+    }
+    return tokenizer_.encodePair(std::move(a), std::move(b), add_special_tokens);
+  }
+
   val lastIds() const { return tokenizer_.lastIds(); }
   val lastTokens() const { return tokenizer_.lastTokens(); }
+  val lastDisplayTokens() const { return tokenizer_.lastDisplayTokens(); }
+  val lastTypeIds() const { return tokenizer_.lastTypeIds(); }
+  int lastSentenceBStart() const { return tokenizer_.lastSentenceBStart(); }
   // The vocabulary string of an id ("" without a tokenizer or for an id it does not know).
   std::string tokenOf(std::int32_t id) const { return tokenizer_.tokenOf(id); }
 
@@ -187,8 +198,12 @@ EMSCRIPTEN_BINDINGS(attnscope_model) {
       .function("hasTokenizer", &ModelHandle::hasTokenizer)
       .function("info", &ModelHandle::info)
       .function("tokenize", &ModelHandle::tokenize)
+      .function("tokenizePair", &ModelHandle::tokenizePair)
       .function("lastIds", &ModelHandle::lastIds)
       .function("lastTokens", &ModelHandle::lastTokens)
+      .function("lastDisplayTokens", &ModelHandle::lastDisplayTokens)
+      .function("lastTypeIds", &ModelHandle::lastTypeIds)
+      .function("lastSentenceBStart", &ModelHandle::lastSentenceBStart)
       .function("tokenOf", &ModelHandle::tokenOf)
       .function("run", &ModelHandle::run)
       .function("result", &ModelHandle::result)

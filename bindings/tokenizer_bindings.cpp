@@ -5,7 +5,8 @@
 //   t.setFile('vocab.txt', text);                 // also vocab.json, merges.txt, tokenizer.json,
 //                                                 // tokenizer_config.json
 //   t.load('bert');                               // config.json's model_type
-//   t.encode(text, true); t.lastIds(); t.lastTokens();
+//   t.encode(text, true); t.lastIds(); t.lastTokens(); t.lastDisplayTokens(); t.lastTypeIds();
+//   t.encodePair(a, b, true); ... t.lastSentenceBStart();
 //   t.delete();
 #include <emscripten/bind.h>
 
@@ -18,8 +19,12 @@ EMSCRIPTEN_BINDINGS(attnscope_tokenizer) {
       .function("setFile", &TokenizerHandle::setFile)
       .function("load", &TokenizerHandle::load)
       .function("encode", &TokenizerHandle::encode)
+      .function("encodePair", &TokenizerHandle::encodePair)
       .function("lastIds", &TokenizerHandle::lastIds)
       .function("lastTokens", &TokenizerHandle::lastTokens)
+      .function("lastDisplayTokens", &TokenizerHandle::lastDisplayTokens)
+      .function("lastTypeIds", &TokenizerHandle::lastTypeIds)
+      .function("lastSentenceBStart", &TokenizerHandle::lastSentenceBStart)
       .function("vocabSize", &TokenizerHandle::vocabSize)
       .function("tokenOf", &TokenizerHandle::tokenOf);
 }

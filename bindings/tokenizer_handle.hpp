@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "guard.hpp"
 #include "tokenizers/loader.hpp"
@@ -47,17 +48,31 @@ class TokenizerHandle {
     });
   }
 
+  // A sentence pair (sentence B after A, as the tokenizer's post-processor puts them).
+  std::string encodePair(std::string a, std::string b, bool add_special_tokens) {
+    return guarded([&] {
+      if (!tokenizer_) throw InvalidArgument("tokenizer: load() has not succeeded yet");
+      last_ = tokenizer_->encode_pair(a, b, add_special_tokens);
+    });
+  }
+
   val lastIds() const {
     val ids = val::global("Int32Array").new_(last_.ids.size());
     ids.call<void>("set", val(emscripten::typed_memory_view(last_.ids.size(), last_.ids.data())));
     return ids;
   }
 
-  val lastTokens() const {
-    val tokens = val::array();
-    for (std::size_t i = 0; i < last_.tokens.size(); ++i) tokens.set(i, last_.tokens[i]);
-    return tokens;
+  val lastTokens() const { return strings(last_.tokens); }
+  val lastDisplayTokens() const { return strings(last_.display); }
+
+  val lastTypeIds() const {
+    val ids = val::global("Int32Array").new_(last_.type_ids.size());
+    ids.call<void>("set", val(emscripten::typed_memory_view(last_.type_ids.size(), last_.type_ids.data())));
+    return ids;
   }
+
+  // Index of sentence B's first token, -1 after a single sequence.
+  int lastSentenceBStart() const { return last_.sentence_b_start; }
 
   double vocabSize() const { return tokenizer_ ? static_cast<double>(tokenizer_->vocab_size()) : 0.0; }
 
@@ -68,6 +83,12 @@ class TokenizerHandle {
   }
 
  private:
+  static val strings(const std::vector<std::string>& list) {
+    val out = val::array();
+    for (std::size_t i = 0; i < list.size(); ++i) out.set(i, list[i]);
+    return out;
+  }
+
   tokenizers::TokenizerFiles files_;
   std::unique_ptr<tokenizers::Tokenizer> tokenizer_;
   tokenizers::Encoding last_;

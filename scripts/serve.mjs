@@ -1,6 +1,9 @@
 // A small static server for the demo and the browser tests: serves web/ on 127.0.0.1 only, with
 // the cross-origin isolation headers (COOP/COEP) that threaded wasm needs, and correct MIME types.
-//   node scripts/serve.mjs [--port N] [--root DIR]      (PORT env var also works; 0 = any free port)
+//   node scripts/serve.mjs [--port N] [--root DIR] [--hub-endpoint URL [--hub-host ORIGIN]...]
+// (PORT env var also works; 0 = any free port). With a hub endpoint (a mirror of the Hugging Face Hub),
+// pages that name theirs (<meta name="attnscope-hub-endpoint">) are served with that endpoint, and
+// their CSP's connect-src allows it and the hosts it redirects file downloads to, instead of the Hub's.
 import { createServer } from 'node:http';
 import { readFile, stat } from 'node:fs/promises';
 import { extname, join, normalize, resolve, sep } from 'node:path';
@@ -14,7 +17,20 @@ const MIME = {
   '.safetensors': 'application/octet-stream', '.ts': 'text/plain; charset=utf-8',
 };
 
-export function startServer({ root, port = 0, host = '127.0.0.1', landing = '/demo/' } = {}) {
+/** A page's HTML with its Hub endpoint and connect-src set to `hub` ({ endpoint, hosts }). */
+export function withHubEndpoint(html, { endpoint, hosts = [] }) {
+  const sources = [endpoint, ...hosts].map((url) => {
+    const parsed = new URL(url);
+    if (!['http:', 'https:'].includes(parsed.protocol) || /[\s;"'<>]/.test(url)) throw new TypeError(`not an http(s) origin: ${url}`);
+    // A mirror under a path (https://example.org/hf) allows only that path and below.
+    return parsed.origin + (parsed.pathname === '/' ? '' : parsed.pathname.replace(/\/?$/, '/'));
+  });
+  return html
+    .replace(/(<meta name="attnscope-hub-endpoint" content=")[^"]*"/, `$1${sources[0]}"`)
+    .replace(/(http-equiv="Content-Security-Policy" content="[^"]*connect-src )[^;"]*/, `$1'self' ${sources.join(' ')}`);
+}
+
+export function startServer({ root, port = 0, host = '127.0.0.1', landing = '/demo/', hub = null } = {}) {
   const base = resolve(root);
   const server = createServer(async (req, res) => {
     const headers = {
@@ -33,7 +49,8 @@ export function startServer({ root, port = 0, host = '127.0.0.1', landing = '/de
       let path = normalize(join(base, decodeURIComponent(url.pathname)));
       if (path !== base && !path.startsWith(base + sep)) throw Object.assign(new Error('outside root'), { status: 403 });
       if ((await stat(path)).isDirectory()) path = join(path, 'index.html');
-      const body = await readFile(path);
+      let body = await readFile(path);
+      if (hub && extname(path) === '.html') body = withHubEndpoint(body.toString('utf8'), hub);
       res.writeHead(200, { ...headers, 'Content-Type': MIME[extname(path)] ?? 'application/octet-stream' });
       res.end(req.method === 'HEAD' ? undefined : body);
     } catch (err) {
@@ -55,6 +72,8 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   const opt = (name, fallback) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : fallback; };
   const root = opt('--root', fileURLToPath(new URL('../web', import.meta.url)));
   const port = Number(opt('--port', process.env.PORT ?? 8765));
-  const { url } = await startServer({ root, port });
+  const endpoint = opt('--hub-endpoint', undefined);
+  const hosts = args.flatMap((a, i) => (args[i - 1] === '--hub-host' ? [a] : []));
+  const { url } = await startServer({ root, port, hub: endpoint ? { endpoint, hosts } : null });
   console.log(`attnscope demo: ${url}/demo/`);
 }

@@ -126,6 +126,94 @@ def main():
     for name, tj in (("wordpiece", wordpiece), ("bpe", byte_level)):
         for i, text in enumerate(TEXTS[:2] + ["he he! <|endoftext|>"]):
             write("tokenizer_json_fuzz", f"{name}{i}.bin", fdp_string(json.dumps(tj)) + text.encode() + bytes([1]))
+    # The shapes of current files, reduced to a few pieces each (layout above; flags 2 config, 4 pair).
+    for name, tj, config in modern_tokenizer_jsons():
+        for i, text in enumerate(["he he! <|x|> 12345", "\u00e9\u2603 he\n\n  he"]):
+            body = fdp_string(json.dumps(tj)) + (fdp_string(config) if config else b"")
+            flags = 1 | (2 if config else 0)
+            write("tokenizer_json_fuzz", f"{name}{i}.bin", body + text.encode() + bytes([flags]))
+        write("tokenizer_json_fuzz", f"{name}-pair.bin", body + fdp_string("he!") + "he he".encode() + bytes([flags | 4]))
+
+    # Regexes: the pre-tokenization patterns of real files, and some text.
+    for i, pattern in enumerate(PATTERNS):
+        write("regex_fuzz", f"pattern{i}.bin", fdp_string(pattern) + "I'LL  don't 123456 h\u00e9llo \u65e5\u672c!!\n\n  x".encode())
+
+
+LLAMA3_PATTERN = (r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|"
+                  r"\s*[\r\n]+|\s+(?!\S)|\s+")
+PATTERNS = [
+    LLAMA3_PATTERN,
+    r"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+",
+    r"[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?|\p{N}{1,3}",
+    r"[\u4e00-\u9fa5\u3040-\u309f]+|\A +| +\z| {2,}|(a|ab)*c|x{2,}?y",
+]
+
+
+def modern_tokenizer_jsons():
+    """Small tokenizer.json files shaped like Llama 3, Llama 2, Gemma and T5 (name, json, config)."""
+    vocab = {"h": 0, "e": 1, "he": 2, "\u0120": 3, "\u0120he": 4, "!": 5, "<|x|>": 6, "1": 7, "2": 8, "12": 9}
+    bpe = {"type": "BPE", "dropout": None, "unk_token": None, "ignore_merges": True, "vocab": vocab,
+           "merges": ["h e", ["\u0120", "he"], "1 2"]}
+    added = [{"id": 6, "content": "<|x|>", "single_word": False, "lstrip": False, "rstrip": False,
+              "normalized": False, "special": True}]
+    template = {"type": "TemplateProcessing",
+                "single": [{"SpecialToken": {"id": "<|x|>", "type_id": 0}}, {"Sequence": {"id": "A", "type_id": 0}}],
+                "pair": [{"SpecialToken": {"id": "<|x|>", "type_id": 0}}, {"Sequence": {"id": "A", "type_id": 0}},
+                         {"SpecialToken": {"id": "<|x|>", "type_id": 1}}, {"Sequence": {"id": "B", "type_id": 1}}],
+                "special_tokens": {"<|x|>": {"id": "<|x|>", "ids": [6], "tokens": ["<|x|>"]}}}
+    llama3 = {"added_tokens": added, "normalizer": None,
+              "pre_tokenizer": {"type": "Sequence", "pretokenizers": [
+                  {"type": "Split", "pattern": {"Regex": LLAMA3_PATTERN}, "behavior": "Isolated", "invert": False},
+                  {"type": "ByteLevel", "add_prefix_space": False, "use_regex": False}]},
+              "post_processor": {"type": "Sequence", "processors": [{"type": "ByteLevel"}, template]},
+              "decoder": {"type": "ByteLevel"}, "model": bpe}
+    sp_vocab = {"<unk>": 0, "<s>": 1, "</s>": 2, "<0x0A>": 3, "<0xC3>": 4, "<0xA9>": 5, "\u2581": 6, "h": 7, "e": 8,
+                "\u2581h": 9, "\u2581he": 10, "!": 11}
+    sp_added = [{"id": i, "content": c, "normalized": False, "special": True} for i, c in ((0, "<unk>"), (1, "<s>"), (2, "</s>"))]
+    llama2 = {"added_tokens": sp_added,
+              "normalizer": {"type": "Sequence", "normalizers": [{"type": "Prepend", "prepend": "\u2581"},
+                                                                 {"type": "Replace", "pattern": {"String": " "}, "content": "\u2581"}]},
+              "pre_tokenizer": None,
+              "post_processor": {"type": "TemplateProcessing", "single": "<s> $A", "pair": "<s> $A <s>:1 $B:1",
+                                 "special_tokens": {"<s>": {"id": "<s>", "ids": [1], "tokens": ["<s>"]}}},
+              "decoder": {"type": "Sequence", "decoders": [{"type": "Replace", "pattern": {"String": "\u2581"}, "content": " "},
+                                                           {"type": "ByteFallback"}, {"type": "Fuse"},
+                                                           {"type": "Strip", "content": " ", "start": 1, "stop": 0}]},
+              "model": {"type": "BPE", "dropout": None, "unk_token": "<unk>", "fuse_unk": True, "byte_fallback": True,
+                        "vocab": sp_vocab, "merges": ["\u2581 h", "\u2581h e"]}}
+    gemma = dict(llama2, normalizer={"type": "Replace", "pattern": {"String": " "}, "content": "\u2581"},
+                 pre_tokenizer={"type": "Split", "pattern": {"String": " "}, "behavior": "MergedWithPrevious", "invert": False})
+    unigram = {"added_tokens": sp_added,
+               "normalizer": {"type": "Sequence", "normalizers": [
+                   {"type": "Precompiled", "precompiled_charsmap": tiny_charsmap({"A": "a", "\t": " ", "Z": ""})},
+                   {"type": "Replace", "pattern": {"Regex": "\\A +| +\\z"}, "content": ""},
+                   {"type": "Replace", "pattern": {"Regex": " {2,}"}, "content": " "}, {"type": "NFKC"}]},
+               "pre_tokenizer": {"type": "Metaspace", "replacement": "\u2581", "prepend_scheme": "first", "split": True},
+               "post_processor": {"type": "RobertaProcessing", "sep": ["</s>", 2], "cls": ["<s>", 1]},
+               "decoder": {"type": "Metaspace", "replacement": "\u2581"},
+               "model": {"type": "Unigram", "unk_id": 0, "byte_fallback": True,
+                         "vocab": [[p, -float(i) / 2] for i, p in enumerate(sp_vocab)]}}
+    config = json.dumps({"tokenizer_class": "LlamaTokenizer", "add_bos_token": True, "add_eos_token": True,
+                         "bos_token": "<s>", "eos_token": "</s>"})
+    return [("llama3", llama3, None), ("llama2", llama2, config), ("gemma", gemma, None), ("unigram", unigram, None)]
+
+
+def tiny_charsmap(mapping):
+    """A SentencePiece precompiled charsmap for single-byte keys: a Darts double array whose root's
+    children sit at 1 ^ byte and whose leaves sit 256 units further, then the NUL-terminated
+    replacement strings."""
+    units = [0] * 512
+    units[0] = 1 << 10                      # root: offset 1
+    strings = b""
+    for key, value in sorted(mapping.items()):
+        c = ord(key)
+        child = 1 ^ c
+        units[child] = c | (1 << 8) | (256 << 10)   # label c, has a leaf, offset 256
+        units[child ^ 256] = (1 << 31) | len(strings)  # leaf: the replacement's offset
+        strings += value.encode() + b"\0"
+    trie = b"".join(struct.pack("<I", u) for u in units)
+    import base64
+    return base64.b64encode(struct.pack("<I", len(trie)) + trie + strings).decode("ascii")
 
 
 if __name__ == "__main__":

@@ -3,6 +3,10 @@
 #include <limits>
 #include <utility>
 
+#include "tokenizers/byte_level.hpp"
+#include "tokenizers/display.hpp"
+#include "tokenizers/pre_tokenizers.hpp"
+#include "tokenizers/regex.hpp"
 #include "tokenizers/unicode.hpp"
 #include "util/error.hpp"
 
@@ -19,11 +23,6 @@ std::string pair_key(std::string_view first, std::string_view second) {
   return key;
 }
 
-bool is_space(char32_t c) { return unicode::has(c, unicode::kWhiteSpace); }
-bool is_letter(char32_t c) { return unicode::has(c, unicode::kLetter); }
-bool is_number(char32_t c) { return unicode::has(c, unicode::kNumber); }
-bool is_other(char32_t c) { return !is_space(c) && !is_letter(c) && !is_number(c); }
-
 constexpr std::size_t kCacheLimit = 1 << 16;  // pieces; the cache is cleared when it fills up
 
 }  // namespace
@@ -32,14 +31,6 @@ ByteLevelBpeTokenizer::ByteLevelBpeTokenizer(std::vector<std::string> vocab,
                                              std::vector<std::pair<std::string, std::string>> merges,
                                              ByteLevelBpeOptions options)
     : Tokenizer(std::move(vocab)), options_(std::move(options)) {
-  // bytes_to_unicode(): printable Latin-1 bytes stand for themselves, the other 68 bytes are
-  // shifted to U+0100 onwards in byte order.
-  int shifted = 0;
-  for (int b = 0; b < 256; ++b) {
-    const bool printable = (b >= '!' && b <= '~') || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE && b <= 0xFF);
-    const char32_t cp = printable ? static_cast<char32_t>(b) : static_cast<char32_t>(256 + shifted++);
-    unicode::append_utf8(cp, byte_alphabet_[b]);
-  }
   ranks_.reserve(merges.size());
   for (std::size_t i = 0; i < merges.size(); ++i) {
     if (merges[i].first.empty() || merges[i].second.empty()) {
@@ -51,8 +42,15 @@ ByteLevelBpeTokenizer::ByteLevelBpeTokenizer(std::vector<std::string> vocab,
   if (options_.unk_token && token_to_id(*options_.unk_token) < 0) {
     throw InvalidArgument("BPE: unk_token '" + *options_.unk_token + "' is not in the vocabulary");
   }
+  use_python_whitespace_for_stripping();
   set_special_tokens(options_.special_tokens);
-  set_sequence_wrapping(options_.prefix, options_.suffix);
+  if (options_.roberta_wrapping) {
+    for (const std::string* t : {&options_.cls, &options_.sep}) {
+      if (token_to_id(*t) < 0) throw InvalidArgument("tokenizer: sequence token '" + *t + "' is not in the vocabulary");
+    }
+    set_post_processor(PostProcessor::roberta(options_.cls, token_to_id(options_.cls), options_.sep,
+                                              token_to_id(options_.sep)));
+  }
 }
 
 std::vector<std::pair<std::string, std::string>> ByteLevelBpeTokenizer::parse_merges_txt(std::string_view text) {
@@ -78,47 +76,9 @@ std::vector<std::pair<std::string, std::string>> ByteLevelBpeTokenizer::parse_me
 }
 
 std::vector<std::u32string> ByteLevelBpeTokenizer::pre_tokenize(std::u32string_view text) {
+  static const Regex gpt2(kGpt2Pattern, "GPT-2 pre-tokenizer");
   std::vector<std::u32string> pieces;
-  const std::size_t n = text.size();
-  std::size_t i = 0;
-  // End of the run of characters satisfying `pred` starting at `from`.
-  const auto run_end = [&](std::size_t from, bool (*pred)(char32_t)) {
-    while (from < n && pred(text[from])) ++from;
-    return from;
-  };
-  while (i < n) {
-    const char32_t c = text[i];
-    std::size_t end = i;
-    // Contractions: 's 't 're 've 'm 'll 'd (case-sensitive, tried in this order).
-    if (c == U'\'' && i + 1 < n) {
-      const char32_t a = text[i + 1], b = i + 2 < n ? text[i + 2] : 0;
-      if (a == U's' || a == U't' || a == U'm' || a == U'd') {
-        end = i + 2;
-      } else if ((a == U'r' && b == U'e') || (a == U'v' && b == U'e') || (a == U'l' && b == U'l')) {
-        end = i + 3;
-      }
-    }
-    if (end == i) {
-      // " ?X+" for X = letters, numbers, other: an optional single U+0020 then a run of one class.
-      const std::size_t body = (c == U' ' && i + 1 < n) ? i + 1 : i;
-      const char32_t head = text[body];
-      if (is_letter(head)) {
-        end = run_end(body, is_letter);
-      } else if (is_number(head)) {
-        end = run_end(body, is_number);
-      } else if (is_other(head)) {
-        end = run_end(body, is_other);
-      }
-    }
-    if (end == i) {
-      // Whitespace: "\s+(?!\S)" backs off one character when the run is followed by a non-space,
-      // so that the space can start the next word; "\s+" takes a lone space before a word.
-      const std::size_t run = run_end(i, is_space);
-      end = (run < n && run - i > 1) ? run - 1 : run;
-    }
-    pieces.emplace_back(text.substr(i, end - i));
-    i = end;
-  }
+  for (const RegexMatch& m : gpt2.find_all(text)) pieces.emplace_back(text.substr(m.start, m.end - m.start));
   return pieces;
 }
 
@@ -162,18 +122,12 @@ std::vector<std::string> ByteLevelBpeTokenizer::merge(const std::string& piece) 
 }
 
 void ByteLevelBpeTokenizer::prepare(std::u32string& text) const {
-  using PrefixSpace = ByteLevelBpeOptions::PrefixSpace;
-  const bool missing = text.empty() || text.front() != U' ';
-  if (options_.add_prefix_space == PrefixSpace::always ||
-      (options_.add_prefix_space == PrefixSpace::if_missing && missing)) {
-    text.insert(text.begin(), U' ');
-  }
+  if (options_.add_prefix_space) text.insert(text.begin(), U' ');
 }
 
-void ByteLevelBpeTokenizer::tokenize_segment(std::u32string_view text, Encoding& out) const {
+void ByteLevelBpeTokenizer::tokenize_segment(std::u32string_view text, bool /*at_start*/, Encoding& out) const {
   for (const std::u32string& piece : pre_tokenize(text)) {
-    std::string mapped;
-    for (unsigned char byte : unicode::encode_utf8(piece)) mapped += byte_alphabet_[byte];
+    const std::string mapped = byte_level::to_alphabet(unicode::encode_utf8(piece));
     for (std::string& token : merge(mapped)) {
       if (token_to_id(token) < 0 && options_.unk_token) {
         append_token(*options_.unk_token, out);
@@ -182,6 +136,10 @@ void ByteLevelBpeTokenizer::tokenize_segment(std::u32string_view text, Encoding&
       }
     }
   }
+}
+
+std::string ByteLevelBpeTokenizer::display_token(const std::string& token) const {
+  return display_byte_level(token);
 }
 
 }  // namespace attnscope::tokenizers

@@ -1,6 +1,6 @@
 // GPT-2 / RoBERTa byte-level BPE, byte-exact with OpenAI's GPT-2 encoder.py (and Hugging Face's slow
 // GPT2Tokenizer / RobertaTokenizer):
-//   1. pre-tokenisation with GPT-2's pattern, implemented by hand (no regex engine):
+//   1. pre-tokenisation with GPT-2's pattern (regex.hpp):
 //        's|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+
 //      where \s is Unicode White_Space and \p{L} / \p{N} are the general categories L* / N*;
 //   2. each piece's UTF-8 bytes are mapped to printable characters (bytes_to_unicode: 'Ġ' is space);
@@ -18,14 +18,12 @@
 namespace attnscope::tokenizers {
 
 struct ByteLevelBpeOptions {
-  // Put a space before the text: always (slow tokenizers) or only when it does not already begin
-  // with one (the tokenizers library's ByteLevel pre-tokenizer, i.e. tokenizer.json).
-  enum class PrefixSpace { never, always, if_missing };
-  PrefixSpace add_prefix_space = PrefixSpace::never;
+  bool add_prefix_space = false;  // put a space before the text (slow tokenizers' add_prefix_space)
   std::optional<std::string> unk_token;  // used if a merged piece is missing from the vocabulary
-  std::vector<SpecialToken> special_tokens;  // matched verbatim (e.g. <|endoftext|>, <mask>)
-  std::vector<std::string> prefix;           // RoBERTa: {"<s>"}; GPT-2: none
-  std::vector<std::string> suffix;           // RoBERTa: {"</s>"}
+  std::vector<AddedToken> special_tokens;    // matched verbatim (e.g. <|endoftext|>, <mask>)
+  // RoBERTa: <s> A </s> and <s> A </s></s> B </s>, type ids all 0; GPT-2: nothing, B has type 1.
+  bool roberta_wrapping = false;
+  std::string cls = "<s>", sep = "</s>";
 };
 
 class ByteLevelBpeTokenizer : public Tokenizer {
@@ -43,7 +41,8 @@ class ByteLevelBpeTokenizer : public Tokenizer {
 
  protected:
   void prepare(std::u32string& text) const override;
-  void tokenize_segment(std::u32string_view text, Encoding& out) const override;
+  void tokenize_segment(std::u32string_view text, bool at_start, Encoding& out) const override;
+  std::string display_token(const std::string& token) const override;
 
  private:
   // The vocabulary strings that `piece` (already in the byte alphabet) merges into.
@@ -51,7 +50,6 @@ class ByteLevelBpeTokenizer : public Tokenizer {
 
   ByteLevelBpeOptions options_;
   std::unordered_map<std::string, std::int32_t> ranks_;  // key: first + '\xFF' + second
-  std::string byte_alphabet_[256];                       // bytes_to_unicode, as UTF-8
   // Merged pieces by input piece. Makes encode() unsafe to call from two threads at once (the
   // module has one tokenizer per wasm instance, and wasm instances are single-threaded).
   mutable std::unordered_map<std::string, std::vector<std::string>> cache_;

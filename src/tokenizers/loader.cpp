@@ -84,7 +84,7 @@ std::unique_ptr<Tokenizer> bpe_from_files(std::string_view model_type, const Tok
   auto merges = ByteLevelBpeTokenizer::parse_merges_txt(*files.merges_txt);
   ByteLevelBpeOptions options;
   if (config_bool(config, "add_prefix_space").value_or(false)) {
-    options.add_prefix_space = ByteLevelBpeOptions::PrefixSpace::always;
+    options.add_prefix_space = true;
   }
   const auto token_or = [&](std::string_view key, SpecialToken fallback) {
     auto t = config_token(config, key);
@@ -96,8 +96,9 @@ std::unique_ptr<Tokenizer> bpe_from_files(std::string_view model_type, const Tok
     const SpecialToken unk = token_or("unk_token", {"<unk>"});
     special = {bos, token_or("pad_token", {"<pad>"}), eos, unk, token_or("mask_token", {"<mask>", true, false})};
     options.unk_token = unk.content;
-    options.prefix = {token_or("cls_token", bos).content};
-    options.suffix = {token_or("sep_token", eos).content};
+    options.roberta_wrapping = true;
+    options.cls = token_or("cls_token", bos).content;
+    options.sep = token_or("sep_token", eos).content;
   } else {
     const SpecialToken eot = token_or("eos_token", {"<|endoftext|>"});
     special = {token_or("bos_token", eot), eot};
@@ -132,13 +133,18 @@ std::unique_ptr<Tokenizer> load_tokenizer(std::string_view model_type, const Tok
 
   const bool wordpiece_family = model_type == "bert" || model_type == "distilbert";
   const bool bpe_family = model_type == "roberta" || model_type == "gpt2";
-  if (!wordpiece_family && !bpe_family) {
-    throw InvalidArgument("tokenizer: model_type '" + std::string(model_type) +
-                          "' is not supported (supported: bert, distilbert, roberta, gpt2)");
-  }
   if (wordpiece_family && files.vocab_txt) return wordpiece_from_files(files, cfg);
   if (bpe_family && files.vocab_json && files.merges_txt) return bpe_from_files(model_type, files, cfg);
-  if (files.tokenizer_json) return tokenizer_from_json(*files.tokenizer_json);
+  if (files.tokenizer_json) {
+    std::optional<std::string_view> config_text;
+    if (files.tokenizer_config_json) config_text = *files.tokenizer_config_json;
+    return tokenizer_from_json(*files.tokenizer_json, config_text);
+  }
+  if (!wordpiece_family && !bpe_family) {
+    throw InvalidArgument("tokenizer: model_type '" + std::string(model_type) +
+                          "' needs a tokenizer.json (tokenizers from vocabulary files alone are supported: bert, "
+                          "distilbert, roberta, gpt2)");
+  }
   throw InvalidArgument(std::string("tokenizer: the folder has no tokenizer files for model_type '") +
                         std::string(model_type) + "' (expected " +
                         (wordpiece_family ? "vocab.txt" : "vocab.json and merges.txt") + ", or tokenizer.json)");

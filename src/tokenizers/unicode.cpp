@@ -24,6 +24,10 @@ extern const std::uint32_t kDecompPool[];
 extern const std::uint64_t kComposePairs[];
 extern const std::size_t kComposePairsSize;
 extern const std::uint32_t kComposeResults[];
+extern const std::uint32_t kCompatKeys[];
+extern const std::size_t kCompatKeysSize;
+extern const std::uint32_t kCompatOffsets[];
+extern const std::uint32_t kCompatPool[];
 }  // namespace attnscope::tokenizers::unicode_data
 
 namespace attnscope::tokenizers::unicode {
@@ -33,12 +37,6 @@ namespace {
 
 constexpr char32_t kReplacement = 0xFFFD;
 constexpr char32_t kMaxCodePoint = 0x10FFFF;
-
-// Index of the range that contains `cp` in a table of ascending range starts (the first is 0).
-std::size_t range_index(const std::uint32_t* starts, std::size_t size, char32_t cp) {
-  const std::uint32_t* it = std::upper_bound(starts, starts + size, static_cast<std::uint32_t>(cp));
-  return static_cast<std::size_t>(it - starts) - 1;
-}
 
 // Position of `cp` in a sorted key table, or `size` when absent.
 std::size_t find_key(const std::uint32_t* keys, std::size_t size, char32_t cp) {
@@ -51,8 +49,22 @@ constexpr char32_t kHangulBase = 0xAC00, kLeadBase = 0x1100, kVowelBase = 0x1161
 constexpr int kLeadCount = 19, kVowelCount = 21, kTrailCount = 28;
 constexpr int kSyllableCount = kLeadCount * kVowelCount * kTrailCount;  // 11172
 
-void append_decomposition(char32_t cp, std::u32string& out) {
-  if (cp < 0xC0) {  // nothing below U+00C0 decomposes
+// Appends entry `at` of a (keys, offsets, pool) decomposition table.
+void append_pooled(const std::uint32_t* offsets, const std::uint32_t* pool, std::size_t at, std::u32string& out) {
+  const std::uint32_t packed = offsets[at];
+  const std::uint32_t offset = packed >> 8, length = packed & 0xFF;
+  for (std::uint32_t k = 0; k < length; ++k) out.push_back(pool[offset + k]);
+}
+
+void append_decomposition(char32_t cp, bool compatibility, std::u32string& out) {
+  if (compatibility && cp >= 0xA0) {  // nothing below U+00A0 has a compatibility decomposition
+    const std::size_t at = find_key(data::kCompatKeys, data::kCompatKeysSize, cp);
+    if (at != data::kCompatKeysSize) {
+      append_pooled(data::kCompatOffsets, data::kCompatPool, at, out);
+      return;
+    }
+  }
+  if (cp < 0xC0) {  // nothing below U+00C0 decomposes canonically
     out.push_back(cp);
     return;
   }
@@ -68,9 +80,7 @@ void append_decomposition(char32_t cp, std::u32string& out) {
     out.push_back(cp);
     return;
   }
-  const std::uint32_t packed = data::kDecompOffsets[at];
-  const std::uint32_t offset = packed >> 8, length = packed & 0xFF;
-  for (std::uint32_t k = 0; k < length; ++k) out.push_back(data::kDecompPool[offset + k]);
+  append_pooled(data::kDecompOffsets, data::kDecompPool, at, out);
 }
 
 // Composite of a starter and a following character, or 0 when the pair does not compose.
@@ -92,6 +102,11 @@ char32_t compose_pair(char32_t first, char32_t second) {
 }
 
 }  // namespace
+
+std::size_t range_index(const std::uint32_t* starts, std::size_t size, char32_t cp) {
+  const std::uint32_t* it = std::upper_bound(starts, starts + size, static_cast<std::uint32_t>(cp));
+  return static_cast<std::size_t>(it - starts) - 1;
+}
 
 const char* table_version() { return data::kUnicodeVersion; }
 
@@ -214,10 +229,12 @@ std::u32string to_lower(std::u32string_view text) {
   return out;
 }
 
-std::u32string nfd(std::u32string_view text) {
+namespace {
+
+std::u32string decompose(std::u32string_view text, bool compatibility) {
   std::u32string out;
   out.reserve(text.size());
-  for (char32_t cp : text) append_decomposition(cp, out);
+  for (char32_t cp : text) append_decomposition(cp, compatibility, out);
   // Canonical ordering: stable-sort every run of non-starters by combining class.
   std::size_t i = 0;
   while (i < out.size()) {
@@ -234,8 +251,7 @@ std::u32string nfd(std::u32string_view text) {
   return out;
 }
 
-std::u32string nfc(std::u32string_view text) {
-  const std::u32string decomposed = nfd(text);
+std::u32string compose(const std::u32string& decomposed) {
   std::u32string out;
   out.reserve(decomposed.size());
   std::size_t starter = std::u32string::npos;  // index in `out` of the last starter
@@ -259,5 +275,12 @@ std::u32string nfc(std::u32string_view text) {
   }
   return out;
 }
+
+}  // namespace
+
+std::u32string nfd(std::u32string_view text) { return decompose(text, false); }
+std::u32string nfkd(std::u32string_view text) { return decompose(text, true); }
+std::u32string nfc(std::u32string_view text) { return compose(decompose(text, false)); }
+std::u32string nfkc(std::u32string_view text) { return compose(decompose(text, true)); }
 
 }  // namespace attnscope::tokenizers::unicode

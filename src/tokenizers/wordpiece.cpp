@@ -67,7 +67,7 @@ WordPieceTokenizer::WordPieceTokenizer(std::vector<std::string> vocab, WordPiece
   if (options_.max_input_chars_per_word == 0) {
     throw InvalidArgument("WordPiece: max_input_chars_per_word must be at least 1");
   }
-  std::vector<SpecialToken> special;
+  std::vector<AddedToken> special;
   for (const std::string& t : options_.special_tokens) {
     if (token_to_id(t) >= 0) special.push_back({t});
   }
@@ -134,7 +134,7 @@ std::vector<std::u32string> WordPieceTokenizer::basic_tokenize(std::u32string_vi
   return words;
 }
 
-void WordPieceTokenizer::tokenize_segment(std::u32string_view text, Encoding& out) const {
+void WordPieceTokenizer::tokenize_segment(std::u32string_view text, bool /*at_start*/, Encoding& out) const {
   // The reference lower-cases all text outside special tokens before its basic tokenizer runs.
   const std::u32string lowered = options_.do_lower_case ? unicode::to_lower(text) : std::u32string(text);
   for (const std::u32string& word : basic_tokenize(lowered)) word_piece(word, out);

@@ -42,7 +42,7 @@ class WordPieceTokenizer : public Tokenizer {
   std::vector<std::u32string> basic_tokenize(std::u32string_view text) const;
 
  protected:
-  void tokenize_segment(std::u32string_view text, Encoding& out) const override;
+  void tokenize_segment(std::u32string_view text, bool at_start, Encoding& out) const override;
 
  private:
   void word_piece(std::u32string_view word, Encoding& out) const;

@@ -147,8 +147,10 @@ TEST(TokenizerJson, UnsupportedOrMalformedFilesAreClearErrors) {
     }
     return std::string("no error");
   };
-  EXPECT_NE(message(R"({"model": {"type": "Unigram", "vocab": []}})").find("'Unigram' is not supported (supported: WordPiece, BPE)"),
+  EXPECT_NE(message(R"({"model": {"type": "WordLevel", "vocab": {}}})")
+                .find("model.type: 'WordLevel' is not supported (supported: WordPiece, BPE, Unigram)"),
             std::string::npos);
+  EXPECT_NE(message(R"({"model": {"type": "Unigram", "vocab": []}})").find("model.vocab is empty"), std::string::npos);
   EXPECT_NE(message("[1, 2]").find("tokenizer.json: "), std::string::npos);
   EXPECT_NE(message("{\"model\": ").find("tokenizer.json: "), std::string::npos);
   EXPECT_NE(message(R"({"model": {"type": "BPE", "vocab": {"a": 0}, "merges": []}, "pre_tokenizer": {"type": "Whitespace"}})")

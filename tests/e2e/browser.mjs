@@ -37,14 +37,14 @@ export async function launchChromium({ viewport = { width: 1280, height: 800 } }
 }
 
 /**
- * Watches a page: any request outside `origin` (other than data:/blob:) is aborted and recorded;
- * console errors and uncaught exceptions are recorded.
+ * Watches a page: any request outside `origin` and the `allow`ed origins (other than data:/blob:) is
+ * aborted and recorded; console errors and uncaught exceptions are recorded.
  */
-export async function guardPage(page, origin) {
+export async function guardPage(page, origin, { allow = [] } = {}) {
   const problems = { consoleErrors: [], pageErrors: [], external: [] };
   await page.route('**/*', (route) => {
     const url = route.request().url();
-    if (url.startsWith(`${origin}/`) || url.startsWith('data:') || url.startsWith('blob:')) return route.continue();
+    if ([origin, ...allow].some((o) => url.startsWith(`${o}/`)) || url.startsWith('data:') || url.startsWith('blob:')) return route.continue();
     problems.external.push(url);
     return route.abort('blockedbyclient');
   });
@@ -53,16 +53,20 @@ export async function guardPage(page, origin) {
   return problems;
 }
 
-/** The server on web/ (or `root`) plus a browser; newPage() gives a guarded page. */
-export async function startDemo({ root = WEB_ROOT, ...options } = {}) {
-  const server = await startServer({ root, port: 0 });
+/**
+ * The server on web/ (or `root`) plus a browser; newPage() gives a guarded page. `hub` ({ endpoint,
+ * hosts }) serves the pages with that Hugging Face Hub endpoint, whose origins the guard then allows.
+ */
+export async function startDemo({ root = WEB_ROOT, hub = null, ...options } = {}) {
+  const server = await startServer({ root, port: 0, hub });
   const browser = await launchChromium(options);
   return {
     url: server.url,
     context: browser.context,
     async newPage() {
       const page = await browser.context.newPage();
-      const problems = await guardPage(page, server.url);
+      const allow = hub ? [hub.endpoint, ...(hub.hosts ?? [])].map((url) => new URL(url).origin) : [];
+      const problems = await guardPage(page, server.url, { allow });
       return { page, problems };
     },
     async close() { await browser.close(); await server.close(); },

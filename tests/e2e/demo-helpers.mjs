@@ -96,13 +96,15 @@ export function artifactPath(name) {
 }
 
 /**
- * No uncaught exception, no request outside the origin, no console error. One exception, opt-in:
+ * No uncaught exception, no request outside the origin, no console error. Two exceptions, opt-in:
  * Chromium logs "404" for a model folder's optional files the loader probes for (a folder URL cannot
  * be listed); with `optionalUnder` set, such a 404 passes only if that file really is absent from web/.
+ * `allowedErrors` (a RegExp) lets through the console errors a test provokes on purpose.
  */
-export function assertClean(assert, problems, what = '', { optionalUnder = null, root = WEB_ROOT } = {}) {
+export function assertClean(assert, problems, what = '', { optionalUnder = null, root = WEB_ROOT, allowedErrors = null } = {}) {
   assert.deepEqual(problems.pageErrors, [], `uncaught exceptions ${what}`);
   const errors = problems.consoleErrors.filter((e) => {
+    if (allowedErrors?.test(e)) return false;
     if (!optionalUnder || !/status of 404/.test(e)) return true;
     const url = e.slice(e.lastIndexOf(' @ ') + 3);
     const path = new URL(url).pathname;

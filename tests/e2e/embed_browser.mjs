@@ -104,3 +104,17 @@ export async function drawnPixels(page, selector = 'attnscope-view') {
     return { id: el.id, canvases: canvases.length, inked, colours: colours.size };
   }));
 }
+
+/**
+ * Row-stochastic weights `layers × heads × rows × cols`, computed here (not by the views): each row
+ * the softmax of a fixed pattern of its layer, head, row and column.
+ */
+export function softmaxRows(rows, cols, heads, layers, salt) {
+  return Array.from({ length: layers }, (_, l) => Array.from({ length: heads }, (_, h) => Array.from({ length: rows }, (_, i) => {
+    const logits = Array.from({ length: cols }, (_, j) => Math.sin((i + 1) * (j + 2) * (h + 1 + salt) + l) * 3);
+    const max = Math.max(...logits);
+    const e = logits.map((x) => Math.exp(x - max));
+    const sum = e.reduce((a, b) => a + b, 0);
+    return e.map((x) => x / sum);
+  })));
+}

@@ -97,6 +97,20 @@ test('render --out fig.png: a valid PNG of the default sentence with the heatmap
   }
 });
 
+test('render --text-pair --pair-filter ab: the heatmaps of sentence A\'s tokens attending to sentence B\'s', () => {
+  const out = join(work, 'pair.svg');
+  const r = runCli('render', '--text', 'Who sat?', '--text-pair', 'The cat sat.', '--pair-filter', 'ab', '--out', out);
+  assert.equal(r.status, 0, r.stderr);
+  const svg = readFileSync(out, 'utf8');
+  // Each heatmap's labels are SVG text: rows anchored at their end (A's tokens), columns rotated (B's).
+  const rows = [...svg.matchAll(/<text [^>]*text-anchor="end"[^>]*>([^<]*)<\/text>/g)].map((m) => m[1]);
+  const cols = [...svg.matchAll(/<text transform="[^"]*rotate\(-90\)"[^>]*>([^<]*)<\/text>/g)].map((m) => m[1]);
+  assert.deepEqual(rows.slice(0, 5), ['[CLS]', 'who', 'sat', '?', '[SEP]']);
+  assert.deepEqual(cols.slice(0, 5), ['the', 'cat', 'sat', '.', '[SEP]']);
+  assert.equal(rows.length, 4 * 5, 'four heads of A × B');
+  assert.match(svg, />Sentence A → Sentence B<\/text>/, 'the menu shows the filter');
+});
+
 test('bad arguments: exit status 2 and a message naming the option', () => {
   const cases = [
     [['render', '--view', 'pie', '--out', 'x.svg'], /--view: expected matrix, head or model/],
@@ -105,6 +119,8 @@ test('bad arguments: exit status 2 and a message naming the option', () => {
     [['render', '--layer', 'two', '--out', 'x.svg'], /--layer: expected a whole number/],
     [['render', '--model', join(work, 'nowhere'), '--out', 'x.svg'], /--model: .* is not a folder/],
     [['draw'], /unknown command "draw"/],
+    [['render', '--pair-filter', 'ab', '--out', 'x.svg'], /--pair-filter needs --text-pair/],
+    [['render', '--text-pair', 'B', '--pair-filter', 'ba ', '--out', 'x.svg'], /--pair-filter: expected all, aa, ab, ba or bb/],
   ];
   for (const [args, message] of cases) {
     const r = runCli(...args);

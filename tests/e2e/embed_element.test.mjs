@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { drawnPixels, ROOT, servedSite, waitForViews } from './embed_browser.mjs';
+import { drawnPixels, ROOT, servedSite, softmaxRows, waitForViews } from './embed_browser.mjs';
 
 const site = servedSite();
 
@@ -33,17 +33,6 @@ test('the documented example page renders every element from the bundle', async 
   await context.close();
 });
 
-// Row-stochastic weights for `n` tokens, computed here (not by the views): softmax of a fixed pattern.
-function softmaxRows(n, heads, layers, salt) {
-  return Array.from({ length: layers }, (_, l) => Array.from({ length: heads }, (_, h) => Array.from({ length: n }, (_, i) => {
-    const logits = Array.from({ length: n }, (_, j) => Math.sin((i + 1) * (j + 2) * (h + 1 + salt) + l) * 3);
-    const max = Math.max(...logits);
-    const e = logits.map((x) => Math.exp(x - max));
-    const sum = e.reduce((a, b) => a + b, 0);
-    return e.map((x) => x / sum);
-  })));
-}
-
 const TWO_ELEMENTS = (a, b) => `<!doctype html><html><head><meta charset="utf-8">
 <style>/* page styles that would break the views if they leaked in */
 .attnscope-panel, .attnscope-head-canvas, canvas { display: none !important; } select { visibility: hidden; }</style>
@@ -54,8 +43,8 @@ const TWO_ELEMENTS = (a, b) => `<!doctype html><html><head><meta charset="utf-8"
 </body></html>`;
 
 test('two elements on one page render, stay independent and show their own weights', async () => {
-  const a = { tokens: ['[CLS]', 'the', 'cat', 'sat', '[SEP]'], attentions: softmaxRows(5, 3, 2, 0) };
-  const b = { tokens: ['Mark', 'told', 'Sam', 'that', 'he', 'was', 'leaving'], attentions: softmaxRows(7, 2, 2, 5) };
+  const a = { tokens: ['[CLS]', 'the', 'cat', 'sat', '[SEP]'], attentions: softmaxRows(5, 5, 3, 2, 0) };
+  const b = { tokens: ['Mark', 'told', 'Sam', 'that', 'he', 'was', 'leaving'], attentions: softmaxRows(7, 7, 2, 2, 5) };
   const { page, errors, blocked, context } = await site.page();
   await context.route(`${site.url}/embed/two-elements.html`, (route) => route.fulfill({
     contentType: 'text/html; charset=utf-8', body: TWO_ELEMENTS(a, b),

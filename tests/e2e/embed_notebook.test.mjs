@@ -1,9 +1,11 @@
 // The Python helper in a real notebook: builds the wheel and installs it into a temporary folder
 // (python_package.mjs: offline, nothing downloaded), executes tests/python/show_twice.ipynb (PyTorch
-// computes the attentions) and tests/python/bertviz_compat.ipynb (BertViz's head_view/model_view
-// calls on numpy arrays) with Debian's Jupyter and /usr/bin/python3, exports each to HTML, opens that
-// file in headless Chromium with every non-file:/data: request aborted, and checks the views drew the
-// weights given, with no console errors. Also runs the package's unit tests.
+// computes the attentions), tests/python/bertviz_compat.ipynb (BertViz's head_view/model_view
+// calls on numpy arrays) and tests/python/encoder_decoder.ipynb (a PyTorch encoder-decoder's encoder,
+// decoder and cross-attention, and a sentence pair) with Debian's Jupyter and /usr/bin/python3,
+// exports each to HTML, opens that file in headless Chromium with every non-file:/data: request
+// aborted, and checks the views drew the weights given, with no console errors. Also runs the
+// package's unit tests.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -32,6 +34,16 @@ test('the Python package unit tests pass (installed copy)', () => {
     stdio: 'inherit', env: { ...process.env, PYTHONPATH: site },
   });
 });
+
+/** Weights `layers × heads × rows × columns` the element received equal the notebook's, to its 5 decimals. */
+function close(got, want, what) {
+  let worst = 0;
+  got.forEach((layer, l) => layer.forEach((h, hh) => h.forEach((row, i) => row.forEach((w, j) => {
+    worst = Math.max(worst, Math.abs(w - want[l][hh][i][j]));
+  }))));
+  assert.equal(got.length, want.length, what);
+  assert.ok(worst <= 5e-6, `${what}: largest difference from the notebook's weights: ${worst}`);
+}
 
 /**
  * Executes tests/python/<name>.ipynb with Debian's Jupyter (the installed wheel on PYTHONPATH) and
@@ -136,14 +148,6 @@ test('a BertViz notebook (head_view, model_view on numpy arrays) works by changi
   // sentence_b_start reaches the element (attentionData.sentenceBStart).
   assert.deepEqual([head.sentenceBStart, model.sentenceBStart], [5, 5]);
   // include_layers=[1, 2] with layer=2: the second included layer is selected; heads=[0, 2] drawn first.
-  const close = (got, want, what) => {
-    let worst = 0;
-    got.forEach((layer, l) => layer.forEach((h, hh) => h.forEach((row, i) => row.forEach((w, j) => {
-      worst = Math.max(worst, Math.abs(w - want[l][hh][i][j]));
-    }))));
-    assert.equal(got.length, want.length, what);
-    assert.ok(worst <= 5e-6, `${what}: largest difference from the notebook's weights: ${worst}`);
-  };
   close(head.attentions, [given.attentions[1], given.attentions[2]], 'head_view include_layers');
   assert.equal(head.layer, '1');
   assert.deepEqual(JSON.parse(head.visibleHeads), [0, 2]);
@@ -161,6 +165,60 @@ test('a BertViz notebook (head_view, model_view on numpy arrays) works by changi
   assert.deepEqual(blocked, []);
   assert.deepEqual(errors, []);
   await page.screenshot({ path: join(ROOT, 'tests', 'artifacts', 'embed-notebook-bertviz.png'), fullPage: true });
+  await context.close();
+});
+
+test('a notebook showing an encoder-decoder model and a sentence pair draws them offline, as PyTorch computed them', async () => {
+  const reference = join(work, 'encoder-decoder-reference.json');
+  const html = runNotebook('encoder_decoder', { ATTNSCOPE_NOTEBOOK_REFERENCE: reference });
+  const torch = JSON.parse(readFileSync(reference, 'utf8'));
+  browser ??= await launchBrowser();
+  const { page, errors, blocked, context } = await guardedPage(browser, offlineOnly);
+  await page.goto(pathToFileURL(html).href);
+  const states = await waitForViews(page, 'attnscope-view', 3);
+  for (const s of states) assert.equal(s.state, 'rendered', s.message);
+  const els = page.locator('attnscope-view');
+  const received = await els.evaluateAll((all) => all.map((el) => Object.fromEntries(
+    [...el.attributes].filter((a) => /tokens|attentions/.test(a.name)).map((a) => [a.name, JSON.parse(a.value)]))));
+  const pretty = (tokens) => tokens.map((t) => t.replace('\u2581', ' '));
+  // show(encoder_attention=…, decoder_attention=…, cross_attention=…, kind="cross", view="matrix", layer=1)
+  const [seq2seq, pair, bertviz] = received;
+  for (const kind of ['encoder', 'decoder', 'cross']) close(seq2seq[`${kind}-attentions`], torch[kind], kind);
+  assert.deepEqual([seq2seq['encoder-tokens'], seq2seq['decoder-tokens']], [torch.src, torch.tgt]);
+  const first = els.nth(0);
+  const heatmap = first.locator('figure[data-head="3"] canvas:not(.attnscope-overlay)');
+  assert.deepEqual(await heatmap.evaluate((c) => [c.dataset.rows, c.dataset.cols]), ['5', '8']);
+  assert.equal(await first.locator('figure.attnscope-panel').count(), 4);
+  const g = await heatmap.evaluate((c) => ({ ...c.dataset }));
+  await heatmap.hover({ position: { x: Number(g.plotLeft) + 6.5 * Number(g.cell), y: Number(g.plotTop) + 2.5 * Number(g.cell) } });
+  const tip = await page.locator('.attnscope-tooltip').textContent();
+  assert.match(tip, /query: ▁sieht {2}\(decoder #2\)\nkey: \. {2}\(encoder #6\)/);
+  assert.match(tip, new RegExp(`weight: ${torch.cross[1][3][2][6].toFixed(4)}`), tip);
+  // show(pair_attention, pair, sentence_b_start=5, pair_filter="ab"): the head view draws A's tokens against B's.
+  close(pair.attentions, torch.pair_attention, 'pair');
+  const second = els.nth(1);
+  assert.equal(await second.locator('select.attnscope-pair-select').inputValue(), 'ab');
+  assert.equal(await second.evaluate((el) => el.attentionData.sentenceBStart), 5);
+  const svg = await second.evaluate((el) => el.toSVG());
+  const sides = await page.evaluate((text) => {
+    const texts = [...new DOMParser().parseFromString(text, 'image/svg+xml').querySelectorAll('text')];
+    const shown = (t) => t.getAttribute('dominant-baseline') === 'middle';
+    return { left: texts.filter((t) => shown(t) && t.getAttribute('text-anchor') === 'end').map((t) => t.textContent),
+      right: texts.filter((t) => shown(t) && !t.hasAttribute('text-anchor')).map((t) => t.textContent) };
+  }, svg);
+  assert.deepEqual(sides, { left: torch.pair.slice(0, 5), right: torch.pair.slice(5) });
+  // BertViz's model_view(encoder_attention=…, …): prettified tokens, the parts offered as BertViz's
+  // "Attention" menu, the encoder's thumbnails first and the cross-attention's 8 wide and 5 high.
+  assert.deepEqual([bertviz['encoder-tokens'], bertviz['decoder-tokens']], [pretty(torch.src), pretty(torch.tgt)]);
+  const third = els.nth(2);
+  assert.deepEqual(await third.locator('select.attnscope-kind-select option').allTextContents(), ['Encoder', 'Decoder', 'Cross']);
+  assert.deepEqual(await third.locator('.attnscope-thumb canvas').first().evaluate((c) => [c.width, c.height]), [8, 8]);
+  await third.locator('select.attnscope-kind-select').selectOption('cross');
+  assert.deepEqual(await third.locator('.attnscope-thumb canvas').evaluateAll((cs) => cs.map((c) => [c.width, c.height])),
+    Array(8).fill([8, 5]));
+  assert.deepEqual(blocked, []);
+  assert.deepEqual(errors, []);
+  await page.screenshot({ path: join(ROOT, 'tests', 'artifacts', 'embed-notebook-encoder-decoder.png'), fullPage: true });
   await context.close();
 });
 

@@ -6,31 +6,14 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 
 import { startServer } from '../../scripts/serve.mjs';
+import { checkAgainstReference, MODELS } from './helpers/model-reference.mjs';
 import { FLAVOURS, load } from './helpers/module.mjs';
-import { maxAbsDiff } from './helpers/numeric.mjs';
 import { readModelReference } from './helpers/safetensors.mjs';
 
-const MODELS = fileURLToPath(new URL('../golden/models/', import.meta.url));
 const NAMES = readdirSync(MODELS).sort();
 const ARCHITECTURE = (name) => name.split('-')[0];
-
-function checkAgainstReference(model, name) {
-  const ref = readModelReference(join(MODELS, name));
-  const out = model.run(ref.ids);
-  assert.deepEqual(Array.from(out.ids), Array.from(ref.ids));
-  assert.equal(out.tokens.length, ref.ids.length);
-  assert.equal(out.attentions.length, ref.attentions.length);
-  out.attentions.forEach((a, l) => {
-    assert.ok(a instanceof Float32Array);
-    const diff = maxAbsDiff(a, ref.attentions[l]);
-    assert.ok(diff <= 1e-5, `${name} layer ${l}: attention differs by ${diff}`);
-  });
-  const diff = maxAbsDiff(out.hidden, ref.hidden);
-  assert.ok(diff <= 1e-4, `${name}: hidden differs by ${diff}`);
-}
 
 const filesOf = (name) => readdirSync(join(MODELS, name))
   .filter((f) => f !== 'reference.safetensors')

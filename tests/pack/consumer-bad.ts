@@ -9,4 +9,6 @@ const notAString: number = core.version;                                 // vers
 new MatrixView(document.body).update({ tokens: ['a'], attentions: [[1]] });  // attentions: Float32Array per layer
 new MatrixView(document.body).update({ tokens: ['a'], attentions: [new Float32Array(1)] }, { theme: 'blue' });  // theme
 export const bad = (el: AttnscopeView) => { el.data = { tokens: 'a b', attentions: [] }; };  // tokens: string[]
+new MatrixView(document.body).update({ tokens: ['a'], attentions: [new Float32Array(1)] }, { pairFilter: 'ac' });  // pairFilter
+new MatrixView(document.body).update({ queryTokens: ['a'], attentions: [new Float32Array(1)] }, { kind: 'cross' });  // keyTokens missing
 export { notAString };

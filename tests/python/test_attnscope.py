@@ -115,6 +115,52 @@ class NormalizeTest(unittest.TestCase):
             attnscope.html_fragment(uniform(1, 3, 2), ["a", "b"], head=-1)
 
 
+class PairAndEncoderDecoderTest(unittest.TestCase):
+    def test_show_takes_a_sentence_pair_and_its_filter(self):
+        tokens = ["[CLS]", "a", "[SEP]", "b", "[SEP]"]
+        attrs, _, _ = element_data(attnscope.html_fragment(uniform(1, 1, 5), tokens, sentence_b_start=3, pair_filter="ab"))
+        self.assertEqual((attrs["sentence-b-start"], attrs["pair-filter"]), ("3", "ab"))
+        cases = [
+            (dict(sentence_b_start=5), ValueError, r"sentence_b_start: expected 0 <= sentence_b_start < 5"),
+            (dict(pair_filter="ab"), ValueError, "pair_filter: 'ab' needs sentence_b_start"),
+            (dict(sentence_b_start=3, pair_filter="ac"), ValueError, "pair_filter: expected one of 'all', 'aa', 'ab', 'ba', 'bb'"),
+            (dict(kind="cross"), ValueError, "kind: applies to encoder-decoder inputs"),
+        ]
+        for kwargs, error, message in cases:
+            with self.subTest(message=message):
+                with self.assertRaisesRegex(error, message):
+                    attnscope.html_fragment(uniform(1, 1, 5), tokens, **kwargs)
+
+    def test_show_takes_an_encoder_decoder_model(self):
+        enc, dec = ["<s>", "she", "sees", "</s>"], ["<s>", "sie"]
+        cross = [[[[0.1, 0.2, 0.3, 0.4], [0.25, 0.25, 0.25, 0.25]]]]  # one layer, one head, 2 x 4
+        fragment = attnscope.html_fragment(view="matrix", encoder_attention=uniform(2, 1, 4), cross_attention=cross,
+                                           encoder_tokens=enc, decoder_tokens=dec, kind="cross", layer=0)
+        tag = re.search(r"<attnscope-view ([^>]*)>", fragment).group(1)
+        attrs = {k: html.unescape(v) for k, v in re.findall(r'([a-z-]+)="([^"]*)"', tag)}
+        self.assertEqual((attrs["kind"], attrs["view"], attrs["layer"]), ("cross", "matrix", "0"))
+        self.assertEqual(json.loads(attrs["cross-attentions"]), cross)
+        self.assertEqual(len(json.loads(attrs["encoder-attentions"])), 2)
+        self.assertNotIn("decoder-attentions", attrs)
+        with self.assertRaisesRegex(ValueError, r"layer: expected 0 <= layer < 1 \(the number of layers\)"):
+            attnscope.html_fragment(encoder_attention=uniform(2, 1, 4), cross_attention=cross, encoder_tokens=enc,
+                                    decoder_tokens=dec, kind="cross", layer=1)
+        with self.assertRaisesRegex(ValueError, r"kind: 'decoder', but no decoder_attention was given \(given: "
+                                                r"encoder_attention, cross_attention\)"):
+            attnscope.html_fragment(encoder_attention=uniform(2, 1, 4), cross_attention=cross, encoder_tokens=enc,
+                                    decoder_tokens=dec, kind="decoder")
+
+    @unittest.skipIf(torch is None, "torch not installed")
+    def test_hugging_face_seq2seq_tensors(self):
+        torch.manual_seed(1)
+        cross = tuple(torch.softmax(torch.randn(1, 2, 3, 5), -1) for _ in range(2))  # [batch, heads, decoder, encoder]
+        inputs = attnscope._inputs.read(None, None, cross_attention=cross, encoder_tokens=list("abcde"),
+                                        decoder_tokens=list("xyz"))
+        layers = inputs.parts["cross"]
+        self.assertEqual([len(layers), len(layers[0]), len(layers[0][0]), len(layers[0][0][0])], [2, 2, 3, 5])
+        self.assertAlmostEqual(layers[1][1][2][4], float(cross[1][0, 1, 2, 4]), places=6)
+
+
 class HtmlTest(unittest.TestCase):
     def test_fragment_carries_data_bundle_and_a_fresh_id(self):
         tokens = ["<img src=x onerror=alert(1)>", "it's", '"q"']

@@ -212,8 +212,12 @@ export interface Core {
   attentionRollout(attentions: Float32Array[], options: RolloutOptions): Float32Array[];
   /** Wasm memory use. */
   memory(): MemoryInfo;
-  /** A Hugging Face checkpoint folder (BERT, RoBERTa, DistilBERT, GPT-2); see ModelSource. */
+  /** A Hugging Face checkpoint (BERT, RoBERTa, DistilBERT, GPT-2) from the Hub or a folder; see ModelSource. */
   loadModel(source: ModelSource, options?: LoadModelOptions): Promise<Model>;
+  /** What the model cache holds (models loaded from the Hub); the same as the module's cachedModels(). */
+  cachedModels(options?: CacheOptions): Promise<CachedModel[]>;
+  /** Removes every cached commit of a Hub model; resolves to the bytes freed. Same as deleteCachedModel(). */
+  deleteCachedModel(id: string, options?: DeleteCachedModelOptions): Promise<number>;
 }
 
 /** Loads the wasm (SIMD build where supported) and returns the core. Each call makes a new instance. */
@@ -231,15 +235,77 @@ export function threadsSupported(): boolean;
 /** The package version. */
 export const version: string;
 
+/** What the model cache holds: one entry per model and commit, newest first. Needs no load(). */
+export function cachedModels(options?: CacheOptions): Promise<CachedModel[]>;
+
+/** Removes every cached commit of Hub model `id` ('org/name' or 'hf:org/name'); resolves to the bytes freed. */
+export function deleteCachedModel(id: string, options?: DeleteCachedModelOptions): Promise<number>;
+
 // ---- Real checkpoints (web/src/model.js; README "Real models") ----
 
-/** A folder URL, File[] / FileList, { fileName: contents }, or (Node) a directory path. */
+/**
+ * A Hugging Face Hub model ('hf:<id>', 'hf:<organisation>/<name>', or https://huggingface.co/<id>, also
+ * …/<id>/tree/<revision>), a folder URL, File[] / FileList, { fileName: contents }, or (Node) a directory path.
+ */
 export type ModelSource = string | URL | File[] | FileList |
   Record<string, string | Uint8Array | ArrayBuffer | Blob>;
 
+/** What onProgress is told about the file the bytes belong to. */
+export interface LoadProgressInfo {
+  /** The file's name, e.g. 'model.safetensors'. */
+  file: string;
+  /** True when the bytes come from the model cache (no download). */
+  fromCache: boolean;
+  /** Bytes of this file read so far. */
+  fileLoaded: number;
+  /** The file's size, or null when the server did not say. */
+  fileTotal: number | null;
+}
+
 export interface LoadModelOptions {
-  /** Called as bytes arrive; totalBytes may grow while the folder is read. */
-  onProgress?: (loadedBytes: number, totalBytes: number) => void;
+  /** Called as bytes arrive, over every file read; totalBytes grows as files are opened. */
+  onProgress?: (loadedBytes: number, totalBytes: number, info: LoadProgressInfo) => void;
+  /** Cancels the load: it rejects with the signal's reason and frees what it allocated. */
+  signal?: AbortSignal;
+  /** Hub sources: the branch, tag or commit id (default 'main', or the one in the URL). */
+  revision?: string;
+  /** Hub sources: the Hub or a mirror (like HF_ENDPOINT); default 'https://huggingface.co'. */
+  endpoint?: string;
+  /** Hub sources: an access token for gated or private models, sent to the endpoint's origin only. */
+  token?: string;
+  /** Hub sources: false neither reads nor writes the model cache (default true). */
+  cache?: boolean;
+  /** Hub sources in Node: the cache folder (default $XDG_CACHE_HOME/attnscope or ~/.cache/attnscope). */
+  cacheDir?: string;
+  /** Hub sources: called with a message when the cache cannot be written or a cached copy is used offline; default console.warn. */
+  onWarning?: (message: string) => void;
+}
+
+export interface CacheOptions {
+  /** Node: the cache folder (default $XDG_CACHE_HOME/attnscope or ~/.cache/attnscope). */
+  cacheDir?: string;
+}
+
+export interface DeleteCachedModelOptions extends CacheOptions {
+  /** Only the copies from this endpoint (default: from every endpoint). */
+  endpoint?: string;
+}
+
+/** One model and commit in the cache. */
+export interface CachedModel {
+  /** The model id, e.g. 'openai-community/gpt2'. */
+  id: string;
+  /** The endpoint it came from, e.g. 'https://huggingface.co'. */
+  endpoint: string;
+  /** The commit id (40 hex digits). */
+  revision: string;
+  /** The branches or tags that pointed at this commit when it was last loaded by them, e.g. ['main']. */
+  refs: string[];
+  files: { name: string; bytes: number }[];
+  /** Total size of the files. */
+  bytes: number;
+  /** When a file of it was last written (ISO 8601). */
+  date: string;
 }
 
 export interface ModelConfig {
@@ -262,8 +328,15 @@ export interface ModelRunOptions {
   valueNorms?: boolean;
   /** Hugging Face's attention_mask [n]: 0 marks a padding token no query attends to. */
   attentionMask?: ArrayLike<number>;
-  /** Segment ids [n] for models with token type embeddings (BERT: 0 for sentence A, 1 for B). */
+  /** Segment ids [n] for models with token type embeddings (BERT: 0 for sentence A, 1 for B); a { text, textPair } input sets them itself. */
   tokenTypes?: ArrayLike<number>;
+}
+
+/** A text, or a sentence pair (question/answer, premise/hypothesis) as the tokenizer's pair template puts it together. */
+export interface TextInput {
+  text: string;
+  /** Sentence B. */
+  textPair?: string;
 }
 
 /** One layer's attention step by step. Arrays of several heads are head-major. */
@@ -309,6 +382,29 @@ export interface ModelRunResult {
   hiddenStates?: Float32Array[];
   /** With steps. */
   steps?: ModelSteps;
+  /** For a { text, textPair } input: the index of sentence B's first token. */
+  sentenceBStart?: number;
+  /** For a { text, textPair } input: the token types it ran with (null: the model has no token type embeddings). */
+  tokenTypes?: Int32Array | null;
+}
+
+export interface TokenizeResult {
+  ids: Int32Array;
+  /** The vocabulary strings: "##ing", "Ġworld", "▁the", "<0xE2>". */
+  tokens: string[];
+  /**
+   * The text each token stands for: "Ġworld" -> " world", "▁the" -> " the", "Ċ" -> "\n", "<0x0A>" -> "\n";
+   * bytes of a character split across tokens as "\xE2" escapes; WordPiece keeps its "##" mark;
+   * special tokens as they are.
+   */
+  displayTokens: string[];
+  /** Token type (segment) ids, as the tokenizer's post-processor gives them (RoBERTa: all 0). */
+  typeIds: Int32Array;
+  /**
+   * With a pair: index of sentence B's first token (the first token of B's type when the template
+   * gives B its own type id, else B's first own token); null for one sentence.
+   */
+  sentenceBStart: number | null;
 }
 
 export interface Model {
@@ -317,10 +413,17 @@ export interface Model {
   /** False when the folder had no tokenizer files (run() then takes token ids only). */
   readonly hasTokenizer: boolean;
   readonly disposed: boolean;
-  /** With the model's special tokens ([CLS] … [SEP], <s> … </s>, none for GPT-2). */
-  tokenize(text: string): { ids: Int32Array; tokens: string[] };
-  /** Text is tokenized with special tokens; token ids are used as given. */
-  run(input: string | Int32Array | number[], options?: ModelRunOptions): ModelRunResult;
+  /**
+   * With the model's special tokens ([CLS] … [SEP], <s> … </s>, <|begin_of_text|> …, none for GPT-2);
+   * with `pair`, the sentence pair as the tokenizer's template puts it ([CLS] A [SEP] B [SEP]).
+   */
+  tokenize(text: string, pair?: string): TokenizeResult;
+  /**
+   * Text is tokenized with special tokens; a { text, textPair } pair with the pair template and run
+   * with its token types where the model has token type embeddings (BERT; RoBERTa's are all 0; none
+   * for DistilBERT; GPT-2 cannot tell the sentences apart and refuses); token ids are used as given.
+   */
+  run(input: string | TextInput | Int32Array | number[], options?: ModelRunOptions): ModelRunResult;
   /** Frees the model's wasm memory. Idempotent. */
   dispose(): void;
 }

@@ -2,10 +2,11 @@
 // so the page stays responsive while a forward runs. Every method returns a promise.
 //   const compute = startComputeWorker();
 //   await compute.ready                      -> { simd, relaxedSimd, threads } of the worker's core
-//   compute.loadModel(source, onProgress)    -> { architecture, config } (source: File[] or a URL)
+//   compute.loadModel(source, options)       -> { architecture, config }: core.loadModel's source and options
+//                                            (File[], a URL or 'hf:<id>'; callbacks and signal included)
 //   compute.latest('seeded' | 'model', text, state)   what an edit recomputes (compute.js), or
 //                                            SUPERSEDED when a newer edit came before its result
-//   compute.steps(text, tokens, layer) (one layer's steps of the model), compute.disposeModel()
+//   compute.steps(result, layer) (one layer's steps of the model), compute.disposeModel()
 
 /** What compute.latest resolves to when a newer request replaced it. */
 export const SUPERSEDED = Symbol('superseded');
@@ -17,8 +18,9 @@ export function startComputeWorker() {
   worker.onmessage = ({ data }) => {
     const request = pending.get(data.id);
     if (!request) return;
-    if (data.progress) {
-      request.onProgress?.(...data.progress);
+    if (data.progress || 'warning' in data) {
+      if (data.progress) request.options?.onProgress?.(...data.progress);
+      else request.options?.onWarning?.(data.warning);
       return;
     }
     pending.delete(data.id);
@@ -31,10 +33,14 @@ export function startComputeWorker() {
     for (const request of pending.values()) request.reject(error);
     pending.clear();
   };
-  const call = (op, args = [], onProgress = null) => new Promise((resolve, reject) => {
+  // options: a model load's callbacks and AbortSignal, which stay on this side.
+  const call = (op, args = [], options = null) => new Promise((resolve, reject) => {
     const id = nextId++;
-    pending.set(id, { resolve, reject, onProgress });
+    pending.set(id, { resolve, reject, options });
     worker.postMessage({ id, op, args });
+    const cancel = () => worker.postMessage({ op: 'cancel', args: [id] });
+    if (options?.signal?.aborted) cancel();
+    else options?.signal?.addEventListener('abort', cancel, { once: true });
   });
 
   // One edit's computation at a time; a newer edit replaces the one waiting, and a result that
@@ -63,14 +69,17 @@ export function startComputeWorker() {
 
   return {
     ready: call('init'),
-    loadModel: (source, onProgress) => call('loadModel', [typeof source === 'string'
-      ? new URL(source, location.href).href : source], onProgress),  // the worker's base URL is not the page's
+    loadModel(source, { onProgress, onWarning, signal, ...plain } = {}) {
+      // The worker's base URL is its script's, not the page's: relative folder URLs are resolved here.
+      const resolved = typeof source === 'string' ? new URL(source, location.href).href : source;
+      return call('loadModel', [resolved, plain], { onProgress, onWarning, signal });
+    },
     disposeModel: () => call('disposeModel'),
     latest: (op, text, state) => new Promise((resolve, reject) => {
       waiting?.resolve(SUPERSEDED);
       waiting = { op, args: [text, { ...state }], resolve, reject };
       pump();
     }),
-    steps: (text, tokens, layer) => call('steps', [text, tokens, layer]),
+    steps: (result, layer) => call('steps', [{ input: result.input, tokens: result.tokens }, layer]),
   };
 }

@@ -1,25 +1,39 @@
 // The demo's compute worker (a module Web Worker): the wasm core and the loaded model live here, so a
 // forward of any length never blocks the page. It runs compute.js's functions on request:
-//   { id, op, args } -> { id, result } | { id, error } (and { id, progress } while a model loads)
-// Results' typed arrays are transferred, not copied. Requests run one at a time, in order.
+//   { id, op, args } -> { id, result } | { id, error } (and { id, progress } or { id, warning } while a
+//   model loads; { op: 'cancel', args: [id] } stops that load). Results' typed arrays are transferred,
+//   not copied. Requests run one at a time, in order.
 import { load, threadsSupported } from '../attnscope/src/index.js';
 import { computeModel, computeSeeded, modelSteps, viewData } from './compute.js';
 
 let core = null;
 let model = null;
+const loads = new Map();  // id -> AbortController of a model load, which a 'cancel' message aborts
+const cancelledEarly = new Set();  // ids of loads cancelled while still queued
 
 const ops = {
   async init() {
     core = await load({ threads: computeThreads() });
     return { simd: core.simd, relaxedSimd: core.relaxedSimd, threads: core.threads };
   },
-  async loadModel(id, source) {
-    const loaded = await core.loadModel(source, {
-      onProgress: (loaded, total) => postMessage({ id, progress: [loaded, total] }),
-    });
-    model?.dispose();
-    model = loaded;
-    return { architecture: model.architecture, config: model.config };
+  // options: core.loadModel's plain options (endpoint, token); the callbacks become messages.
+  async loadModel(id, source, options) {
+    if (cancelledEarly.delete(id)) throw new DOMException('the load was cancelled', 'AbortError');
+    const controller = new AbortController();
+    loads.set(id, controller);
+    try {
+      const loaded = await core.loadModel(source, {
+        ...options,
+        signal: controller.signal,
+        onProgress: (loaded, total, info) => postMessage({ id, progress: [loaded, total, info] }),
+        onWarning: (message) => postMessage({ id, warning: message }),
+      });
+      model?.dispose();
+      model = loaded;
+      return { architecture: model.architecture, config: model.config };
+    } finally {
+      loads.delete(id);
+    }
   },
   disposeModel() {
     model?.dispose();
@@ -28,7 +42,8 @@ const ops = {
   // The result of an edit, with the rollout already in it when that is the measure drawn.
   seeded: (id, text, state) => viewData(core, computeSeeded(core, text, state), state.measure),
   model: (id, text, state) => viewData(core, computeModel(requireModel(), text, state), state.measure),
-  steps: (id, text, tokens, layer) => modelSteps(requireModel(), text, { tokens }, layer),
+  // One layer's steps for a result ({ input, tokens }) of the loaded model.
+  steps: (id, result, layer) => modelSteps(requireModel(), result, layer),
 };
 
 // Every core but one: the page keeps a core, so its tasks (typing, scrolling, drawing) never wait for
@@ -54,6 +69,12 @@ function buffersOf(value, found = new Set()) {
 
 let queue = Promise.resolve();
 self.onmessage = ({ data: { id, op, args } }) => {
+  if (op === 'cancel') {  // not queued: it stops the load running now, or keeps a queued one from starting
+    const controller = loads.get(args[0]);
+    if (controller) controller.abort(new DOMException('the load was cancelled', 'AbortError'));
+    else cancelledEarly.add(args[0]);
+    return;
+  }
   queue = queue.then(async () => {
     try {
       const result = await ops[op](id, ...args);

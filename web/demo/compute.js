@@ -1,37 +1,45 @@
 // What the demo draws, computed with the attnscope module: the seeded transformer or a loaded model
-// on the current text. One result object for every view:
-//   { tokens, attentions, numHeads, numLayers, causal, valueNorms?, steps? (one layer, step-data.js),
-//     rollout? (filled on demand) }
-import { runSeeded, SEEDED_LIMITS, tokenize } from '../attnscope/embed/seeded-model.js';
+// on the current text (state.text, and state.textB when a second sentence is given). One result
+// object for every view:
+//   { tokens, attentions, numHeads, numLayers, causal, sentenceBStart (null without sentence B),
+//     valueNorms?, steps? (one layer, step-data.js), rollout? (filled on demand), input (what the model ran) }
+import { runSeeded, SEEDED_LIMITS, tokenize, tokenizePair } from '../attnscope/embed/seeded-model.js';
 
 /** The most tokens whose steps the demo computes (every head's n×n scores, scaled and weights). */
 export const STEPS_MAX_TOKENS = SEEDED_LIMITS.stepsMaxTokens;
 
+/** True when the state holds a second sentence (a pair). */
+export function hasSentenceB(state) {
+  return Boolean(state.textB?.trim());
+}
+
 /** The seeded transformer: every layer's attention, value norms and one layer's steps. */
 export function computeSeeded(core, text, state) {
-  const tokens = tokenize(text);
+  const pair = hasSentenceB(state) ? tokenizePair(text, state.textB) : null;
+  const tokens = pair ? pair.tokens : tokenize(text);
   if (!tokens.length) throw new Error('no words or punctuation found in the sentence');
   const numLayers = state.numLayers;
   const seeded = runSeeded(core, tokens, { seed: state.seed, dModel: state.dModel, numHeads: state.numHeads,
     numLayers, causal: state.causal, stepLayer: Math.min(state.layer, numLayers - 1) });
-  return { ...seeded, numLayers: seeded.attentions.length, causal: state.causal };
+  return { ...seeded, numLayers: seeded.attentions.length, causal: state.causal, sentenceBStart: pair?.sentenceBStart ?? null };
 }
 
 /** A loaded model: every layer's attention, value norms when the measure needs them, one layer's steps. */
 export function computeModel(model, text, state) {
   const c = model.config;
   const layer = Math.min(state.layer, c.numLayers - 1);
-  const out = model.run(text, { attentions: true, hidden: false, valueNorms: state.measure === 'value' });
+  const input = hasSentenceB(state) ? { text, textPair: state.textB } : text;
+  const out = model.run(input, { attentions: true, hidden: false, valueNorms: state.measure === 'value' });
   const n = out.tokens.length;
   const result = { tokens: out.tokens, attentions: out.attentions, valueNorms: out.valueNorms, numHeads: c.numHeads,
-    numLayers: c.numLayers, causal: c.causal, steps: null };
-  if (n <= STEPS_MAX_TOKENS) result.steps = modelSteps(model, text, result, layer);
+    numLayers: c.numLayers, causal: c.causal, sentenceBStart: out.sentenceBStart ?? null, steps: null, input };
+  if (n <= STEPS_MAX_TOKENS) result.steps = modelSteps(model, result, layer);
   return result;
 }
 
-/** One layer's steps of a loaded model (every head), in the form the Step view takes. */
-export function modelSteps(model, text, result, layer) {
-  const out = model.run(text, { attentions: false, hidden: false, steps: { layer } });
+/** One layer's steps of a loaded model (every head) on the result's input, in the form the Step view takes. */
+export function modelSteps(model, result, layer) {
+  const out = model.run(result.input, { attentions: false, hidden: false, steps: { layer } });
   return { ...out.steps, tokens: result.tokens, dModel: model.config.dModel, causal: model.config.causal,
     inputFormula: model.config.preLayerNorm ? `X = LayerNorm(x) at the input of layer ${layer}`
       : layer === 0 ? 'X = LayerNorm(token + position embeddings)' : `X = the output of layer ${layer - 1}` };

@@ -6,18 +6,19 @@ import { MatrixView } from '../attnscope/views/matrix-view.js';
 import { ModelView } from '../attnscope/views/model-view.js';
 import { StepView } from '../attnscope/views/step-view.js';
 import { attentionJSON, download, viewToPNG, viewToSVG } from '../attnscope/views/export.js';
-import { SEEDED_LIMITS, STEPS_MAX_TOKENS } from './compute.js';
+import { isEncoderDecoder } from '../attnscope/views/attention-data.js';
+import { hasSentenceB, SEEDED_LIMITS, STEPS_MAX_TOKENS } from './compute.js';
 import { startComputeWorker, SUPERSEDED } from './compute-client.js';
-import { setupModelLoader } from './model-loader.js';
+import { setupModelLoader, startModelLoad } from './model-loader.js';
 import { readState, VIEWS, writeState } from './url-state.js';
 
 const $ = (id) => document.getElementById(id);
 const els = {
-  sentence: $('sentence'), seed: $('seed'), dModel: $('d-model'), numHeads: $('num-heads'), numLayers: $('num-layers'),
+  sentence: $('sentence'), sentenceB: $('sentence-b'), seed: $('seed'), dModel: $('d-model'), numHeads: $('num-heads'), numLayers: $('num-layers'),
   causal: $('causal'), layer: $('layer'), head: $('head'), average: $('average'), threshold: $('threshold'),
   thresholdValue: $('threshold-value'), hideSpecial: $('hide-special'), normalize: $('normalize'), measure: $('measure'),
   message: $('message'),
-  sourceName: $('source-name'), sourceRow: $('source-row'), progress: $('model-progress'), summary: $('model-summary'),
+  sourceName: $('source-name'), sourceRow: $('source-row'), summary: $('model-summary'),
 };
 const panels = Object.fromEntries(VIEWS.map((v) => [v, $(`view-${v}`)]));
 const tabs = [...document.querySelectorAll('[role="tab"]')];
@@ -34,22 +35,25 @@ let core = null;        // the worker's core: { simd, relaxedSimd, threads }
 let model = null;       // a loaded model's { label, architecture, config }, or null for the seeded transformer
 let result = null;      // compute.js: { tokens, attentions, valueNorms, numHeads, numLayers, causal, steps, rollout }
 let renderCount = 0;
+// The part (encoder–decoder data) and sentence pair picked inside the Matrix, Head or Model view.
+const picked = ({ kind, pairFilter }) => { state.kind = kind; state.pairFilter = pairFilter; writeState(state); };
 const views = {
   step: new StepView(stepHost, {
     onChange: ({ head }) => { state.head = head; syncControls(); writeState(state); },
     onQuery: (query) => { state.query = query; writeState(state); },
   }),
-  matrix: new MatrixView(panels.matrix),
+  matrix: new MatrixView(panels.matrix, { onChange: picked }),
   head: new HeadView(panels.head, {
-    onChange: ({ layer, visibleHeads }) => {
+    onChange: ({ layer, visibleHeads, kind, pairFilter }) => {
       state.layer = layer;
       state.heads = visibleHeads.length === result?.numHeads ? null : visibleHeads;
       syncControls();
-      writeState(state);
+      picked({ kind, pairFilter });
     },
   }),
   model: new ModelView(panels.model, {
     onSelect: (layer, head) => { state.layer = layer; state.head = head; syncControls(); writeState(state); },
+    onChange: picked,
   }),
 };
 
@@ -66,6 +70,7 @@ function fillSelect(select, values, selected) {
 /** Writes the state into the controls (after loading, a URL change or a view's own change). */
 function syncControls() {
   els.sentence.value = state.text;
+  els.sentenceB.value = state.textB;
   els.seed.value = String(state.seed);
   els.dModel.value = String(state.dModel);
   els.numHeads.value = String(state.numHeads);
@@ -113,6 +118,8 @@ async function recompute() {
     stopComputing();
     result = computed;
     result.computeMs = performance.now() - started;
+    if ((result.sentenceBStart ?? null) === null) state.pairFilter = 'all';
+    if (!isEncoderDecoder(result)) state.kind = null;
     state.layer = Math.min(state.layer, result.numLayers - 1);
     if (state.head !== 'all' && state.head >= result.numHeads) state.head = 'all';
     render();
@@ -157,7 +164,8 @@ function clearViews() {
 
 function viewOptions() {
   return { layer: state.layer, head: state.head, averageHeads: state.average, hideSpecial: state.hideSpecial,
-    threshold: state.threshold, normalize: state.norm, visibleHeads: state.heads ?? undefined, measure: state.measure };
+    threshold: state.threshold, normalize: state.norm, visibleHeads: state.heads ?? undefined, measure: state.measure,
+    pairFilter: state.pairFilter, kind: state.kind };
 }
 
 /** Draws the active view only; the others are drawn when their tab opens. */
@@ -174,7 +182,7 @@ function render() {
         if (!model) { recompute(); return; }
         const shown = result;
         stepNote.textContent = `Computing the steps of layer ${state.layer}…`;
-        compute.steps(state.text, result.tokens, state.layer).then((steps) => {
+        compute.steps(result, state.layer).then((steps) => {
           if (result !== shown) return;
           result.steps = steps;
           render();
@@ -197,7 +205,8 @@ function render() {
   }
   const drawMs = performance.now() - started;
   panel.dataset.drawMs = drawMs.toFixed(1);
-  setMessage(`${result.tokens.length} tokens · ${result.numLayers} layers × ${result.numHeads} heads · computed in `
+  const pair = result.sentenceBStart != null ? ` (sentence B from #${result.sentenceBStart})` : '';
+  setMessage(`${result.tokens.length} tokens${pair} · ${result.numLayers} layers × ${result.numHeads} heads · computed in `
     + `${result.computeMs.toFixed(0)} ms · drawn in ${drawMs.toFixed(0)} ms${core?.relaxedSimd ? ' · wasm SIMD (relaxed, FMA)' : core?.simd ? ' · wasm SIMD' : ' · wasm (scalar)'}`
     + `${core?.threads > 1 ? ` · ${core.threads} threads` : ''}`);
   document.body.dataset.state = 'rendered';
@@ -215,14 +224,11 @@ function showNote(panel, text) {
 
 // ---- model loading -------------------------------------------------------------------------
 async function loadModelFrom(source, label) {
-  els.progress.hidden = false;
-  els.progress.removeAttribute('value');
   els.summary.textContent = `Loading ${label}…`;
+  const loading = startModelLoad();
   const started = performance.now();
   try {
-    const loaded = await compute.loadModel(source, (loadedBytes, totalBytes) => {
-      if (totalBytes > 0) { els.progress.max = totalBytes; els.progress.value = loadedBytes; }
-    });
+    const loaded = await compute.loadModel(source, loading.options);
     model = { ...loaded, label };
     const c = model.config;
     els.summary.textContent = `${label}: ${model.architecture} · ${c.numLayers} layers × ${c.numHeads} heads · d_model ${c.dModel}`
@@ -234,7 +240,7 @@ async function loadModelFrom(source, label) {
     els.summary.textContent = `Could not load ${label}: ${err.message}`;
     return false;
   } finally {
-    els.progress.hidden = true;
+    loading.finish();
   }
 }
 
@@ -276,6 +282,10 @@ function wire() {
   on(els.sentence, 'input', () => {
     clearTimeout(typing);
     typing = setTimeout(() => { state.text = els.sentence.value; state.query = null; recompute(); }, 200);
+  });
+  on(els.sentenceB, 'input', () => {
+    clearTimeout(typing);
+    typing = setTimeout(() => { state.textB = els.sentenceB.value; state.query = null; recompute(); }, 200);
   });
   const seededChange = () => {
     state.seed = Math.min(4294967295, Math.max(0, Math.trunc(Number(els.seed.value)) || 0));
@@ -333,7 +343,8 @@ function wire() {
     if (!result) return;
     const source = model ? { source: model.label, architecture: model.architecture }
       : { source: 'seeded transformer', seed: state.seed, dModel: state.dModel, causal: state.causal };
-    download(attentionJSON(result, { text: state.text, ...source }), 'attnscope-attention.json', 'application/json');
+    const texts = { text: state.text, ...(hasSentenceB(state) ? { textB: state.textB } : {}) };
+    download(attentionJSON(result, { ...texts, ...source }), 'attnscope-attention.json', 'application/json');
   });
   setupModelLoader({
     folderInput: $('model-folder'), dropZone: $('drop-zone'), urlInput: $('model-url'), urlButton: $('model-url-load'),

@@ -4,12 +4,14 @@ export const DEFAULT_SENTENCE = 'Mark told Sam that he was leaving.';
 export const VIEWS = ['step', 'matrix', 'head', 'model'];
 
 export const DEFAULTS = Object.freeze({
-  text: DEFAULT_SENTENCE, view: 'step', layer: 0, head: 'all', heads: null, seed: 1, dModel: 16, numHeads: 4,
+  text: DEFAULT_SENTENCE, textB: '', view: 'step', layer: 0, head: 'all', heads: null, seed: 1, dModel: 16, numHeads: 4,
   numLayers: 3, causal: false, threshold: 100, hideSpecial: false, average: false, norm: 'global',
-  source: 'auto', model: '', measure: 'weights', query: null,
+  source: 'auto', model: '', measure: 'weights', query: null, pairFilter: 'all', kind: null,
 });
 
 export const MEASURE_NAMES = ['weights', 'value', 'rollout'];
+export const PAIR_FILTER_NAMES = ['all', 'aa', 'ab', 'ba', 'bb'];
+export const KIND_NAMES = ['encoder', 'decoder', 'cross'];
 
 const D_MODELS = [8, 16, 32, 64, 128];
 const HEAD_COUNTS = [1, 2, 4, 8];
@@ -23,6 +25,7 @@ export function readState(search) {
   const p = new URLSearchParams(search);
   const s = { ...DEFAULTS };
   if (p.has('text')) s.text = p.get('text').slice(0, 100000);
+  if (p.has('textb')) s.textB = p.get('textb').slice(0, 100000);
   if (VIEWS.includes(p.get('view'))) s.view = p.get('view');
   s.layer = int(p.get('layer'), 0, 63, s.layer);
   s.head = p.get('head') === 'all' || !p.has('head') ? 'all' : int(p.get('head'), 0, 63, 'all');
@@ -42,6 +45,8 @@ export function readState(search) {
   if (p.has('model')) s.model = p.get('model').slice(0, 2000);
   if (MEASURE_NAMES.includes(p.get('measure'))) s.measure = p.get('measure');
   s.query = int(p.get('query'), 0, 100000, null);
+  if (PAIR_FILTER_NAMES.includes(p.get('filter'))) s.pairFilter = p.get('filter');
+  if (KIND_NAMES.includes(p.get('kind'))) s.kind = p.get('kind');
   s.explicitHead = p.has('head') || p.has('layer');
   s.explicitView = p.has('view');
   return s;
@@ -51,6 +56,7 @@ export function writeState(s) {
   const p = new URLSearchParams();
   const put = (key, value, def) => { if (value !== def && value !== null && value !== undefined) p.set(key, String(value)); };
   put('text', s.text, DEFAULTS.text);
+  put('textb', s.textB, DEFAULTS.textB);
   put('view', s.view, DEFAULTS.view);
   put('layer', s.layer, DEFAULTS.layer);
   put('head', s.head, DEFAULTS.head);
@@ -68,6 +74,8 @@ export function writeState(s) {
   put('model', s.model, DEFAULTS.model);
   put('measure', s.measure, DEFAULTS.measure);
   put('query', s.query, DEFAULTS.query);
+  put('filter', s.pairFilter, DEFAULTS.pairFilter);
+  put('kind', s.kind, DEFAULTS.kind);
   const query = p.toString();
   const url = `${location.pathname}${query ? `?${query}` : ''}${location.hash}`;
   if (url !== `${location.pathname}${location.search}${location.hash}`) history.replaceState(null, '', url);

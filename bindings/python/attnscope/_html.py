@@ -50,16 +50,31 @@ def _compact(layers, digits):
                        for layer in layers], separators=(",", ":"))
 
 
-def fragment(layers, tokens, view, layer=None, head=None, hide_special=False, digits=5, theme="auto",
-             sentence_b_start=None, visible_heads=None):
-    """One output cell's HTML: the element with its data, then the viewer module."""
+def _token_list(tokens):
+    return json.dumps(tokens, ensure_ascii=False)
+
+
+def data_attributes(layers, tokens, digits=5):
+    """The element's data attributes for one sequence's self-attention."""
+    return [("tokens", _token_list(tokens)), ("attentions", _compact(layers, digits))]
+
+
+def encoder_decoder_attributes(parts, encoder_tokens, decoder_tokens, digits=5):
+    """The element's data attributes for an encoder-decoder model: parts maps "encoder", "decoder",
+    "cross" to their layers (cross: decoder tokens x encoder tokens)."""
+    attrs = [(name, _token_list(tokens)) for name, tokens in (("encoder-tokens", encoder_tokens),
+                                                              ("decoder-tokens", decoder_tokens)) if tokens is not None]
+    attrs += [("%s-attentions" % kind, _compact(parts[kind], digits)) for kind in ("encoder", "decoder", "cross")
+              if kind in parts]
+    return attrs
+
+
+def fragment(data, view, layer=None, head=None, hide_special=False, theme="auto", sentence_b_start=None,
+             visible_heads=None, kind=None, pair_filter=None):
+    """One output cell's HTML: the element with its data (data_attributes or
+    encoder_decoder_attributes), then the viewer module."""
     element_id = "attnscope-" + uuid.uuid4().hex
-    attrs = [
-        ("id", element_id),
-        ("view", view),
-        ("tokens", json.dumps(tokens, ensure_ascii=False)),
-        ("attentions", _compact(layers, digits)),
-    ]
+    attrs = [("id", element_id), ("view", view)] + list(data)
     if layer is not None:
         attrs.append(("layer", str(int(layer))))
     if head is not None:
@@ -70,6 +85,10 @@ def fragment(layers, tokens, view, layer=None, head=None, hide_special=False, di
         attrs.append(("theme", theme))
     if sentence_b_start is not None:
         attrs.append(("sentence-b-start", str(int(sentence_b_start))))
+    if pair_filter is not None:
+        attrs.append(("pair-filter", pair_filter))
+    if kind is not None:
+        attrs.append(("kind", kind))
     if visible_heads is not None:
         attrs.append(("visible-heads", json.dumps([int(h) for h in visible_heads])))
     attr_text = " ".join('%s="%s"' % (k, html.escape(v, quote=True)) for k, v in attrs)

@@ -29,7 +29,8 @@ function check(error, what) {
 
 /**
  * files: { 'vocab.txt': text, ... }; modelType: config.json's model_type.
- * Returns { encode(text, addSpecialTokens = true) -> { ids: Int32Array, tokens: string[] }, tokenOf, dispose }.
+ * Returns { encode(text, addSpecialTokens = true), encodePair(a, b, addSpecialTokens = true), tokenOf,
+ * dispose }; an encoding is { ids: Int32Array, tokens, displayTokens, typeIds: Int32Array, sentenceBStart }.
  */
 export async function loadTokenizer(flavour, modelType, files) {
   const wasm = await wasmModule(flavour);
@@ -41,11 +42,22 @@ export async function loadTokenizer(flavour, modelType, files) {
     handle.delete();
     throw error;
   }
+  const last = () => {
+    const start = handle.lastSentenceBStart();
+    return {
+      ids: handle.lastIds(), tokens: handle.lastTokens(), displayTokens: handle.lastDisplayTokens(),
+      typeIds: handle.lastTypeIds(), sentenceBStart: start < 0 ? null : start,
+    };
+  };
   return {
     vocabSize: handle.vocabSize(),
     encode(text, addSpecialTokens = true) {
       check(handle.encode(text.toWellFormed(), addSpecialTokens), 'encode');
-      return { ids: handle.lastIds(), tokens: handle.lastTokens() };
+      return last();
+    },
+    encodePair(a, b, addSpecialTokens = true) {
+      check(handle.encodePair(a.toWellFormed(), b.toWellFormed(), addSpecialTokens), 'encodePair');
+      return last();
     },
     tokenOf: (id) => handle.tokenOf(id),
     dispose: () => handle.delete(),

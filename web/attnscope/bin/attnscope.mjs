@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // attnscope's command-line renderer for docs builds: draws a view with the same <attnscope-view>
 // element as pages (the single-file bundle) in headless Chromium, and saves its SVG or PNG export.
-//   npx attnscope render [--text "…"] [--model DIR] [--view matrix|head|model]
-//        [--layer L] [--head H] [--seed S] [--theme light|dark] [--width PX] --out fig.svg|fig.png
+//   npx attnscope render [--text "…"] [--text-pair "…" [--pair-filter aa|ab|ba|bb]] [--model DIR]
+//        [--view matrix|head|model] [--layer L] [--head H] [--seed S] [--theme light|dark] [--width PX]
+//        --out fig.svg|fig.png
 // Offline: the page, the bundle and the model's files are answered from disk by request
 // interception; every other request is refused. Needs playwright-core (an optional peer dependency)
 // and a Chromium: /usr/bin/chromium, or the CHROMIUM environment variable.
@@ -15,12 +16,13 @@ const BUNDLE = join(HERE, '..', 'dist', 'attnscope-embed.js');
 const ORIGIN = 'http://attnscope.localhost';  // never resolved: requests are answered by the route below
 export const DEFAULT_TEXT = 'Mark told Sam that he was leaving.';
 
-const USAGE = `usage: attnscope render [--text "${DEFAULT_TEXT}"] [--model DIR]
-                        [--view matrix|head|model] [--layer L] [--head H] [--seed S]
+const USAGE = `usage: attnscope render [--text "${DEFAULT_TEXT}"] [--text-pair "…" [--pair-filter aa|ab|ba|bb]]
+                        [--model DIR] [--view matrix|head|model] [--layer L] [--head H] [--seed S]
                         [--theme light|dark] [--width PX]
                         --out FILE.svg|FILE.png
-  Renders attention for --text with the checkpoint folder --model (default: the seeded demo
-  transformer, --seed) and writes the view's SVG or PNG export.`;
+  Renders attention for --text (and sentence B, --text-pair, drawn as --pair-filter says: A's tokens
+  attending to B's with ab) with the checkpoint folder --model (default: the seeded demo transformer,
+  --seed) and writes the view's SVG or PNG export.`;
 
 class UsageError extends Error {}
 
@@ -29,8 +31,9 @@ export function parseArgs(argv) {
   if (command === '--help' || command === '-h') return { help: true };
   if (command !== 'render') throw new UsageError(`unknown command ${JSON.stringify(command ?? '')}: expected "render"`);
   const o = { text: DEFAULT_TEXT, view: 'matrix', width: 1000 };
-  const flags = { '--text': 'text', '--model': 'model', '--view': 'view', '--layer': 'layer', '--head': 'head',
-    '--seed': 'seed', '--theme': 'theme', '--width': 'width', '--out': 'out' };
+  const flags = { '--text': 'text', '--text-pair': 'textPair', '--pair-filter': 'pairFilter', '--model': 'model',
+    '--view': 'view', '--layer': 'layer', '--head': 'head', '--seed': 'seed', '--theme': 'theme', '--width': 'width',
+    '--out': 'out' };
   for (let i = 0; i < rest.length; i += 2) {
     const key = flags[rest[i]];
     if (!key) throw new UsageError(`unknown option ${JSON.stringify(rest[i])}`);
@@ -43,6 +46,10 @@ export function parseArgs(argv) {
   if (!['matrix', 'head', 'model'].includes(o.view)) throw new UsageError(`--view: expected matrix, head or model, got ${JSON.stringify(o.view)}`);
   if (o.theme !== undefined && !['light', 'dark'].includes(o.theme)) throw new UsageError(`--theme: expected light or dark, got ${JSON.stringify(o.theme)}`);
   if (!o.text.trim()) throw new UsageError('--text: expected a sentence, got an empty one');
+  if (o.pairFilter !== undefined) {
+    if (!['all', 'aa', 'ab', 'ba', 'bb'].includes(o.pairFilter)) throw new UsageError(`--pair-filter: expected all, aa, ab, ba or bb, got ${JSON.stringify(o.pairFilter)}`);
+    if (o.textPair === undefined) throw new UsageError('--pair-filter needs --text-pair (sentence B)');
+  }
   for (const key of ['layer', 'head', 'seed', 'width']) {
     if (o[key] !== undefined && !/^\d+$/.test(String(o[key]))) throw new UsageError(`--${key}: expected a whole number, got ${JSON.stringify(o[key])}`);
   }
@@ -58,8 +65,8 @@ export function parseArgs(argv) {
 const escapeAttr = (s) => String(s).replace(/[&"<>]/g, (c) => ({ '&': '&amp;', '"': '&quot;', '<': '&lt;', '>': '&gt;' }[c]));
 
 function pageHtml(o) {
-  const attrs = { view: o.view, text: o.text, layer: o.layer, head: o.head, seed: o.seed, theme: o.theme,
-    model: o.model ? '/model/' : undefined };
+  const attrs = { view: o.view, text: o.text, 'text-pair': o.textPair, 'pair-filter': o.pairFilter, layer: o.layer,
+    head: o.head, seed: o.seed, theme: o.theme, model: o.model ? '/model/' : undefined };
   const attrText = Object.entries(attrs).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}="${escapeAttr(v)}"`).join(' ');
   return `<!doctype html><html><head><meta charset="utf-8"><script type="module" src="/attnscope-embed.js"></script>
 <style>body { margin: 0; background: #fff; } attnscope-view { padding: 8px; }</style></head>

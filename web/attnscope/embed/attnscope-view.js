@@ -5,17 +5,21 @@
 //
 //   <attnscope-view view="head" tokens='["a","b"]' attentions='[[[[1,0],[0.4,0.6]]]]'></attnscope-view>
 //   el.data = { tokens, attentions }               // layers × heads × n × n, nested arrays or Float32Arrays
+//   el.data = { queryTokens, keyTokens, attentions }            // layers × heads × nQ × nK
+//   el.data = { encoder, decoder, cross }          // an encoder–decoder model (see data.js)
 //   <attnscope-view view="step" text="Mark told Sam …" seed="3"></attnscope-view>  // the seeded transformer
 //   <attnscope-view view="model" model="models/default/" text="Mark told Sam …"></attnscope-view>
 //
-// Attributes: view (head | model | matrix | step), tokens + attentions (JSON), or text (+ model folder
+// Attributes: view (head | model | matrix | step); the data as JSON: tokens + attentions, query-tokens +
+// key-tokens + attentions, or encoder-tokens + decoder-tokens with encoder-attentions,
+// decoder-attentions and/or cross-attentions; or text (+ text-pair, a second sentence; + model folder
 // URL; without one, the demo's seeded transformer: seed, d-model, heads, layers, causal; the step view
 // needs the seeded transformer); layer, head,
 // threshold (top % kept), normalize (global | row), hide-special, average-heads, visible-heads (JSON
 // array: the head view's heads drawn first), theme (auto | light |
 // dark; auto follows the page's prefers-color-scheme), sentence-b-start (index of the first token of
-// a second sentence, as BertViz's sentence_b_start; carried in attentionData.sentenceBStart, not yet
-// used for drawing).
+// a second sentence, as BertViz's sentence_b_start), pair-filter (all | aa | ab | ba | bb: which
+// sentence's tokens attend to which), kind (encoder | decoder | cross: the part drawn first).
 // The host's data-state is loading | rendered | error; it fires `attnscope-render` (detail { view })
 // after drawing and `attnscope-error` (detail { error }) when the input is bad.
 import { viewToPNG, viewToSVG } from '../views/export.js';
@@ -24,13 +28,16 @@ import { MatrixView } from '../views/matrix-view.js';
 import { ModelView } from '../views/model-view.js';
 import { StepView } from '../views/step-view.js';
 import { applyTheme, checkTheme } from '../views/theme.js';
-import { parseJsonAttribute, toViewData } from './data.js';
+import { attributeInput, toViewData } from './data.js';
+import { viewOptions, withSentenceB } from './options.js';
 import { createModelSource, seededOptions, seededSource } from './sources.js';
 import { ELEMENT_CSS, tooltipCss } from './styles.js';
 
 const VIEWS = { head: HeadView, model: ModelView, matrix: MatrixView, step: StepView };
-const OBSERVED = ['view', 'tokens', 'attentions', 'model', 'text', 'seed', 'd-model', 'heads', 'layers', 'causal',
-  'layer', 'head', 'threshold', 'normalize', 'hide-special', 'average-heads', 'theme', 'sentence-b-start', 'visible-heads'];
+const OBSERVED = ['view', 'tokens', 'attentions', 'query-tokens', 'key-tokens', 'encoder-tokens', 'decoder-tokens',
+  'encoder-attentions', 'decoder-attentions', 'cross-attentions', 'model', 'text', 'text-pair', 'seed', 'd-model', 'heads',
+  'layers', 'causal', 'layer', 'head', 'threshold', 'normalize', 'hide-special', 'average-heads', 'theme',
+  'sentence-b-start', 'pair-filter', 'kind', 'visible-heads'];
 
 /**
  * Defines <attnscope-view> once per page (later calls, e.g. from a second copy of the bundle in
@@ -84,7 +91,10 @@ export class AttnscopeView extends ElementBase {
     shadow.append(this.#frame);
   }
 
-  /** { tokens, attentions } (layers × heads × n × n nested arrays, or one Float32Array per layer). */
+  /**
+   * { tokens, attentions, sentenceBStart? }, { queryTokens, keyTokens, attentions } or
+   * { encoder, decoder, cross } (layers × heads × rows × columns nested arrays, or one Float32Array per layer).
+   */
   get data() { return this.#data; }
   set data(value) {
     this.#data = value;
@@ -95,8 +105,9 @@ export class AttnscopeView extends ElementBase {
   get view() { return this.#view; }
 
   /**
-   * What is drawn now: { tokens, attentions: one Float32Array [heads*n*n] per layer, numHeads,
-   * sentenceBStart (null when there is no second sentence) }, or null.
+   * What is drawn now, in the views' layout (one Float32Array [heads*nQ*nK] per layer): { tokens,
+   * attentions, numHeads, sentenceBStart (null when there is no second sentence) }, { queryTokens,
+   * keyTokens, attentions, numHeads }, or { encoder, decoder, cross } of those; null before a draw.
    */
   get attentionData() { return this.#drawn; }
 
@@ -150,14 +161,14 @@ export class AttnscopeView extends ElementBase {
       this.#setState('loading', 'attnscope: computing…');
       const input = await this.#input();
       if (generation !== this.#generation) return;
-      const data = { ...toViewData(input), sentenceBStart: this.#sentenceBStart(input) };
+      const data = withSentenceB(this, toViewData(input), input);
       if (viewName === 'step' && !input.steps) {
         throw new TypeError('<attnscope-view view="step">: the step view needs "text" (with or without "model"): ' +
           'attentions given as data carry no intermediate steps');
       }
       this.#stage.replaceChildren();
       const view = new ViewClass(this.#stage, {});
-      const options = { ...this.#viewOptions(data), theme };
+      const options = { ...viewOptions(this, data), theme };
       if (viewName === 'step') view.update(input.steps, { head: options.head ?? 0 });
       else view.update(data, options);
       this.#view = view;
@@ -174,15 +185,12 @@ export class AttnscopeView extends ElementBase {
     }
   }
 
-  // { tokens, attentions, steps? } from the property, the JSON attributes or a text source.
+  // The data (see data.js) or { tokens, attentions, sentenceBStart?, steps? } from the property, the
+  // JSON attributes or a text source.
   async #input() {
     if (this.#data) return this.#data;
-    const attentions = this.getAttribute('attentions');
-    if (attentions !== null) {
-      const tokens = this.getAttribute('tokens');
-      if (tokens === null) throw new TypeError('<attnscope-view>: the "attentions" attribute needs a "tokens" attribute (JSON array of strings)');
-      return { tokens: parseJsonAttribute(tokens, 'tokens'), attentions: parseJsonAttribute(attentions, 'attentions') };
-    }
+    const given = attributeInput(this);
+    if (given) return given;
     const text = this.getAttribute('text');
     if (text === null) {
       throw new TypeError('<attnscope-view>: give "tokens" and "attentions" (JSON attributes or the data property), or "text" (and optionally "model")');
@@ -190,64 +198,13 @@ export class AttnscopeView extends ElementBase {
     if (!text.trim()) throw new TypeError('<attnscope-view> attribute "text": expected a sentence, got an empty one');
     const { loadCore, modelSource } = this.constructor;
     if (!loadCore) throw new Error('<attnscope-view>: this build has no attnscope core; use the attnscope-embed.js bundle for "text"');
+    const pair = this.getAttribute('text-pair');
+    const textPair = pair?.trim() ? pair : undefined;  // an empty second box is no pair
     const model = this.getAttribute('model');
     if (model !== null) {
-      return modelSource(new URL(model, this.ownerDocument.baseURI).href, text, Number(this.getAttribute('layer') ?? 0));
+      return modelSource(new URL(model, this.ownerDocument.baseURI).href, text, Number(this.getAttribute('layer') ?? 0), textPair);
     }
-    return seededSource(loadCore, text, seededOptions(this));
-  }
-
-  // The first token of sentence B: the attribute, else the data's field; null when neither is set.
-  #sentenceBStart(input) {
-    const attribute = this.getAttribute('sentence-b-start');
-    const value = attribute !== null ? Number(attribute) : input.sentenceBStart ?? null;
-    if (value === null) return null;
-    const n = input.tokens.length;
-    if (!Number.isInteger(value) || value < 0 || value >= n) {
-      const given = attribute !== null ? `"${attribute}"` : JSON.stringify(input.sentenceBStart);
-      throw new RangeError(`<attnscope-view> ${attribute !== null ? 'attribute "sentence-b-start"' : 'data.sentenceBStart'}: expected an integer from 0 to ${n - 1} (a token index), got ${given}`);
-    }
-    return value;
-  }
-
-  #viewOptions(data) {
-    const int = (name) => {
-      const v = this.getAttribute(name);
-      if (v === null) return undefined;
-      const x = Number(v);
-      if (!Number.isInteger(x) || x < 0) throw new RangeError(`<attnscope-view> attribute "${name}": expected an integer >= 0, got "${v}"`);
-      return x;
-    };
-    const layer = int('layer') ?? 0;
-    if (layer >= data.attentions.length) {
-      throw new RangeError(`<attnscope-view> attribute "layer": expected 0 to ${data.attentions.length - 1}, got ${layer}`);
-    }
-    const head = int('head');
-    if (head !== undefined && head >= data.numHeads) {
-      throw new RangeError(`<attnscope-view> attribute "head": expected 0 to ${data.numHeads - 1}, got ${head}`);
-    }
-    const options = { layer, hideSpecial: this.hasAttribute('hide-special'), averageHeads: this.hasAttribute('average-heads') };
-    if (head !== undefined) options.head = head;
-    const threshold = this.getAttribute('threshold');
-    if (threshold !== null) {
-      const t = Number(threshold);
-      if (!(t > 0 && t <= 100)) throw new RangeError(`<attnscope-view> attribute "threshold": expected a percentage in (0, 100], got "${threshold}"`);
-      options.threshold = t;
-    }
-    const normalize = this.getAttribute('normalize');
-    if (normalize !== null) {
-      if (normalize !== 'global' && normalize !== 'row') throw new RangeError(`<attnscope-view> attribute "normalize": expected global or row, got "${normalize}"`);
-      options.normalize = normalize;
-    }
-    const visibleHeads = this.getAttribute('visible-heads');
-    if (visibleHeads !== null) {
-      const heads = parseJsonAttribute(visibleHeads, 'visible-heads');
-      if (!Array.isArray(heads) || heads.some((h) => !Number.isInteger(h) || h < 0 || h >= data.numHeads)) {
-        throw new RangeError(`<attnscope-view> attribute "visible-heads": expected a JSON array of head indices from 0 to ${data.numHeads - 1}, got ${visibleHeads}`);
-      }
-      options.visibleHeads = heads;
-    }
-    return options;
+    return seededSource(loadCore, text, seededOptions(this), textPair);
   }
 
   #setState(state, message) {

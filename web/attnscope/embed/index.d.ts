@@ -5,34 +5,57 @@ import type { Theme } from '../views/index.js';
 
 export { version } from '../attnscope.js';
 
-/** What <attnscope-view> takes as `el.data`. */
-export interface AttnscopeViewData {
+/** layers × heads × rows × columns nested arrays, or one Float32Array [heads*rows*columns] per layer. */
+export type AttnscopeAttentions =
+  readonly (readonly (readonly (readonly number[] | Float32Array)[])[])[] | readonly Float32Array[];
+
+/** One sequence's self-attention (rows and columns: tokens). */
+export interface AttnscopeSequenceData {
   tokens: readonly string[];
-  /** layers × heads × n × n nested arrays, or one Float32Array [heads*n*n] per layer. */
-  attentions: readonly (readonly (readonly (readonly number[] | Float32Array)[])[])[] | readonly Float32Array[];
+  attentions: AttnscopeAttentions;
   /**
    * Index of the first token of sentence B (BertViz's sentence_b_start); the `sentence-b-start`
-   * attribute wins over it. Carried into `attentionData.sentenceBStart`; the views do not filter by it yet.
+   * attribute wins over it. The views then filter by sentence (`pair-filter`).
    */
   sentenceBStart?: number | null;
 }
 
-/** What the element drew: `el.attentionData`. */
-export interface AttnscopeDrawnData {
-  tokens: string[];
-  attentions: Float32Array[];
-  numHeads: number;
-  sentenceBStart: number | null;
+/** Attention whose queries (rows) and keys (columns) are different tokens. */
+export interface AttnscopeRectangularData {
+  queryTokens: readonly string[];
+  keyTokens: readonly string[];
+  attentions: AttnscopeAttentions;
 }
+
+/** An encoder–decoder model; cross may leave out its token lists (the decoder's and the encoder's). */
+export interface AttnscopeEncoderDecoderData {
+  encoder?: AttnscopeSequenceData;
+  decoder?: AttnscopeSequenceData;
+  cross?: { attentions: AttnscopeAttentions; queryTokens?: readonly string[]; keyTokens?: readonly string[] };
+}
+
+/** What <attnscope-view> takes as `el.data`. */
+export type AttnscopeViewData = AttnscopeSequenceData | AttnscopeRectangularData | AttnscopeEncoderDecoderData;
+
+interface DrawnPart { attentions: Float32Array[]; numHeads: number }
+
+/** What the element drew (`el.attentionData`), in the views' layout; sentenceBStart is null without a pair. */
+export type AttnscopeDrawnData = { sentenceBStart: number | null } & (
+  | (DrawnPart & { tokens: string[] })
+  | (DrawnPart & { queryTokens: string[]; keyTokens: string[] })
+  | { encoder?: DrawnPart & { tokens: string[] }; decoder?: DrawnPart & { tokens: string[] };
+      cross?: DrawnPart & { queryTokens: string[]; keyTokens: string[] } });
 
 export type AttnscopeViewName = 'head' | 'model' | 'matrix' | 'step';
 
 /**
  * <attnscope-view view="head|model|matrix|step" tokens='[…]' attentions='[[[[…]]]]'
- *   | text="…" [model="folder/"] [seed d-model heads layers causal]
+ *   | query-tokens='[…]' key-tokens='[…]' attentions='[[[[…]]]]'
+ *   | encoder-tokens='[…]' decoder-tokens='[…]' [encoder-attentions decoder-attentions cross-attentions]='[[[[…]]]]'
+ *   | text="…" [text-pair="…"] [model="folder/"] [seed d-model heads layers causal]
  *   [layer head threshold normalize="global|row" hide-special average-heads visible-heads="[0,2]"
- *    theme="auto|light|dark"
- *    sentence-b-start="k"]>
+ *    theme="auto|light|dark" kind="encoder|decoder|cross"
+ *    sentence-b-start="k" pair-filter="all|aa|ab|ba|bb"]>
  * data-state: loading | rendered | error. Events: attnscope-render { view }, attnscope-error { error }.
  */
 export declare class AttnscopeView extends HTMLElement {

@@ -1,5 +1,6 @@
 // The demo's attention source until a real model is loaded: a small seeded transformer.
-//   tokens      lower-cased words and punctuation marks, between [CLS] and [SEP] (as BERT frames them)
+//   tokens      lower-cased words and punctuation marks, between [CLS] and [SEP] (as BERT frames them;
+//               a sentence pair as [CLS] A [SEP] B [SEP])
 //   X₀          a deterministic embedding per token string (seeded by the string's hash, so "he" is
 //               the same vector in every sentence) + sinusoidal positions (Vaswani et al. 2017)
 //   each layer  multi-head self-attention computed by the attnscope module, with W_Q, W_K, W_V, W_O and
@@ -19,6 +20,16 @@ export function tokenizeWords(text) {
 export function tokenize(text) {
   const words = tokenizeWords(text);
   return words.length ? ['[CLS]', ...words, '[SEP]'] : [];
+}
+
+/**
+ * A sentence pair as BERT frames it: [CLS] A… [SEP] B… [SEP], with sentenceBStart the index of B's
+ * first word. Either sentence may be empty of words ([CLS] [SEP] B… [SEP] is still a pair).
+ */
+export function tokenizePair(text, textPair) {
+  const a = tokenizeWords(text);
+  const b = tokenizeWords(textPair);
+  return { tokens: ['[CLS]', ...a, '[SEP]', ...b, '[SEP]'], sentenceBStart: a.length + 2 };
 }
 
 // FNV-1a: a stable 32-bit hash of a string (UTF-16 code units are enough for seeding).

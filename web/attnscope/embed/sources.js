@@ -1,6 +1,6 @@
 // Attentions computed client-side from text, for <attnscope-view text="…"> (the seeded transformer of
 // the demo) and <attnscope-view model="folder/" text="…"> (a checkpoint loaded with core.loadModel).
-import { runSeeded, SEEDED_LIMITS, tokenize } from './seeded-model.js';
+import { runSeeded, SEEDED_LIMITS, tokenize, tokenizePair } from './seeded-model.js';
 
 const int = (el, name, fallback, [lo, hi]) => {
   const v = el.getAttribute(name);
@@ -28,27 +28,31 @@ export function seededOptions(el) {
   };
 }
 
-/** { tokens, attentions, numHeads, steps } of the seeded transformer on `text`. */
-export async function seededSource(loadCore, text, options) {
-  const tokens = tokenize(text);
+/**
+ * { tokens, attentions, numHeads, steps } of the seeded transformer on `text`, or on the pair `text`,
+ * `textPair` (then with sentenceBStart).
+ */
+export async function seededSource(loadCore, text, options, textPair) {
+  const pair = textPair === undefined ? null : tokenizePair(text, textPair);
+  const tokens = pair ? pair.tokens : tokenize(text);
   if (tokens.length === 0) throw new TypeError('<attnscope-view> attribute "text": expected some words, got only spaces or symbols');
   const core = await loadCore();
-  return runSeeded(core, tokens, options);
+  return { ...runSeeded(core, tokens, options), sentenceBStart: pair?.sentenceBStart ?? null };
 }
 
 /** A loader of checkpoint folders, each loaded once per URL and shared by every element. */
 export function createModelSource(loadCore) {
   const models = new Map();  // folder URL -> Promise of the loaded model
-  return async function modelSource(url, text, layer = 0) {
+  return async function modelSource(url, text, layer = 0, textPair = undefined) {
     const core = await loadCore();
     if (!models.has(url)) {
       models.set(url, core.loadModel(url).catch((error) => { models.delete(url); throw error; }));
     }
     const model = await models.get(url);
     const steps = { layer: Math.min(Math.max(0, layer), model.config.numLayers - 1) };
-    const out = model.run(text, { attentions: true, steps });
+    const out = model.run(textPair === undefined ? text : { text, textPair }, { attentions: true, steps });
     const tokens = Array.from(out.tokens, String);
-    return { tokens, attentions: out.attentions, numHeads: model.config.numHeads,
+    return { tokens, attentions: out.attentions, numHeads: model.config.numHeads, sentenceBStart: out.sentenceBStart ?? null,
       steps: { ...out.steps, tokens, dModel: model.config.dModel, causal: model.config.causal } };
   };
 }

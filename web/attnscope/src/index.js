@@ -14,6 +14,11 @@ import { VERSION } from './version.js';
 
 export { VERSION as version, relaxedSimdSupported, simdSupported, threadsSupported };
 
+/** What the model cache holds (models loaded from the Hugging Face Hub); also core.cachedModels. */
+export const cachedModels = async (options) => (await import('./hub.js')).listCachedModels(options);
+/** Removes a model from the cache; resolves to the bytes freed. Also core.deleteCachedModel. */
+export const deleteCachedModel = async (id, options) => (await import('./hub.js')).removeCachedModel(id, options);
+
 /**
  * Loads the wasm (SIMD build where supported, else scalar; its relaxed-SIMD twin where the engine
  * has relaxed SIMD; with threads where SharedArrayBuffer is usable: cross-origin isolated pages,
@@ -72,5 +77,7 @@ function createCore(wasm, flavour) {
   if (core.threads > 1) threadReaper?.register(core, wasm.PThread);
   // Extensions attach here, one line each, e.g. core.loadModel from ./model.js.
   core.loadModel = async (source, options) => (await import('./model.js')).loadModel(wasm, source, options);
+  core.cachedModels = cachedModels;
+  core.deleteCachedModel = deleteCachedModel;
   return core;
 }

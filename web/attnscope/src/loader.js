@@ -7,6 +7,7 @@
 // so bundlers (Vite, webpack, esbuild) see them and ship the files. We instantiate the wasm ourselves
 // (Emscripten's `instantiateWasm` hook): in Node from the file's bytes (Emscripten 3.1.6's glue would
 // fetch() a file path there), in browsers and workers with instantiateStreaming.
+import { isNode, nodeModule } from './platform.js';
 
 const FLAVOURS = {
   simd: {
@@ -76,9 +77,6 @@ export function relaxedSimdSupported() {
   return simdSupported() && WebAssembly.validate(RELAXED_SIMD_PROBE);
 }
 
-// Node (main thread or worker_threads); not a browser page or Web Worker, even with a `process` shim.
-const isNode = typeof process === 'object' && typeof process.versions?.node === 'string' &&
-  typeof window === 'undefined' && typeof WorkerGlobalScope === 'undefined';
 
 /** Chooses the flavour: simd 'auto' (default) | true | false. */
 export function chooseFlavour(simd) {
@@ -129,8 +127,7 @@ export function threadsSupported() {
 
 async function availableCores() {
   if (isNode) {
-    const osName = 'node:os';
-    const os = await import(/* @vite-ignore */ osName);
+    const os = await nodeModule('os');
     return os.availableParallelism?.() ?? os.cpus().length;
   }
   return globalThis.navigator?.hardwareConcurrency ?? 1;
@@ -165,9 +162,7 @@ export async function chooseThreads(threads, flavour, { wasmBinary } = {}) {
 async function readWasmBytes(flavour, locateFile) {
   const located = locateFile ? locateFile(FLAVOURS[flavour].file, '') : null;
   if (isNode) {
-    // Hidden from bundlers: this branch only runs in Node.
-    const fsName = 'node:fs/promises';
-    const { readFile } = await import(/* @vite-ignore */ fsName);
+    const { readFile } = await nodeModule('fs/promises');
     return readFile(located ? (located.startsWith('file:') ? new URL(located) : located) : FLAVOURS[flavour].url());
   }
   return fetch(located ?? FLAVOURS[flavour].url().href);

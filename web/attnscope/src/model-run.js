@@ -66,6 +66,50 @@ function perToken(value, name, n, limit, ArrayType, what) {
   return out;
 }
 
+/**
+ * model.run's text input { text, textPair? }, checked before anything is tokenized. Returns
+ * { text, textPair } (textPair undefined for one text).
+ */
+export function textInput(input, options, what) {
+  const { text, textPair } = input;
+  if (typeof text !== 'string') throw new TypeError(`${what}: input.text must be a string, got ${describe(text)}`);
+  if (textPair !== undefined && typeof textPair !== 'string') {
+    throw new TypeError(`${what}: input.textPair must be a string (sentence B) or undefined, got ${describe(textPair)}`);
+  }
+  if (textPair !== undefined && options.tokenTypes != null) {
+    throw new TypeError(`${what}: tokenTypes come from the sentence pair's tokenization; give textPair or tokenTypes, not both`);
+  }
+  return { text, textPair };
+}
+
+/**
+ * The token types a sentence pair runs with, as Hugging Face's tokenizers and models use them:
+ * the pair template's type ids for models with token type embeddings (BERT: 0 for A, 1 for B;
+ * RoBERTa's template gives every token 0), none for models without (DistilBERT). A model without
+ * token type embeddings whose tokenizer puts nothing between the sentences (GPT-2) could not tell
+ * B from A: that is an Error. `encoding` is the pair's { ids, typeIds, sentenceBStart };
+ * `plainLength` the number of tokens of both texts without special tokens.
+ */
+export function pairTokenTypes(encoding, plainLength, config, architecture, what) {
+  if (encoding.sentenceBStart === null) {
+    throw new Error(`${what}: ${architecture}'s tokenizer has no sentence-pair template, so textPair cannot be encoded`);
+  }
+  if (config.typeVocabSize === 0) {
+    if (encoding.ids.length === plainLength) {
+      throw new Error(`${what}: ${architecture} cannot read a sentence pair: the model has no token type embeddings and its ` +
+        'tokenizer puts nothing between the sentences, so sentence B would be indistinguishable from A; ' +
+        'join the texts into one, or use a model trained on pairs (BERT, RoBERTa, DistilBERT)');
+    }
+    return null;
+  }
+  const over = encoding.typeIds.findIndex((t) => t >= config.typeVocabSize);
+  if (over >= 0) {
+    throw new RangeError(`${what}: the tokenizer gives token ${over} of the pair type id ${encoding.typeIds[over]}, ` +
+      `but this model has ${config.typeVocabSize} token type embedding${config.typeVocabSize === 1 ? '' : 's'}`);
+  }
+  return encoding.typeIds;
+}
+
 /** Checks every run option against the model and the input length; returns the core's request. */
 export function parseRunOptions(options, config, n, what) {
   requireOptions(options, what);

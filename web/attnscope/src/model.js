@@ -1,5 +1,7 @@
-// core.loadModel(source, { onProgress }): real Hugging Face checkpoints (BERT, RoBERTa, DistilBERT,
-// GPT-2) in the wasm core. See the README's "Real models" section and attnscope.d.ts.
+// core.loadModel(source, { onProgress, signal, ...Hub options }): real Hugging Face checkpoints (BERT,
+// RoBERTa, DistilBERT, GPT-2) in the wasm core. See docs/api.md and attnscope.d.ts. Where the files come
+// from (and progress, cancelling, the Hub and its cache) is model-files.js's business: this file only
+// asks the folder for the files the model's family needs.
 //
 // Loading order keeps failures cheap and memory low: config.json first (an unsupported model_type
 // fails before anything large is read), then the tokenizer files, then model.safetensors streamed
@@ -7,7 +9,7 @@
 // by the core into float32 weights, and freed. Peak wasm memory ≈ file size + float32 weights.
 import { MAX_WASM_BYTES, throwIfFailed } from './heap.js';
 import { openFolder } from './model-files.js';
-import { parseRunOptions, runModel } from './model-run.js';
+import { pairTokenTypes, parseRunOptions, runModel, textInput } from './model-run.js';
 import { describe, requireOptions } from './validate.js';
 
 const WEIGHTS_FILE = 'model.safetensors';
@@ -27,18 +29,11 @@ export async function loadModel(wasm, source, options = {}) {
   requireOptions(options, what);
   const onProgress = options.onProgress;
   if (onProgress !== undefined && typeof onProgress !== 'function') {
-    throw new TypeError(`${what}: onProgress must be a function (loadedBytes, totalBytes) => void, got ${describe(onProgress)}`);
+    throw new TypeError(`${what}: onProgress must be a function (loadedBytes, totalBytes, info) => void, got ${describe(onProgress)}`);
   }
-  const folder = await openFolder(source, what);
-  let loaded = 0, total = 0;
-  const progress = (bytes) => { loaded += bytes; onProgress?.(loaded, Math.max(total, loaded)); };
-  const readText = async (name) => {
-    const text = await folder.text(name);
-    if (text !== null) { total += text.length; progress(text.length); }
-    return text;
-  };
+  const folder = await openFolder(source, what, options);
 
-  const config = await readText('config.json');
+  const config = await folder.text('config.json');
   if (config === null) throw new Error(`${what}: ${folder.describe} has no config.json`);
   const handle = new wasm.ModelHandle();
   try {
@@ -47,10 +42,12 @@ export async function loadModel(wasm, source, options = {}) {
 
     // Tokenizer: the family's own files, else tokenizer.json; none at all = ids-only model.
     let haveTokenizerFiles = false;
-    const primary = TOKENIZER_FILES[architecture];
+    const primary = TOKENIZER_FILES[architecture] ?? [];  // other architectures: tokenizer.json only
     const found = {};
-    for (const name of [...primary, 'tokenizer_config.json']) found[name] = await readText(name);
-    if (primary.some((name) => found[name] === null)) found['tokenizer.json'] = await readText('tokenizer.json');
+    for (const name of [...primary, 'tokenizer_config.json']) found[name] = await folder.text(name);
+    if (primary.length === 0 || primary.some((name) => found[name] === null)) {
+      found['tokenizer.json'] = await folder.text('tokenizer.json');
+    }
     for (const [name, text] of Object.entries(found)) {
       if (text === null) continue;
       handle.setTokenizerFile(name, text);
@@ -60,8 +57,8 @@ export async function loadModel(wasm, source, options = {}) {
 
     const weights = await folder.open(WEIGHTS_FILE);
     if (weights === null) throw new Error(missingWeightsMessage(folder, what));
-    if (weights.size !== null) total += weights.size;
-    await loadWeights(wasm, handle, weights, progress, what);
+    await loadWeights(wasm, handle, weights, what);
+    options.signal?.throwIfAborted();  // aborted while the core converted the weights
     return wrapModel(wasm, handle, architecture);
   } catch (error) {
     handle.delete();
@@ -83,7 +80,7 @@ function missingWeightsMessage(folder, what) {
 }
 
 // Streams model.safetensors into a heap buffer, lets the core convert it, frees the buffer.
-async function loadWeights(wasm, handle, file, progress, what) {
+async function loadWeights(wasm, handle, file, what) {
   const weightBytes = handle.weightBytes();
   const checkFits = (fileBytes) => {
     const left = MAX_WASM_BYTES - wasm.heapBytesInUse();
@@ -109,13 +106,12 @@ async function loadWeights(wasm, handle, file, progress, what) {
         if (pos + chunk.length > size) throw new Error(`${what}: ${WEIGHTS_FILE} is longer than its declared ${size} bytes`);
         wasm.HEAPU8.set(chunk, address + pos);  // HEAPU8 is re-read: the heap may have grown
         pos += chunk.length;
-        progress(chunk.length);
       });
       if (pos !== size) throw new Error(`${what}: ${WEIGHTS_FILE} ended after ${pos} of ${size} bytes (truncated download?)`);
     } else {  // unknown length (compressed response): gather in JS first
       const chunks = [];
       size = 0;
-      await file.read((chunk) => { chunks.push(chunk.slice()); size += chunk.length; progress(chunk.length); });
+      await file.read((chunk) => { chunks.push(chunk.slice()); size += chunk.length; });
       checkFits(size);
       address = allocate(size);
       let pos = 0;
@@ -142,17 +138,30 @@ function wrapModel(wasm, handle, architecture) {
     if (disposed) throw new Error(`${what}: this model was disposed; load it again`);
   };
 
-  const tokenize = (text, what = 'model.tokenize') => {
+  // { ids, tokens (vocabulary strings), displayTokens (the text each stands for), typeIds,
+  // sentenceBStart (index of sentence B's first token; null without a pair) }. With `pair` (sentence B)
+  // the pair as the tokenizer's template puts it. addSpecial false: the text's own tokens only (no
+  // [CLS], [SEP] or template).
+  const tokenize = (text, pair, what = 'model.tokenize', addSpecial = true) => {
     live(what);
     if (typeof text !== 'string') throw new TypeError(`${what}: text must be a string, got ${describe(text)}`);
+    if (pair !== undefined && typeof pair !== 'string') {
+      throw new TypeError(`${what}: pair must be a string or undefined, got ${describe(pair)}`);
+    }
     if (!hasTokenizer) {
-      throw new Error(`${what}: the folder had no tokenizer files (${TOKENIZER_FILES[architecture].join(' + ')} ` +
-        'or tokenizer.json); pass token ids to run() instead');
+      const classic = TOKENIZER_FILES[architecture];
+      const files = classic ? `${classic.join(' + ')} or tokenizer.json` : 'tokenizer.json';
+      throw new Error(`${what}: the folder had no tokenizer files (${files}); pass token ids to run() instead`);
     }
     // A lone UTF-16 surrogate cannot cross into C++ as UTF-8: replace it with U+FFFD, as TextEncoder does.
-    const wellFormed = typeof text.toWellFormed === 'function' ? text.toWellFormed() : text;
-    throwIfFailed(handle.tokenize(wellFormed, true), what);
-    return { ids: handle.lastIds(), tokens: handle.lastTokens() };
+    const wellFormed = (s) => (typeof s.toWellFormed === 'function' ? s.toWellFormed() : s);
+    throwIfFailed(pair === undefined ? handle.tokenize(wellFormed(text), addSpecial)
+      : handle.tokenizePair(wellFormed(text), wellFormed(pair), true), what);
+    const sentenceBStart = handle.lastSentenceBStart();
+    return {
+      ids: handle.lastIds(), tokens: handle.lastTokens(), displayTokens: handle.lastDisplayTokens(),
+      typeIds: handle.lastTypeIds(), sentenceBStart: sentenceBStart < 0 ? null : sentenceBStart,
+    };
   };
 
   const model = {
@@ -160,14 +169,25 @@ function wrapModel(wasm, handle, architecture) {
     config,
     hasTokenizer,
     get disposed() { return disposed; },
-    tokenize: (text) => tokenize(text),
+    tokenize: (text, pair) => tokenize(text, pair),
     run(input, options = {}) {
       const what = 'model.run';
       live(what);
       requireOptions(options, what);
       let ids, tokens;
+      let pair = null;  // a sentence pair's { sentenceBStart, tokenTypes }
       if (typeof input === 'string') {
-        ({ ids, tokens } = tokenize(input, what));
+        ({ ids, tokens } = tokenize(input, undefined, what));
+      } else if (isTextObject(input)) {
+        const { text, textPair } = textInput(input, options, what);
+        const encoded = tokenize(text, textPair, what);
+        ({ ids, tokens } = encoded);
+        if (textPair !== undefined) {
+          const plainLength = config.typeVocabSize === 0
+            ? tokenize(text, undefined, what, false).ids.length + tokenize(textPair, undefined, what, false).ids.length : 0;
+          pair = { sentenceBStart: encoded.sentenceBStart,
+            tokenTypes: pairTokenTypes(encoded, plainLength, config, architecture, what) };
+        }
       } else {
         ids = toIds(input, config.vocabSize, what);
         tokens = Array.from(ids, (id) => handle.tokenOf(id) || `[${id}]`);
@@ -177,7 +197,10 @@ function wrapModel(wasm, handle, architecture) {
       if (n > config.maxTokens) {
         throw new RangeError(`${what}: ${n} tokens, more than this model's maximum of ${config.maxTokens}`);
       }
-      return runModel(wasm, handle, config, ids, tokens, parseRunOptions(options, config, n, what), what);
+      const runOptions = pair?.tokenTypes ? { ...options, tokenTypes: pair.tokenTypes } : options;
+      const result = runModel(wasm, handle, config, ids, tokens, parseRunOptions(runOptions, config, n, what), what);
+      if (pair) Object.assign(result, { sentenceBStart: pair.sentenceBStart, tokenTypes: pair.tokenTypes });
+      return result;
     },
     dispose() {
       if (disposed) return;
@@ -190,12 +213,16 @@ function wrapModel(wasm, handle, architecture) {
   return model;
 }
 
+// { text, textPair? } (as opposed to a string or token ids).
+const isTextObject = (input) => input !== null && typeof input === 'object' && !Array.isArray(input) && !ArrayBuffer.isView(input);
+
 /** Token ids given directly: integers in [0, vocabSize), used as they are. */
 function toIds(input, vocabSize, what) {
   const isIntArray = input instanceof Int32Array || input instanceof Uint32Array || input instanceof Uint16Array ||
     input instanceof Int16Array || input instanceof Uint8Array || Array.isArray(input);
   if (!isIntArray) {
-    throw new TypeError(`${what}: input must be a string or token ids (Int32Array or number[]), got ${describe(input)}`);
+    throw new TypeError(`${what}: input must be a string or token ids (Int32Array or number[]), got ${describe(input)}; ` +
+      'a sentence pair is { text, textPair }');
   }
   const ids = new Int32Array(input.length);
   for (let i = 0; i < input.length; i++) {

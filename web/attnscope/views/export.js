@@ -1,6 +1,7 @@
 // Exports of whatever a view container currently shows: PNG (one composed canvas), SVG (canvases
 // as embedded images or, when a canvas offers it, vector shapes; text as <text>), and JSON of the
 // tokens and attentions. Works for every view because it reads the laid-out DOM, not view internals.
+import { isEncoderDecoder, normalizeData, selectPart } from './attention-data.js';
 import { palette } from './theme.js';
 
 /** Draws the container's canvases, swatches and text into one canvas of the container's size. */
@@ -48,13 +49,27 @@ export function viewToSVG(container) {
   return parts.join('\n');
 }
 
-/** JSON text of tokens and attentions ([layer][head][query][key]) plus optional metadata. */
+/**
+ * JSON text of the attentions ([layer][head][query][key]) with their tokens, after `meta`'s fields:
+ * one sequence gives { tokens, sentenceBStart?, numLayers, numHeads, attentions }, queries ≠ keys
+ * { queryTokens, keyTokens, numLayers, numHeads, attentions }, and encoder–decoder data one such
+ * object under each of encoder, decoder and cross.
+ */
 export function attentionJSON(data, meta = {}) {
-  const n = data.tokens.length;
-  const numHeads = data.numHeads ?? data.attentions[0].length / (n * n);
-  const attentions = data.attentions.map((layer) => Array.from({ length: numHeads }, (_, h) =>
-    Array.from({ length: n }, (_, i) => Array.from(layer.subarray((h * n + i) * n, (h * n + i + 1) * n)))));
-  return JSON.stringify({ ...meta, tokens: data.tokens, numLayers: data.attentions.length, numHeads, attentions });
+  if (!isEncoderDecoder(data)) return JSON.stringify({ ...meta, ...attentionObject(data) });
+  const parts = {};
+  for (const kind of selectPart(data).kinds) parts[kind] = attentionObject(selectPart(data, kind).data);
+  return JSON.stringify({ ...meta, ...parts });
+}
+
+function attentionObject(data) {
+  const d = normalizeData(data);
+  const { nQ, nK, numHeads } = d;
+  const attentions = d.attentions.map((layer) => Array.from({ length: numHeads }, (_, h) =>
+    Array.from({ length: nQ }, (_, i) => Array.from(layer.subarray((h * nQ + i) * nK, (h * nQ + i + 1) * nK)))));
+  const tokens = d.square ? { tokens: d.tokens } : { queryTokens: d.queryTokens, keyTokens: d.keyTokens };
+  const pair = d.sentenceBStart === null ? {} : { sentenceBStart: d.sentenceBStart };
+  return { ...tokens, ...pair, numLayers: d.numLayers, numHeads, attentions };
 }
 
 /** Saves a Blob or string under `filename` through a temporary link (no network involved). */

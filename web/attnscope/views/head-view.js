@@ -1,11 +1,13 @@
 // Head view (after BertViz): the tokens in two columns, queries on the left and keys on the right,
 // one line per (query, key) pair whose opacity is the attention weight and whose colour is the head.
 // Click a head's swatch to show or hide it; hover (or arrow-key to) a token to isolate its lines.
-import { displayToken, formatNumber, headMatrix, normalization, normalizeData, thresholdCutoff,
-  visibleIndices } from './attention-data.js';
+// The columns may differ (cross-attention: the decoder's tokens left, the encoder's right).
+import { headMatrix, normalizeData, visibleCells } from './attention-data.js';
 import { headColor } from './colormap.js';
 import { escapeXml } from './export.js';
 import { clampInt, DEFAULT_VIEW_OPTIONS } from './matrix-view.js';
+import { displayToken, formatNumber, normalization, thresholdCutoff } from './paint.js';
+import { appendSelectors, optionsForKind, tokenPlace } from './selectors.js';
 import { applyTheme, palette } from './theme.js';
 import { hideTooltip, showTooltip } from './tooltip.js';
 
@@ -14,7 +16,7 @@ import { hideTooltip, showTooltip } from './tooltip.js';
 const ALL_LINES_LIMIT = 128;
 
 export class HeadView {
-  /** @param onChange called with { layer, visibleHeads } when the user changes them here. */
+  /** @param onChange called with { layer, visibleHeads, kind, pairFilter } when the user changes them here. */
   constructor(container, { onChange } = {}) {
     this.container = container;
     this.onChange = onChange;
@@ -24,12 +26,14 @@ export class HeadView {
   /** options: DEFAULT_VIEW_OPTIONS plus visibleHeads (array of head indices; default all). */
   update(data, options = {}) {
     this.o = { ...DEFAULT_VIEW_OPTIONS, ...options };
-    const d = normalizeData(data, this.o.measure);
+    const d = normalizeData(data, this.o.measure, this.o.kind);
+    ({ rows: this.rows, cols: this.cols } = visibleCells(d, this.o));
+    this.data = data;
     this.d = d;
+    this.o.kind = d.kind;
     this.layer = clampInt(this.o.layer, 0, d.numLayers - 1);
     const all = [...Array(d.numHeads).keys()];
     this.visible = new Set((options.visibleHeads ?? all).filter((h) => h >= 0 && h < d.numHeads));
-    this.keep = visibleIndices(d.tokens, this.o.hideSpecial);
     this.focus = null;
     this.#build();
     this.#compute();
@@ -58,6 +62,12 @@ export class HeadView {
     });
     label.append(select);
     bar.append(label);
+    if (this.o.selectors) {
+      appendSelectors(bar, d, this.o.pairFilter, {
+        onKind: (kind) => this.#reopen(optionsForKind(this.#current(), kind)),
+        onPairFilter: (pairFilter) => this.#reopen({ ...this.#current(), pairFilter }),
+      });
+    }
     const swatches = document.createElement('div');
     swatches.className = 'attnscope-swatches';
     swatches.setAttribute('role', 'group');
@@ -103,30 +113,46 @@ export class HeadView {
     for (const b of this.swatches) b.setAttribute('aria-pressed', String(this.visible.has(Number(b.dataset.head))));
   }
 
+  // The options the view shows now (the user may have changed layer and heads here).
+  #current() {
+    return { ...this.o, layer: this.layer, visibleHeads: [...this.visible].sort((a, b) => a - b) };
+  }
+
+  // The user picked another part or sentence pair: everything is laid out anew.
+  #reopen(options) {
+    this.update(this.data, options);
+    this.#changed();
+  }
+
   #changed() {
-    this.onChange?.({ layer: this.layer, visibleHeads: [...this.visible].sort((a, b) => a - b) });
+    this.onChange?.({ layer: this.layer, visibleHeads: [...this.visible].sort((a, b) => a - b), kind: this.d.kind,
+      pairFilter: this.o.pairFilter ?? 'all' });
   }
 
   #compute() {
-    const { d, o, keep } = this;
-    const k = keep.length;
+    const { d, o, rows, cols } = this;
+    const r = rows.length;
+    const c = cols.length;
     const heads = o.averageHeads ? ['mean'] : [...Array(d.numHeads).keys()];
     this.matrices = heads.map((head) => {
-      const values = headMatrix(d, this.layer, head, keep);
-      const { scale } = normalization(values, k, k, o.normalize);
+      const values = headMatrix(d, this.layer, head, rows, cols);
+      const { scale } = normalization(values, r, c, o.normalize);
       return { head, values, scale, cutoff: thresholdCutoff(values, o.threshold) };
     });
-    const rowH = Math.max(4, Math.min(22, Math.floor(16000 / Math.max(1, k))));
+    const most = Math.max(r, c);
+    const rowH = Math.max(4, Math.min(22, Math.floor(16000 / Math.max(1, most))));
     const fontSize = Math.min(13, rowH - 3);
     const ctx = this.canvas.getContext('2d');
     ctx.font = `${fontSize}px system-ui, sans-serif`;
-    const labels = Array.from(keep, (i) => displayToken(d.tokens[i]));
-    const colW = rowH >= 9 ? Math.max(40, ...labels.map((t) => ctx.measureText(t).width)) + 10 : 24;
+    const labels = { query: Array.from(rows, (i) => displayToken(d.queryTokens[i])),
+      key: Array.from(cols, (j) => displayToken(d.keyTokens[j])) };
+    const width = (list) => (rowH >= 9 ? Math.max(40, ...list.map((t) => ctx.measureText(t).width)) + 10 : 24);
+    const colW = Math.max(width(labels.query), width(labels.key));
     const gap = Math.max(120, Math.min(420, (this.container.clientWidth || 600) - 2 * colW - 20));
-    this.g = { k, rowH, fontSize, colW, gap, top: 8, width: Math.ceil(2 * colW + gap), height: 16 + k * rowH, labels };
-    this.note.textContent = k > ALL_LINES_LIMIT
-      ? `${k} tokens: hover or arrow-key to a token to draw its lines (all ${k}² lines at once would stall the page).`
-      : k === 0 ? 'No tokens left to show (all are special tokens).' : '';
+    this.g = { rows: r, cols: c, rowH, fontSize, colW, gap, top: 8, width: Math.ceil(2 * colW + gap), height: 16 + most * rowH, labels };
+    this.note.textContent = most > ALL_LINES_LIMIT
+      ? `${most} tokens: hover or arrow-key to a token to draw its lines (all ${r}×${c} lines at once would stall the page).`
+      : r === 0 || c === 0 ? (o.hideSpecial ? 'No tokens left to show (all are special tokens).' : 'No tokens to show.') : '';
   }
 
   /** Redraws the lines (cheap enough to call on every hover). */
@@ -146,19 +172,19 @@ export class HeadView {
     const xL = g.colW;
     const xR = g.colW + g.gap;
     this.lines = [];
-    if (this.focus || g.k <= ALL_LINES_LIMIT) {
+    if (this.focus || Math.max(g.rows, g.cols) <= ALL_LINES_LIMIT) {
       ctx.lineWidth = g.rowH >= 9 ? 2 : 1;
       // Lines are batched by opacity (32 levels) into one path per head and level: a 12-head model on
       // 128 tokens has ~200,000 lines, which one stroke() each would take seconds to draw.
       const LEVELS = 32;
-      const rows = this.focus?.side === 'query' ? [this.focus.index] : [...Array(g.k).keys()];
-      const cols = this.focus?.side === 'key' ? [this.focus.index] : [...Array(g.k).keys()];
+      const rows = this.focus?.side === 'query' ? [this.focus.index] : [...Array(g.rows).keys()];
+      const cols = this.focus?.side === 'key' ? [this.focus.index] : [...Array(g.cols).keys()];
       for (const m of this.matrices) {
         if (m.head !== 'mean' && !this.visible.has(m.head)) continue;
         const buckets = Array.from({ length: LEVELS }, () => []);
         for (const i of rows) {
           for (const j of cols) {
-            const v = m.values[i * g.k + j];
+            const v = m.values[i * g.cols + j];
             const alpha = Math.min(1, v * m.scale[i]);
             if (v < m.cutoff || !(alpha >= 0.01)) continue;
             buckets[Math.min(LEVELS - 1, Math.floor(alpha * LEVELS))].push(i, j);
@@ -182,8 +208,8 @@ export class HeadView {
     if (g.rowH >= 6) {
       ctx.font = `${g.fontSize}px system-ui, sans-serif`;
       ctx.textBaseline = 'middle';
-      g.labels.forEach((t, i) => {
-        for (const side of ['query', 'key']) {
+      for (const side of ['query', 'key']) {
+        g.labels[side].forEach((t, i) => {
           const focused = this.focus?.side === side && this.focus.index === i;
           if (focused) {
             ctx.fillStyle = colors.focus;
@@ -192,8 +218,8 @@ export class HeadView {
           ctx.fillStyle = colors.text;
           ctx.textAlign = side === 'query' ? 'right' : 'left';
           ctx.fillText(t, side === 'query' ? xL - 6 : xR + 6, y(i));
-        }
-      });
+        });
+      }
     }
     this.canvas.dataset.lines = String(this.lines.length);
     this.canvas.attnscopeSvg = () => this.#svg();
@@ -208,11 +234,9 @@ export class HeadView {
     const parts = this.lines.map(({ head, i, j, alpha }) => `<line x1="${g.colW}" y1="${y(i)}" x2="${xR}" y2="${y(j)}" `
       + `stroke="${head === 'mean' ? colors.mean : headColor(head)}" stroke-opacity="${alpha.toFixed(3)}" stroke-width="${g.rowH >= 9 ? 2 : 1}"/>`);
     if (g.rowH >= 6) {
-      g.labels.forEach((t, i) => {
-        const text = escapeXml(t);
-        parts.push(`<text x="${g.colW - 6}" y="${y(i)}" text-anchor="end" dominant-baseline="middle" font-size="${g.fontSize}" font-family="system-ui, sans-serif" fill="${colors.text}">${text}</text>`,
-          `<text x="${xR + 6}" y="${y(i)}" dominant-baseline="middle" font-size="${g.fontSize}" font-family="system-ui, sans-serif" fill="${colors.text}">${text}</text>`);
-      });
+      const font = `dominant-baseline="middle" font-size="${g.fontSize}" font-family="system-ui, sans-serif" fill="${colors.text}"`;
+      g.labels.query.forEach((t, i) => parts.push(`<text x="${g.colW - 6}" y="${y(i)}" text-anchor="end" ${font}>${escapeXml(t)}</text>`));
+      g.labels.key.forEach((t, j) => parts.push(`<text x="${xR + 6}" y="${y(j)}" ${font}>${escapeXml(t)}</text>`));
     }
     return parts.join('');
   }
@@ -222,9 +246,9 @@ export class HeadView {
     const box = this.canvas.getBoundingClientRect();
     const x = (clientX - box.left) * (g.width / box.width);
     const i = Math.floor(((clientY - box.top) * (g.height / box.height) - g.top) / g.rowH);
-    if (i < 0 || i >= g.k) return null;
-    if (x <= g.colW) return { side: 'query', index: i };
-    if (x >= g.colW + g.gap) return { side: 'key', index: i };
+    if (i < 0) return null;
+    if (x <= g.colW && i < g.rows) return { side: 'query', index: i };
+    if (x >= g.colW + g.gap && i < g.cols) return { side: 'key', index: i };
     return null;
   }
 
@@ -234,18 +258,23 @@ export class HeadView {
     this.focus = f;
     this.draw();
     if (!f) { hideTooltip(); return; }
-    const { d, keep } = this;
-    const lines = [`${f.side === 'query' ? 'query' : 'key'}: ${d.tokens[keep[f.index]]}  (#${keep[f.index]})`];
+    const { d, rows, cols, g } = this;
+    const query = f.side === 'query';
+    const index = query ? rows[f.index] : cols[f.index];
+    const lines = [`${f.side}: ${(query ? d.queryTokens : d.keyTokens)[index]}  ${tokenPlace(d, f.side, index)}`];
+    const others = query ? g.cols : g.rows;
     for (const m of this.matrices) {
       if (m.head !== 'mean' && !this.visible.has(m.head)) continue;
       let best = -1;
       let bestV = -Infinity;
-      for (let o = 0; o < this.g.k; o++) {
-        const v = f.side === 'query' ? m.values[f.index * this.g.k + o] : m.values[o * this.g.k + f.index];
+      for (let o = 0; o < others; o++) {
+        const v = query ? m.values[f.index * g.cols + o] : m.values[o * g.cols + f.index];
         if (v > bestV) { bestV = v; best = o; }
       }
+      if (best < 0) continue;
       const name = m.head === 'mean' ? 'mean' : `head ${m.head}`;
-      lines.push(`${name}: strongest ${f.side === 'query' ? '→' : '←'} ${d.tokens[keep[best]]}  ${formatNumber(bestV)}`);
+      const other = query ? d.keyTokens[cols[best]] : d.queryTokens[rows[best]];
+      lines.push(`${name}: strongest ${query ? '→' : '←'} ${other}  ${formatNumber(bestV)}`);
     }
     showTooltip(lines, clientX, clientY);
   }
@@ -261,7 +290,10 @@ export class HeadView {
       if (step === undefined && !side) return;
       e.preventDefault();
       const cur = this.focus ?? { side: 'query', index: -1 };
-      const f = { side: side ?? cur.side, index: Math.min(this.g.k - 1, Math.max(0, cur.index + (step ?? 0))) };
+      const to = side ?? cur.side;
+      const count = to === 'query' ? this.g.rows : this.g.cols;
+      if (count === 0) return;
+      const f = { side: to, index: Math.min(count - 1, Math.max(0, cur.index + (step ?? 0))) };
       const box = this.canvas.getBoundingClientRect();
       this.#setFocus(f, box.left + (f.side === 'query' ? this.g.colW : this.g.colW + this.g.gap),
         box.top + this.g.top + (f.index + 1) * this.g.rowH);

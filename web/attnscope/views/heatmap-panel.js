@@ -1,8 +1,10 @@
 // A canvas heatmap of one matrix with token labels on both axes, a hover/keyboard cursor and a
 // tooltip. The matrix arrives already coloured (packed RGBA from attention-data.js), so the panel
 // only lays out, draws and maps pointer positions back to cells. No per-cell DOM: a 2,048² matrix
-// is one putImageData and one drawImage.
-import { displayToken } from './attention-data.js';
+// is one putImageData and one drawImage. For an SVG export the panel offers itself as the cells'
+// image with its labels as text (so the exported file carries the token lists).
+import { escapeXml } from './export.js';
+import { displayToken } from './paint.js';
 import { palette } from './theme.js';
 import { hideTooltip, showTooltip } from './tooltip.js';
 
@@ -108,6 +110,7 @@ export class HeatmapPanel {
       ctx.fillStyle = colors.background;
       for (let g = m.colGroup; g < cols; g += m.colGroup) ctx.fillRect(left + g * cell - 0.5, top, 1, plotH);
     }
+    this.canvas.attnscopeSvg = () => this.#svg();
     if (showLabels) {
       ctx.font = `${fontSize}${LABEL_FONT}`;
       ctx.fillStyle = colors.text;
@@ -122,6 +125,32 @@ export class HeatmapPanel {
       ctx.restore();
     }
     this.#drawCursor();
+  }
+
+  // The panel as SVG content in its own CSS pixels: background, the cells as one pixel-exact image,
+  // the group separators, and the labels as text.
+  #svg() {
+    const g = this.geometry;
+    const { rowLabels = [], colLabels = [], colGroup } = this.matrix;
+    const colors = palette(this.canvas);
+    const plotW = g.cell * g.cols;
+    const plotH = g.cell * g.rows;
+    const parts = [`<rect width="${g.width}" height="${g.height}" fill="${colors.background}"/>`,
+      `<image x="${g.left}" y="${g.top}" width="${plotW}" height="${plotH}" preserveAspectRatio="none" `
+      + `image-rendering="pixelated" href="${this.image.toDataURL('image/png')}"/>`];
+    if (colGroup && colGroup < g.cols && g.cell >= 3) {
+      for (let c = colGroup; c < g.cols; c += colGroup) {
+        parts.push(`<rect x="${g.left + c * g.cell - 0.5}" y="${g.top}" width="1" height="${plotH}" fill="${colors.background}"/>`);
+      }
+    }
+    if (g.showLabels) {
+      const font = `font-size="${g.fontSize}" font-family="system-ui, sans-serif" fill="${colors.text}" dominant-baseline="middle"`;
+      rowLabels.forEach((t, i) => parts.push(
+        `<text x="${g.left - 4}" y="${g.top + (i + 0.5) * g.cell}" text-anchor="end" ${font}>${escapeXml(displayToken(t))}</text>`));
+      colLabels.forEach((t, j) => parts.push(
+        `<text transform="translate(${g.left + (j + 0.5) * g.cell} ${g.top - 4}) rotate(-90)" ${font}>${escapeXml(displayToken(t))}</text>`));
+    }
+    return parts.join('');
   }
 
   /** Cell under client coordinates, or null. */

@@ -1,9 +1,12 @@
 // Type declarations for `attnscope/views` (hand-written; the contract of views/index.js).
-// Every view draws into a container element you own and takes the same data:
-//   { tokens: string[], attentions: Float32Array[] }   one Float32Array [numHeads*n*n] per layer,
-//   head-major, row = query (what core.loadModel's model.run returns as `attentions`).
+// Every view draws into a container element you own and takes the same data, head-major, row = query:
+//   { tokens, attentions, sentenceBStart? }     one sequence: one Float32Array [numHeads*n*n] per layer
+//                                               (what core.loadModel's model.run returns as `attentions`)
+//   { queryTokens, keyTokens, attentions }      queries ≠ keys: [numHeads*nQ*nK] per layer
+//   { encoder, decoder, cross }                 an encoder–decoder model (cross: decoder tokens × encoder tokens)
 // Include views/views.css (`attnscope/views/views.css`) on the page.
 
+/** One sequence's self-attention. */
 export interface AttentionData {
   tokens: readonly string[];
   /** One Float32Array of numHeads*n*n weights per layer. */
@@ -14,7 +17,45 @@ export interface AttentionData {
   valueNorms?: readonly Float32Array[];
   /** For measure 'rollout': one Float32Array [n*n] per layer (core.attentionRollout). */
   rollout?: readonly Float32Array[];
+  /** A sentence pair: the index of sentence B's first token (BertViz's sentence_b_start); enables pairFilter. */
+  sentenceBStart?: number | null;
 }
+
+/** Attention whose queries and keys are different tokens (cross-attention: the decoder's tokens attend to the encoder's). */
+export interface RectangularAttentionData {
+  queryTokens: readonly string[];
+  keyTokens: readonly string[];
+  /** One Float32Array of numHeads*nQ*nK weights per layer (row = query). */
+  attentions: readonly Float32Array[];
+  numHeads?: number;
+  /** For measure 'value': one Float32Array [numHeads*nK] per layer. Rollout exists for square self-attention only. */
+  valueNorms?: readonly Float32Array[];
+}
+
+/**
+ * An encoder–decoder model (BART, T5, Marian): any of its encoder's and decoder's self-attention and
+ * its cross-attention. Cross-attention may leave out its token lists: its queries are the decoder's
+ * tokens, its keys the encoder's. The parts are checked together (lengths, tokens, cross layers = decoder layers).
+ */
+export interface EncoderDecoderData {
+  encoder?: AttentionData;
+  decoder?: AttentionData;
+  cross?: RectangularAttentionData | (Omit<RectangularAttentionData, 'queryTokens' | 'keyTokens'>
+    & { queryTokens?: readonly string[]; keyTokens?: readonly string[] });
+}
+
+/** What every view takes. */
+export type AnyAttentionData = AttentionData | RectangularAttentionData | EncoderDecoderData;
+
+/** A part of encoder–decoder data. */
+export type Kind = 'encoder' | 'decoder' | 'cross';
+export declare const KINDS: Readonly<Record<Kind, string>>;
+/** True for EncoderDecoderData. */
+export declare function isEncoderDecoder(data: unknown): data is EncoderDecoderData;
+
+/** Which sentence's tokens attend to which (BertViz's filter): 'ab' = A's queries, B's keys. */
+export type PairFilter = 'all' | 'aa' | 'ab' | 'ba' | 'bb';
+export declare const PAIR_FILTERS: Readonly<Record<PairFilter, string>>;
 
 /** What a cell shows: the weight, the value-weighted norm α·‖v·W_O‖, or attention rollout. */
 export type Measure = 'weights' | 'value' | 'rollout';
@@ -40,9 +81,18 @@ export interface ViewOptions {
   theme?: Theme;
   /** What the cells show (default 'weights'). */
   measure?: Measure;
+  /** The part of encoder–decoder data drawn (default: the first it has); the view offers the others. */
+  kind?: Kind | null;
+  /** Sentence pairs (data.sentenceBStart): the sentences drawn (default 'all'); the view offers the others. */
+  pairFilter?: PairFilter;
+  /** Show the part and sentence selectors in the view (default true). */
+  selectors?: boolean;
   /** Width available in pixels (default: the container's width). */
   maxWidth?: number;
 }
+
+/** What the views report when the user picks another part or sentence pair in them. */
+export interface SelectionState { kind: Kind | null; pairFilter: PairFilter }
 
 export interface HeadViewOptions extends ViewOptions {
   /** Heads drawn (default all); the view's swatches toggle them. */
@@ -53,22 +103,24 @@ export declare const DEFAULT_VIEW_OPTIONS: Readonly<Required<Omit<ViewOptions, '
 
 /** One heatmap per head (queries down, keys across), with a colour legend and a hover tooltip. */
 export declare class MatrixView {
-  constructor(container: HTMLElement);
-  update(data: AttentionData, options?: ViewOptions): this;
+  constructor(container: HTMLElement, callbacks?: { onChange?: (state: SelectionState) => void });
+  update(data: AnyAttentionData, options?: ViewOptions): this;
   /** Milliseconds the last update took. */
   readonly renderMs: number;
 }
 
 /** BertViz-style lines from queries (left) to keys (right), one colour per head. */
 export declare class HeadView {
-  constructor(container: HTMLElement, callbacks?: { onChange?: (state: { layer: number; visibleHeads: number[] }) => void });
-  update(data: AttentionData, options?: HeadViewOptions): this;
+  constructor(container: HTMLElement, callbacks?: {
+    onChange?: (state: { layer: number; visibleHeads: number[] } & SelectionState) => void });
+  update(data: AnyAttentionData, options?: HeadViewOptions): this;
 }
 
-/** Every layer × head as a thumbnail; clicking one opens it large. */
+/** Every layer × head as a thumbnail (of the matrix's shape); clicking one opens it large. */
 export declare class ModelView {
-  constructor(container: HTMLElement, callbacks?: { onSelect?: (layer: number, head: number) => void });
-  update(data: AttentionData, options?: ViewOptions): this;
+  constructor(container: HTMLElement, callbacks?: {
+    onSelect?: (layer: number, head: number) => void; onChange?: (state: SelectionState) => void });
+  update(data: AnyAttentionData, options?: ViewOptions): this;
 }
 
 /**
@@ -141,13 +193,28 @@ export declare function applyTheme(element: Element, theme: Theme): void;
 
 export declare const SPECIAL_TOKENS: ReadonlySet<string>;
 export declare function isSpecialToken(token: string): boolean;
+/** normalizeData's result: the part drawn, with its sizes, as `measure` shows it. */
+export interface NormalizedData {
+  /** One sequence's tokens (the same list as queryTokens and keyTokens); null when queries ≠ keys. */
+  tokens: readonly string[] | null;
+  queryTokens: readonly string[]; keyTokens: readonly string[];
+  attentions: readonly Float32Array[];
+  /** n for one sequence, else null; nQ × nK always. */
+  n: number | null; nQ: number; nK: number; square: boolean;
+  numLayers: number; numHeads: number; measure: Measure;
+  sentenceBStart: number | null;
+  /** The part (encoder–decoder data) and the parts present; null and [] for one attention. */
+  kind: Kind | null; kinds: Kind[];
+}
 /** Checks the shape of `data` (throws naming the problem) and returns it with its sizes, as `measure` shows it. */
-export declare function normalizeData(data: AttentionData, measure?: Measure): {
-  tokens: readonly string[]; attentions: readonly Float32Array[]; n: number; numLayers: number; numHeads: number; measure: Measure;
-};
+export declare function normalizeData(data: AttentionData, measure?: Measure): NormalizedData & { tokens: readonly string[]; n: number };
+export declare function normalizeData(data: AnyAttentionData, measure?: Measure, kind?: Kind | null): NormalizedData;
 
-/** JSON text of tokens and attentions ([layer][head][query][key]) plus `meta`. */
-export declare function attentionJSON(data: AttentionData, meta?: Record<string, unknown>): string;
+/**
+ * JSON text of the attentions ([layer][head][query][key]) and their tokens, after `meta`: { tokens,
+ * sentenceBStart?, … }, { queryTokens, keyTokens, … }, or one of those under each of encoder, decoder, cross.
+ */
+export declare function attentionJSON(data: AnyAttentionData, meta?: Record<string, unknown>): string;
 /** Saves a Blob or string as a file through a temporary link. */
 export declare function download(content: Blob | string, filename: string, type?: string): void;
 /** What a view container shows, as one canvas, a PNG or an SVG document. */

@@ -1,5 +1,5 @@
 // A colour legend: the gradient of a colour map with its scale written underneath.
-import { formatNumber } from './attention-data.js';
+import { formatNumber } from './paint.js';
 
 /**
  * @param {HTMLElement} parent

@@ -1,33 +1,48 @@
 // Model view (after BertViz): a thumbnail of every layer × head; click (or Enter on) one to open it
-// large in a dialog (a matrix view of that head).
-import { colorPooled, headMatrix, normalizeData, poolAttention, thresholdCutoff, visibleIndices } from './attention-data.js';
+// large in a dialog (a matrix view of that head). Thumbnails keep the matrix's shape (queries × keys).
+import { headMatrix, normalizeData, visibleCells } from './attention-data.js';
 import { HIDDEN_CELL, viridis } from './colormap.js';
 import { DEFAULT_VIEW_OPTIONS, headName, MatrixView } from './matrix-view.js';
+import { colorPooled, poolAttention, thresholdCutoff } from './paint.js';
+import { kindPrefix, optionsForKind, selectorBar } from './selectors.js';
 import { applyTheme } from './theme.js';
 import { hideTooltip } from './tooltip.js';
 
 export class ModelView {
-  /** @param onSelect called with (layer, head) when a thumbnail is opened. */
-  constructor(container, { onSelect } = {}) {
+  /**
+   * @param onSelect called with (layer, head) when a thumbnail is opened.
+   * @param onChange called with { kind, pairFilter } when the user picks them in the view.
+   */
+  constructor(container, { onSelect, onChange } = {}) {
     this.container = container;
     this.onSelect = onSelect;
+    this.onChange = onChange;
   }
 
   update(data, options = {}) {
     // A redraw (window resize, new settings or sentence) keeps an opened head open, drawn anew.
     const reopen = this.dialog?.open ? this.openedAt : null;
     const o = { ...DEFAULT_VIEW_OPTIONS, ...options };
-    const d = normalizeData(data, o.measure);
+    const d = normalizeData(data, o.measure, o.kind);
+    const { rows, cols } = visibleCells(d, o);
     this.data = data;
-    this.options = o;
-    const keep = visibleIndices(d.tokens, o.hideSpecial);
-    const k = keep.length;
+    this.options = { ...o, kind: d.kind };
+    const r = rows.length;
+    const c = cols.length;
     const thumb = Math.max(24, Math.min(96, Math.floor(((this.container.clientWidth || 900) - 80) / d.numHeads) - 8));
-    const bins = Math.max(1, Math.min(k, thumb));
+    // The longer side gets `thumb` pixels, the other its share, so a 3×12 cross-attention stays flat.
+    const longest = Math.max(1, r, c);
+    const binRows = Math.max(1, Math.min(r, Math.round((thumb * r) / longest)));
+    const binCols = Math.max(1, Math.min(c, Math.round((thumb * c) / longest)));
     hideTooltip();  // its cell is gone
     this.container.replaceChildren();
     this.container.classList.add('attnscope-model-view');
     applyTheme(this.container, o.theme);
+    const bar = o.selectors ? selectorBar(d, o.pairFilter, {
+      onKind: (kind) => this.#changed(optionsForKind(this.options, kind)),
+      onPairFilter: (pairFilter) => this.#changed({ ...this.options, pairFilter }),
+    }) : null;
+    if (bar) this.container.append(bar);
     const table = document.createElement('table');
     table.className = 'attnscope-model-grid';
     const head = table.createTHead().insertRow();
@@ -43,12 +58,13 @@ export class ModelView {
       const row = body.insertRow();
       const th = document.createElement('th');
       th.scope = 'row';
-      th.textContent = `layer ${l}`;
+      th.textContent = `${kindPrefix(d)}layer ${l}`;
       row.append(th);
       for (let h = 0; h < d.numHeads; h++) {
-        const values = headMatrix(d, l, h, keep);
+        const values = headMatrix(d, l, h, rows, cols);
         const cutoff = thresholdCutoff(values, o.threshold);
-        const { pooled, max } = poolAttention(values, k, bins, bins, { cutoff, mode: o.normalize });
+        const { pooled, max } = r && c ? poolAttention(values, r, binRows, binCols, { cutoff, mode: o.normalize, cols: c })
+          : { pooled: new Float32Array(binRows * binCols).fill(-1), max: 0 };
         const pixels = colorPooled(pooled, o.normalize === 'row' || !(max > 0) ? 1 : 1 / max, viridis, HIDDEN_CELL);
         const button = document.createElement('button');
         button.type = 'button';
@@ -59,11 +75,11 @@ export class ModelView {
         button.title = `layer ${l}, head ${h}`;
         if (l === o.layer && h === o.head) button.classList.add('attnscope-selected');
         const canvas = document.createElement('canvas');
-        canvas.width = bins;
-        canvas.height = bins;
-        canvas.style.width = `${thumb}px`;
-        canvas.style.height = `${thumb}px`;
-        canvas.getContext('2d').putImageData(new ImageData(new Uint8ClampedArray(pixels.buffer), bins, bins), 0, 0);
+        canvas.width = binCols;
+        canvas.height = binRows;
+        canvas.style.width = `${Math.max(2, Math.round((thumb * Math.max(1, c)) / longest))}px`;
+        canvas.style.height = `${Math.max(2, Math.round((thumb * Math.max(1, r)) / longest))}px`;
+        canvas.getContext('2d').putImageData(new ImageData(new Uint8ClampedArray(pixels.buffer), binCols, binRows), 0, 0);
         button.append(canvas);
         button.addEventListener('click', () => this.open(l, h));
         row.insertCell().append(button);
@@ -97,8 +113,14 @@ export class ModelView {
     this.openedAt = { layer: l, head: h };
     dialog.showModal();
     new MatrixView(body).update(this.data, {
-      ...this.options, layer: l, head: h, averageHeads: false, maxWidth: Math.min(window.innerWidth - 60, 820),
+      ...this.options, layer: l, head: h, averageHeads: false, selectors: false, maxWidth: Math.min(window.innerWidth - 60, 820),
     });
     if (notify) this.onSelect?.(l, h);
+  }
+
+  // The user picked another part or sentence pair in the view: redraw, then tell the owner.
+  #changed(options) {
+    this.update(this.data, options);
+    this.onChange?.({ kind: this.options.kind, pairFilter: this.options.pairFilter });
   }
 }

@@ -2,7 +2,7 @@
 // dimension by dimension: the query vector q, every key vector k_j, their elementwise product q ⊙ k_j,
 // its sum (= the score q·k_j), the score × scale, and the softmax weight. A learner sees which
 // dimensions make one key's score large. Data: step-data.js (the same as the Step view's).
-import { formatNumber, paintAttention, paintSigned } from './attention-data.js';
+import { formatNumber, paintAttention, paintSigned } from './paint.js';
 import { diverging, HIDDEN_CELL, viridis } from './colormap.js';
 import { HeatmapPanel } from './heatmap-panel.js';
 import { clampInt } from './matrix-view.js';

@@ -1,7 +1,7 @@
 // Step view: the textbook pipeline of one attention layer with its real numbers, one panel per step,
 // and below it the neuron view of one query (neuron-view.js). Hover (or arrow-key through) a cell to
 // see its value and how it was obtained from the previous step. Data: step-data.js.
-import { formatNumber, paintAttention, paintSigned } from './attention-data.js';
+import { formatNumber, paintAttention, paintSigned } from './paint.js';
 import { diverging, HIDDEN_CELL, viridis } from './colormap.js';
 import { HeatmapPanel } from './heatmap-panel.js';
 import { renderLegend } from './legend.js';
