@@ -3,7 +3,8 @@
 // layer (web/attnscope/src/heap.js, throwIfFailed) rethrows it as a JS error carrying the core's message.
 //   ""                       success
 //   "invalid:<message>"      attnscope::InvalidArgument (bad input the JS checks did not catch)
-//   "memory:<message>"       std::bad_alloc / std::length_error (the wasm heap could not grow)
+//   "memory:<message>"       std::bad_alloc / std::length_error (the wasm heap could not grow),
+//                            attnscope::MemoryBudgetExceeded (a request beyond the memory left)
 //   "internal:<message>"     anything else (a bug)
 #pragma once
 #include <cstddef>
@@ -22,6 +23,8 @@ std::string guarded(Call&& call) {
   try {
     call();
     return {};
+  } catch (const attnscope::MemoryBudgetExceeded& e) {
+    return std::string("memory:") + e.what();
   } catch (const attnscope::InvalidArgument& e) {
     return std::string("invalid:") + e.what();
   } catch (const std::bad_alloc&) {

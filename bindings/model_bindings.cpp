@@ -2,8 +2,11 @@
 // heap addresses and sizes in, an error string out ("" = success, see guard.hpp), no logic beyond
 // calling the core. The flow, driven by model.js:
 //   parseConfig(config.json text)            fail fast (unsupported model_type ...) before downloading
-//   weightBytes()                            for the memory check before the weights are allocated
-//   loadWeights(address, size)               the whole model.safetensors, already in the heap
+//   weightBytes()                            for the memory check before anything is downloaded
+//   startWeights(index text or "")           model.safetensors, or the shards of model.safetensors.index.json
+//   weightFiles()                            the files to stream, each:
+//     beginWeightFile(name, size, budget); feedWeights(address, length)...; endWeightFile()
+//   finishWeights()                          checks the values, builds the model
 //   setTokenizerFile(name, text) ... loadTokenizer()
 //   tokenize(text) or tokenizePair(a, b) -> lastIds() / lastTokens() / lastDisplayTokens() /
 //   lastTypeIds() / lastSentenceBStart();  tokenOf(id)
@@ -20,9 +23,9 @@
 #include <vector>
 
 #include "guard.hpp"
+#include "model/checkpoint.hpp"
 #include "model/config.hpp"
 #include "model/transformer.hpp"
-#include "model/weights.hpp"
 #include "tokenizer_handle.hpp"
 
 namespace attnscope::bindings {
@@ -37,26 +40,60 @@ class ModelHandle {
     return guarded([&] { config_ = model::parse_config(config_json); });
   }
 
-  // Float32 bytes of the converted weights (a double: exact for any size JS can hold).
+  // Bytes the weights take as stored (at least, when config.json has no torch_dtype); a double is
+  // exact for any size JS can hold.
   double weightBytes() const {
     return config_ ? static_cast<double>(model::weight_bytes(*config_)) : 0.0;
   }
 
-  // The safetensors file at [address, address + size): validated, converted, then no longer needed.
-  std::string loadWeights(Address address, std::size_t size, double max_weight_bytes) {
+  // Starts reading the weights: one model.safetensors (index_json empty) or an index's shards.
+  std::string startWeights(std::string index_json) {
     return guarded([&] {
       if (!config_) throw InvalidArgument("loadModel: config.json has not been read");
-      const std::uint64_t needed = model::weight_bytes(*config_);
-      if (static_cast<double>(needed) > max_weight_bytes) {
-        throw InvalidArgument("loadModel: the weights need " + std::to_string(needed >> 20) +
-                              " MiB as float32, more than the " +
-                              std::to_string(static_cast<std::uint64_t>(max_weight_bytes) >> 20) +
-                              " MiB of wasm memory left");
+      model_.reset();
+      loader_.reset();
+      // The budget each file is given (what the heap has left) is the limit, not a fixed maximum.
+      const model::LoadOptions options{.max_weight_bytes = UINT64_MAX};
+      if (index_json.empty()) {
+        loader_ = std::make_unique<model::CheckpointLoader>(*config_, options);
+      } else {
+        loader_ = std::make_unique<model::CheckpointLoader>(*config_, model::parse_shard_index(index_json), options);
       }
-      const model::SafetensorsFile file({from_address<const std::uint8_t>(address), size});
-      model_ = std::make_unique<model::TransformerModel>(*config_, model::read_weights(*config_, file));
     });
   }
+
+  val weightFiles() const {
+    val list = val::array();
+    if (loader_) for (const auto& name : loader_->files()) list.call<void>("push", name);
+    return list;
+  }
+
+  // `budget`: bytes the weights of this file may still take in the heap.
+  std::string beginWeightFile(std::string name, double size, double budget) {
+    return guarded([&] {
+      loader().begin_file(name, static_cast<std::uint64_t>(size),
+                          budget <= 0 ? 0 : static_cast<std::uint64_t>(budget));
+    });
+  }
+
+  std::string feedWeights(Address address, std::size_t length) {
+    return guarded([&] { loader().feed({from_address<const std::uint8_t>(address), length}); });
+  }
+
+  std::string endWeightFile() {
+    return guarded([&] { loader().end_file(); });
+  }
+
+  std::string finishWeights() {
+    return guarded([&] {
+      auto done = std::move(loader_);  // freed on every outcome: a failed load keeps nothing
+      if (!done) throw InvalidArgument("loadModel: the weights were not started");
+      model_ = std::make_unique<model::TransformerModel>(done->finish());
+    });
+  }
+
+  // Frees a partly read checkpoint (a failed or cancelled load).
+  void abandonWeights() { loader_.reset(); }
 
   std::string setTokenizerFile(std::string name, std::string text) {
     return tokenizer_.setFile(std::move(name), std::move(text));
@@ -76,6 +113,8 @@ class ModelHandle {
     o.set("architecture", std::string(model::architecture_name(c.architecture)));
     o.set("numLayers", static_cast<double>(c.num_layers));
     o.set("numHeads", static_cast<double>(c.num_heads));
+    o.set("numKvHeads", static_cast<double>(c.num_kv_heads));
+    o.set("dHead", static_cast<double>(c.d_head));
     o.set("dModel", static_cast<double>(c.d_model));
     o.set("dFF", static_cast<double>(c.d_ff));
     o.set("vocabSize", static_cast<double>(c.vocab_size));
@@ -86,6 +125,24 @@ class ModelHandle {
     o.set("layerNormEps", static_cast<double>(c.layer_norm_eps));
     o.set("preLayerNorm", c.pre_layer_norm);
     o.set("causal", c.causal);
+    o.set("normalization", std::string(c.rms_norm ? "rms" : "layer"));
+    o.set("gatedMlp", c.gated_mlp);
+    o.set("qkNorm", c.qk_norm);
+    o.set("rotaryDim", static_cast<double>(c.rope.rotary_dim));
+    o.set("ropeTheta", c.rope.rotary_dim ? c.rope.theta : 0.0);
+    o.set("ropeScaling", std::string(c.rope.scaling == model::RopeScaling::linear   ? "linear"
+                                     : c.rope.scaling == model::RopeScaling::llama3 ? "llama3"
+                                                                                    : "none"));
+    o.set("ropeFactor", c.rope.factor);
+    o.set("slidingWindow", static_cast<double>(c.sliding_window));
+    val sliding = val::array();
+    for (std::size_t l = 0; l < c.num_layers; ++l) {
+      if (c.uses_sliding_window(l)) sliding.call<void>("push", static_cast<double>(l));
+    }
+    o.set("slidingLayers", sliding);
+    o.set("tieWordEmbeddings", c.tie_word_embeddings);
+    o.set("weightBytes", model_ ? static_cast<double>(model_->stored_bytes()) : 0.0);
+    o.set("storedBytesHint", static_cast<double>(c.stored_bytes_hint));
     return o;
   }
 
@@ -169,9 +226,15 @@ class ModelHandle {
 
  private:
   std::optional<model::ModelConfig> config_;
+  std::unique_ptr<model::CheckpointLoader> loader_;
   std::unique_ptr<model::TransformerModel> model_;
   std::optional<model::ForwardResult> result_;
   TokenizerHandle tokenizer_;
+
+  model::CheckpointLoader& loader() {
+    if (!loader_) throw InvalidArgument("loadModel: the weights were not started");
+    return *loader_;
+  }
 
   static val view(const std::vector<float>& values) {
     return val(emscripten::typed_memory_view(values.size(), values.data()));
@@ -192,7 +255,13 @@ EMSCRIPTEN_BINDINGS(attnscope_model) {
       .constructor<>()
       .function("parseConfig", &ModelHandle::parseConfig)
       .function("weightBytes", &ModelHandle::weightBytes)
-      .function("loadWeights", &ModelHandle::loadWeights)
+      .function("startWeights", &ModelHandle::startWeights)
+      .function("weightFiles", &ModelHandle::weightFiles)
+      .function("beginWeightFile", &ModelHandle::beginWeightFile)
+      .function("feedWeights", &ModelHandle::feedWeights)
+      .function("endWeightFile", &ModelHandle::endWeightFile)
+      .function("finishWeights", &ModelHandle::finishWeights)
+      .function("abandonWeights", &ModelHandle::abandonWeights)
       .function("setTokenizerFile", &ModelHandle::setTokenizerFile)
       .function("loadTokenizer", &ModelHandle::loadTokenizer)
       .function("hasTokenizer", &ModelHandle::hasTokenizer)

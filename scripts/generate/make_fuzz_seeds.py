@@ -53,9 +53,38 @@ def main():
                               '"\\"\\\\\\/\\b\\f\\n\\r\\t"', '0', '-0.0e-0', '{"a":1,"a":2}', '[1,]', '01']):
         write("json_fuzz", f"edge{i}.json", text)
 
-    # config.json: every family's config.
+    # config.json: every family's config, and the shapes of published Llama-family configs.
     for folder in sorted(p.name for p in MODELS.iterdir()):
         write("config_fuzz", f"{folder}.json", (MODELS / folder / "config.json").read_text())
+    llama = {"model_type": "llama", "hidden_size": 2048, "intermediate_size": 8192, "num_hidden_layers": 16,
+             "num_attention_heads": 32, "num_key_value_heads": 8, "head_dim": 64, "max_position_embeddings": 131072,
+             "rms_norm_eps": 1e-05, "rope_theta": 500000.0, "tie_word_embeddings": True, "vocab_size": 128256,
+             "torch_dtype": "bfloat16", "rope_scaling": {"factor": 32.0, "high_freq_factor": 4.0,
+             "low_freq_factor": 1.0, "original_max_position_embeddings": 8192, "rope_type": "llama3"}}
+    published = {
+        "llama-3.2": llama,
+        "qwen2.5": {"model_type": "qwen2", "hidden_size": 896, "intermediate_size": 4864, "num_hidden_layers": 24,
+                    "num_attention_heads": 14, "num_key_value_heads": 2, "max_position_embeddings": 32768,
+                    "max_window_layers": 24, "rope_theta": 1000000.0, "sliding_window": 32768,
+                    "use_sliding_window": False, "tie_word_embeddings": True, "vocab_size": 151936},
+        "qwen3-windowed": {"model_type": "qwen3", "hidden_size": 1024, "intermediate_size": 3072, "head_dim": 128,
+                           "num_hidden_layers": 4, "num_attention_heads": 16, "num_key_value_heads": 8,
+                           "max_position_embeddings": 40960, "use_sliding_window": True, "sliding_window": 4096,
+                           "layer_types": ["full_attention", "sliding_attention"] * 2, "vocab_size": 151936},
+        "mistral": {"model_type": "mistral", "hidden_size": 4096, "intermediate_size": 14336, "num_hidden_layers": 32,
+                    "num_attention_heads": 32, "num_key_value_heads": 8, "max_position_embeddings": 32768,
+                    "sliding_window": 4096, "vocab_size": 32000},
+        "phi3-longrope": {"model_type": "phi3", "hidden_size": 3072, "intermediate_size": 8192,
+                          "num_hidden_layers": 32, "num_attention_heads": 32, "max_position_embeddings": 131072,
+                          "partial_rotary_factor": 0.75, "vocab_size": 32064,
+                          "rope_scaling": {"type": "longrope", "long_factor": [1.0], "short_factor": [1.0]}},
+        "gemma": {"model_type": "gemma", "hidden_size": 2048, "intermediate_size": 16384, "num_hidden_layers": 18,
+                  "num_attention_heads": 8, "num_key_value_heads": 1, "head_dim": 256,
+                  "max_position_embeddings": 8192, "hidden_activation": "gelu_pytorch_tanh", "vocab_size": 256000},
+        "rope-parameters": {**llama, "rope_parameters": {"rope_type": "linear", "factor": 4.0, "rope_theta": 1e4}},
+    }
+    for name, config in published.items():
+        write("config_fuzz", f"published-{name}.json", json.dumps(config))
 
     # safetensors: each dtype, an empty tensor, metadata; and one real (small) checkpoint.
     f32 = struct.pack("<4f", 1.0, -2.0, 0.5, 3.25)
@@ -81,9 +110,18 @@ def main():
     write("safetensors_fuzz", "bert-bf16.safetensors", (MODELS / "bert-bf16" / "model.safetensors").read_bytes())
 
     # A whole checkpoint: config.json, 0xFF, model.safetensors.
-    for folder in ("bert-bf16", "distilbert-f16"):
+    for folder in ("bert-bf16", "distilbert-f16", "llama-llama3-bare-bf16", "qwen3-qknorm-f16"):
         write("model_load_fuzz", f"{folder}.bin", (MODELS / folder / "config.json").read_bytes() + b"\xff" +
               (MODELS / folder / "model.safetensors").read_bytes())
+
+    # model.safetensors.index.json: the golden sharded checkpoint's index, and lying ones.
+    index = (MODELS / "llama-sharded-bf16" / "model.safetensors.index.json").read_text()
+    write("shard_index_fuzz", "llama-sharded.json", index)
+    shard = "model-00001-of-00001.safetensors"
+    for i, weight_map in enumerate([
+            {"model.embed_tokens.weight": "../x.safetensors"}, {"a": "sub/x.safetensors"}, {"a": 1},
+            {"model.embed_tokens.weight": shard, "model.norm.weight": "model-00002-of-00002.safetensors"}]):
+        write("shard_index_fuzz", f"lying{i}.json", json.dumps({"metadata": {"total_size": 4}, "weight_map": weight_map}))
 
     # WordPiece: vocab.txt, [tokenizer_config.json], text, flags (1 config, 2 distilbert, 4 specials).
     vocab_txt = (MODELS / "bert-f32" / "vocab.txt").read_text()

@@ -460,7 +460,8 @@ def write_bpe_files(folder, vocab, merges):
         f.write("#version: 0.2\n" + "".join(f"{a} {b}\n" for a, b in merges))
 
 
-def write_reference(folder, ids, attentions, hidden, hidden_states, steps, padded):
+def write_reference(folder, ids, attentions, hidden, hidden_states, steps, padded, extra=None):
+    """extra: more reference tensors by name (float64, written as F32)."""
     ref = {"input_ids": ids.to(torch.int32)}
     for l, a in enumerate(attentions):
         ref[f"attentions.{l}"] = a.float()
@@ -479,6 +480,8 @@ def write_reference(folder, ids, attentions, hidden, hidden_states, steps, padde
     for l, a in enumerate(padded["attentions"]):
         ref[f"padded.attentions.{l}"] = a.float()
     ref["padded.hidden"] = padded["hidden"].float()
+    for name, value in (extra or {}).items():
+        ref[name] = value.float()
     write_safetensors(os.path.join(folder, "reference.safetensors"), ref, "F32")
 
 

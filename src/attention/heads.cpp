@@ -9,13 +9,12 @@ namespace attnscope::detail {
 namespace {
 
 // out[j] = ‖row j of v_head·W_O^h‖ for the m rows of a head's values.
-void value_norms_of_head(const HeadLayout& layout, StridedInput v_head, const float* w_o_rows,
-                         std::size_t d_out, float* out) {
+void value_norms_of_head(const HeadLayout& layout, StridedInput v_head, const WeightMatrix& w_o_head,
+                         float* out) {
   thread_local std::vector<float> transformed;  // per thread: heads may run in parallel
-  const std::size_t m = layout.m;
+  const std::size_t m = layout.m, d_out = w_o_head.outputs();
   if (transformed.size() < m * d_out) transformed.resize(m * d_out);
-  kernels::gemm_nn(m, d_out, layout.d_value, v_head.data, v_head.ld, w_o_rows, d_out, transformed.data(),
-                   d_out);
+  w_o_head.apply(m, v_head.data, v_head.ld, transformed.data(), d_out);
   for (std::size_t j = 0; j < m; ++j) {
     const float* row = transformed.data() + j * d_out;
     double sum = 0.0;
@@ -26,9 +25,8 @@ void value_norms_of_head(const HeadLayout& layout, StridedInput v_head, const fl
 
 }  // namespace
 
-void attend_heads(const HeadLayout& layout, const HeadInputs& in, const Mask& mask,
-                  const ValueProjection& value_projection, const HeadOutputs& out,
-                  std::vector<float>& scratch) {
+void attend_heads(const HeadLayout& layout, const HeadInputs& in, const Mask& mask, const WeightMatrix& w_o,
+                  const HeadOutputs& out, std::vector<float>& scratch) {
   const std::size_t n = layout.n, m = layout.m, nm = n * m;
   const AttentionShape shape{n, m, layout.d_head, layout.d_value};
   // Without any [n, m] result the heads stream: no matrix at all, memory O((n + m)·d).
@@ -53,8 +51,7 @@ void attend_heads(const HeadLayout& layout, const HeadInputs& in, const Mask& ma
                        stepped && out.scaled != nullptr ? out.scaled + step * nm : nullptr});
     }
     if (out.value_norms != nullptr) {
-      value_norms_of_head(layout, v, value_projection.w_o + h * layout.d_value * value_projection.d_out,
-                          value_projection.d_out, out.value_norms + h * m);
+      value_norms_of_head(layout, v, w_o.input_slice(h * layout.d_value, layout.d_value), out.value_norms + h * m);
     }
   };
   // With the weights returned every head writes only its own slices, so the heads run in parallel,

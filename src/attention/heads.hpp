@@ -14,6 +14,7 @@
 
 #include "attention/head.hpp"
 #include "attention/mask.hpp"
+#include "tensor/weight_matrix.hpp"
 
 namespace attnscope::detail {
 
@@ -35,13 +36,6 @@ struct HeadInputs {
   StridedInput q, k, v;
 };
 
-// W_O, for the value-weighted norms ‖α_ij·v_j·W_O^h‖ (Kobayashi et al. 2020): W_O^h is rows
-// [h*d_value, (h+1)*d_value) of w_o [num_heads*d_value, d_out].
-struct ValueProjection {
-  const float* w_o = nullptr;
-  std::size_t d_out = 0;
-};
-
 struct HeadOutputs {
   float* heads = nullptr;         // [n, num_heads*d_value] at ld_heads: the heads' outputs (required)
   std::size_t ld_heads = 0;
@@ -50,12 +44,13 @@ struct HeadOutputs {
   std::size_t steps_first = 0, steps_count = 0;
   float* scores = nullptr;        // Q·Kᵀ
   float* scaled = nullptr;        // Q·Kᵀ·scale, before the mask
-  float* value_norms = nullptr;   // [num_heads, m]: ‖v_j·W_O^h‖ (needs a ValueProjection)
+  float* value_norms = nullptr;   // [num_heads, m]: ‖v_j·W_O^h‖ (needs W_O)
 };
 
-// `scratch` is grown as needed and reused across calls (no allocation once warm).
-void attend_heads(const HeadLayout& layout, const HeadInputs& in, const Mask& mask,
-                  const ValueProjection& value_projection, const HeadOutputs& out,
-                  std::vector<float>& scratch);
+// `w_o` (num_heads·d_value inputs) is read only for the value-weighted norms ‖α_ij·v_j·W_O^h‖
+// (Kobayashi et al. 2020), W_O^h being its inputs [h*d_value, (h+1)*d_value). `scratch` is grown as
+// needed and reused across calls (no allocation once warm).
+void attend_heads(const HeadLayout& layout, const HeadInputs& in, const Mask& mask, const WeightMatrix& w_o,
+                  const HeadOutputs& out, std::vector<float>& scratch);
 
 }  // namespace attnscope::detail

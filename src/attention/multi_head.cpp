@@ -45,33 +45,49 @@ std::string count_text(std::string_view name, std::size_t value) {
 
 }  // namespace
 
-MultiHeadAttention::MultiHeadAttention(MultiHeadAttentionParams p)
-    : d_model_(p.d_model), num_heads_(p.num_heads) {
+void MultiHeadAttention::set_shape(std::size_t num_kv_heads, std::size_t d_head, float scale) {
   const std::size_t d = d_model_, h = num_heads_;
   checks::require_size(kCtor, "d_model", d);
   checks::require_size(kCtor, "num_heads", h);
-  num_kv_heads_ = p.num_kv_heads == 0 ? h : p.num_kv_heads;
-  if (p.d_head == 0 && d % h != 0) {
+  num_kv_heads_ = num_kv_heads == 0 ? h : num_kv_heads;
+  if (d_head == 0 && d % h != 0) {
     throw InvalidArgument(std::string(kCtor) + ": d_model (" + std::to_string(d) +
                           ") must be divisible by num_heads (" + std::to_string(h) + ")");
   }
-  d_head_ = p.d_head == 0 ? d / h : p.d_head;
+  d_head_ = d_head == 0 ? d / h : d_head;
   checks::require_size(kCtor, "d_head", d_head_);
   if (h % num_kv_heads_ != 0) {
     throw InvalidArgument(std::string(kCtor) + ": " + count_text("num_kv_heads", num_kv_heads_) +
                           " must divide " + count_text("num_heads", h));
   }
-  if (!(p.scale >= 0.0f) || p.scale > 1e6f) {
+  if (!(scale >= 0.0f) || scale > 1e6f) {
     throw InvalidArgument(std::string(kCtor) + ": scale must be 0 (1/sqrt(d_head)) or a finite positive number");
   }
-  scale_ = p.scale == 0.0f ? detail::default_scale(d_head_) : p.scale;
-
-  // The textbook shape is named as such in messages; grouped or wide heads name their widths.
-  const bool square = num_kv_heads_ == h && h * d_head_ == d;
+  scale_ = scale == 0.0f ? detail::default_scale(d_head_) : scale;
   const std::size_t qw = checks::checked_product(kCtor, "num_heads x d_head", h, d_head_);
   const std::size_t kvw = checks::checked_product(kCtor, "num_kv_heads x d_head", num_kv_heads_, d_head_);
-  const std::size_t all = qw + 2 * kvw;
-  checks::checked_product(kCtor, "d_model x (q + k + v width)", d, all);
+  checks::checked_product(kCtor, "d_model x (q + k + v width)", d, qw + 2 * kvw);
+}
+
+void MultiHeadAttention::set_biases(std::vector<float> bq, std::vector<float> bk, std::vector<float> bv,
+                                    std::vector<float> bo) {
+  const std::size_t qw = q_width(), kvw = kv_width();
+  if (!bq.empty() || !bk.empty() || !bv.empty()) {
+    b_qkv_.assign(qw + 2 * kvw, 0.0f);
+    std::copy(bq.begin(), bq.end(), b_qkv_.begin());
+    std::copy(bk.begin(), bk.end(), b_qkv_.begin() + static_cast<std::ptrdiff_t>(qw));
+    std::copy(bv.begin(), bv.end(), b_qkv_.begin() + static_cast<std::ptrdiff_t>(qw + kvw));
+  }
+  b_o_ = std::move(bo);
+}
+
+MultiHeadAttention::MultiHeadAttention(MultiHeadAttentionParams p)
+    : d_model_(p.d_model), num_heads_(p.num_heads) {
+  set_shape(p.num_kv_heads, p.d_head, p.scale);
+  const std::size_t d = d_model_, h = num_heads_;
+  // The textbook shape is named as such in messages; grouped or wide heads name their widths.
+  const bool square = num_kv_heads_ == h && h * d_head_ == d;
+  const std::size_t qw = q_width(), kvw = kv_width(), all = qw + 2 * kvw;
   check_weight("wq", p.wq, checks::checked_product(kCtor, "wq", d, qw),
                square ? "[d_model, d_model]" : "[d_model, num_heads*d_head]");
   check_weight("wk", p.wk, checks::checked_product(kCtor, "wk", d, kvw),
@@ -86,21 +102,82 @@ MultiHeadAttention::MultiHeadAttention(MultiHeadAttentionParams p)
   check_bias("bv", p.bv, kvw, kv_bias);
   check_bias("bo", p.bo, d, "[d_model] or empty for no bias");
 
-  w_qkv_.resize(d * all);
+  std::vector<float> w_qkv(d * all);
   for (std::size_t r = 0; r < d; ++r) {
-    float* row = w_qkv_.data() + r * all;
+    float* row = w_qkv.data() + r * all;
     std::copy_n(p.wq.data() + r * qw, qw, row);
     std::copy_n(p.wk.data() + r * kvw, kvw, row + qw);
     std::copy_n(p.wv.data() + r * kvw, kvw, row + qw + kvw);
   }
-  if (!p.bq.empty() || !p.bk.empty() || !p.bv.empty()) {
-    b_qkv_.assign(all, 0.0f);
-    std::copy(p.bq.begin(), p.bq.end(), b_qkv_.begin());
-    std::copy(p.bk.begin(), p.bk.end(), b_qkv_.begin() + qw);
-    std::copy(p.bv.begin(), p.bv.end(), b_qkv_.begin() + qw + kvw);
+  qkv_ = WeightMatrix::from_floats(std::move(w_qkv), kernels::WeightLayout::in_out, d, all);
+  q_ = qkv_.output_slice(0, qw);
+  k_ = qkv_.output_slice(qw, kvw);
+  v_ = qkv_.output_slice(qw + kvw, kvw);
+  o_ = WeightMatrix::from_floats(std::move(p.wo), kernels::WeightLayout::in_out, qw, d);
+  set_biases(std::move(p.bq), std::move(p.bk), std::move(p.bv), std::move(p.bo));
+}
+
+MultiHeadAttention::MultiHeadAttention(StoredAttentionWeights w) : d_model_(w.d_model), num_heads_(w.num_heads) {
+  set_shape(w.num_kv_heads, w.d_head, w.scale);
+  const std::size_t d = d_model_, qw = q_width(), kvw = kv_width();
+  auto check = [&](const char* name, const WeightMatrix& m, std::size_t inputs, std::size_t outputs) {
+    if (m.inputs() != inputs || m.outputs() != outputs) {
+      throw InvalidArgument(std::string(kCtor) + ": " + name + " maps " + std::to_string(m.inputs()) + " to " +
+                            std::to_string(m.outputs()) + " values, expected " + std::to_string(inputs) +
+                            " to " + std::to_string(outputs));
+    }
+  };
+  if (!w.qkv.empty()) {
+    check("qkv", w.qkv, d, qw + 2 * kvw);
+    qkv_ = std::move(w.qkv);
+    q_ = qkv_.output_slice(0, qw);
+    k_ = qkv_.output_slice(qw, kvw);
+    v_ = qkv_.output_slice(qw + kvw, kvw);
+  } else {
+    q_ = std::move(w.q);
+    k_ = std::move(w.k);
+    v_ = std::move(w.v);
   }
-  w_o_ = std::move(p.wo);
-  b_o_ = std::move(p.bo);
+  check("q", q_, d, qw);
+  check("k", k_, d, kvw);
+  check("v", v_, d, kvw);
+  check("o", w.o, qw, d);
+  o_ = std::move(w.o);
+  auto check_vector = [&](const char* name, const std::vector<float>& b, std::size_t size) {
+    if (!b.empty()) checks::require_length(kCtor, name, b.size(), size, "its width or empty");
+  };
+  check_vector("bq", w.bq, qw);
+  check_vector("bk", w.bk, kvw);
+  check_vector("bv", w.bv, kvw);
+  check_vector("bo", w.bo, d);
+  check_vector("q_norm", w.q_norm, d_head_);
+  check_vector("k_norm", w.k_norm, d_head_);
+  set_biases(std::move(w.bq), std::move(w.bk), std::move(w.bv), std::move(w.bo));
+  q_norm_ = std::move(w.q_norm);
+  k_norm_ = std::move(w.k_norm);
+  norm_eps_ = w.norm_eps;
+}
+
+void MultiHeadAttention::transform_queries_keys(float* q, std::size_t ld_q, std::size_t n, float* k,
+                                                std::size_t ld_k, std::size_t m,
+                                                const RotaryTables& rotary) const {
+  const std::size_t dh = d_head_;
+  // RMSNorm over each head's columns: the kernel normalises rows, so each head's column block is a
+  // [rows, d_head] matrix with the projection's leading dimension.
+  if (!q_norm_.empty()) {
+    for (std::size_t h = 0; h < num_heads_; ++h) {
+      kernels::rms_norm(n, dh, q + h * dh, ld_q, q_norm_.data(), norm_eps_, q + h * dh, ld_q);
+    }
+  }
+  if (!k_norm_.empty()) {
+    for (std::size_t g = 0; g < num_kv_heads_; ++g) {
+      kernels::rms_norm(m, dh, k + g * dh, ld_k, k_norm_.data(), norm_eps_, k + g * dh, ld_k);
+    }
+  }
+  if (rotary.rotary_dim != 0) {
+    kernels::rotary(n, num_heads_, dh, rotary.rotary_dim, q, ld_q, rotary.cos, rotary.sin);
+    kernels::rotary(m, num_kv_heads_, dh, rotary.rotary_dim, k, ld_k, rotary.cos, rotary.sin);
+  }
 }
 
 std::size_t MultiHeadAttention::d_model() const noexcept { return d_model_; }
@@ -117,7 +194,8 @@ void MultiHeadAttention::forward(std::span<const float> x, std::size_t n,
 
 void MultiHeadAttention::forward(std::span<const float> x, std::size_t n,
                                  std::span<const float> context, std::size_t m, const Mask& mask,
-                                 const MultiHeadOutputs& out, AttentionWorkspace& workspace) const {
+                                 const MultiHeadOutputs& out, AttentionWorkspace& workspace,
+                                 const RotaryTables& rotary) const {
   const std::size_t d = d_model_, h = num_heads_, qw = q_width(), kvw = kv_width();
 
   // ---- validation: everything before the first write ----
@@ -152,6 +230,14 @@ void MultiHeadAttention::forward(std::span<const float> x, std::size_t n,
   checks::require_length(kForward, "x", x.size(), nd, "[n, d_model]");
   if (!context.empty()) checks::require_length(kForward, "context", context.size(), md, "[m, d_model]");
   detail::validate_mask(kForward, mask, n, m);
+  if (rotary.rotary_dim != 0) {
+    if (!self_attention) throw InvalidArgument(std::string(kForward) + ": rotary tables need self-attention");
+    if (rotary.rows < n || rotary.cos == nullptr || rotary.sin == nullptr || rotary.rotary_dim % 2 != 0 ||
+        rotary.rotary_dim > d_head_) {
+      throw InvalidArgument(std::string(kForward) + ": rotary tables must have n (" + std::to_string(n) +
+                            ") rows and an even rotary_dim of at most d_head (" + std::to_string(d_head_) + ")");
+    }
+  }
   checks::require_finite(kForward, "x", x);
   if (!context.empty() && context.data() != x.data()) checks::require_finite(kForward, "context", context);
   checks::require_length(kForward, "out.output", out.output.size(), nd, "[n, d_model]");
@@ -174,23 +260,35 @@ void MultiHeadAttention::forward(std::span<const float> x, std::size_t n,
   float* projections = workspace.buffer.data();
   float* heads = out.heads.empty() ? projections + projection_size : out.heads.data();
 
-  // ---- Q, K, V projections: one fused GEMM for self-attention, two for cross-attention ----
-  detail::HeadInputs in;
+  // ---- Q, K, V projections: one fused GEMM where the weights are fused, else one per projection ----
+  float *q_proj = projections, *k_proj = nullptr, *v_proj = nullptr;
+  std::size_t ld_q = all, ld_kv = all;
   if (self_attention) {
-    kernels::gemm_nn(n, all, d, x.data(), d, w_qkv_.data(), all, projections, all);
-    if (!b_qkv_.empty()) kernels::add_bias(n, all, b_qkv_.data(), projections, all);
-    in = {{projections, all}, {projections + qw, all}, {projections + qw + kvw, all}};
-  } else {
-    float* q_proj = projections;
-    float* kv_proj = projections + n_qw;
-    kernels::gemm_nn(n, qw, d, x.data(), d, w_qkv_.data(), all, q_proj, qw);
-    kernels::gemm_nn(m, 2 * kvw, d, context.data(), d, w_qkv_.data() + qw, all, kv_proj, 2 * kvw);
-    if (!b_qkv_.empty()) {
-      kernels::add_bias(n, qw, b_qkv_.data(), q_proj, qw);
-      kernels::add_bias(m, 2 * kvw, b_qkv_.data() + qw, kv_proj, 2 * kvw);
+    k_proj = projections + qw;
+    v_proj = projections + qw + kvw;
+    if (!qkv_.empty()) {
+      qkv_.apply(n, x.data(), d, projections, all);
+    } else {
+      q_.apply(n, x.data(), d, q_proj, all);
+      k_.apply(n, x.data(), d, k_proj, all);
+      v_.apply(n, x.data(), d, v_proj, all);
     }
-    in = {{q_proj, qw}, {kv_proj, 2 * kvw}, {kv_proj + kvw, 2 * kvw}};
+    if (!b_qkv_.empty()) kernels::add_bias(n, all, b_qkv_.data(), projections, all);
+  } else {
+    ld_q = qw;
+    ld_kv = 2 * kvw;
+    k_proj = projections + n_qw;
+    v_proj = k_proj + kvw;
+    q_.apply(n, x.data(), d, q_proj, ld_q);
+    k_.apply(m, context.data(), d, k_proj, ld_kv);
+    v_.apply(m, context.data(), d, v_proj, ld_kv);
+    if (!b_qkv_.empty()) {
+      kernels::add_bias(n, qw, b_qkv_.data(), q_proj, ld_q);
+      kernels::add_bias(m, 2 * kvw, b_qkv_.data() + qw, k_proj, ld_kv);
+    }
   }
+  transform_queries_keys(q_proj, ld_q, n, k_proj, ld_kv, m, rotary);
+  const detail::HeadInputs in{{q_proj, ld_q}, {k_proj, ld_kv}, {v_proj, ld_kv}};
   if (!out.q.empty()) copy_rows(in.q.data, in.q.ld, n, qw, out.q.data());
   if (!out.k.empty()) copy_rows(in.k.data, in.k.ld, m, kvw, out.k.data());
   if (!out.v.empty()) copy_rows(in.v.data, in.v.ld, m, kvw, out.v.data());
@@ -206,10 +304,10 @@ void MultiHeadAttention::forward(std::span<const float> x, std::size_t n,
   head_out.scores = out.scores.empty() ? nullptr : out.scores.data();
   head_out.scaled = out.scaled.empty() ? nullptr : out.scaled.data();
   head_out.value_norms = out.value_norms.empty() ? nullptr : out.value_norms.data();
-  detail::attend_heads(layout, in, mask, {w_o_.data(), d}, head_out, workspace.scratch);
+  detail::attend_heads(layout, in, mask, o_, head_out, workspace.scratch);
 
   // ---- concat(heads)·W_O + b_O ----
-  kernels::gemm_nn(n, d, qw, heads, qw, w_o_.data(), d, out.output.data(), d);
+  o_.apply(n, heads, qw, out.output.data(), d);
   if (!b_o_.empty()) kernels::add_bias(n, d, b_o_.data(), out.output.data(), d);
 }
 

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "attention/mask.hpp"
+#include "tensor/weight_matrix.hpp"
 
 namespace attnscope {
 
@@ -63,6 +64,34 @@ struct MultiHeadResult {
   std::vector<float> value_norms;  // [h*m], empty unless requested
 };
 
+// Internal (models): a layer's attention weights as the checkpoint stores them (tensor/weight_matrix.hpp),
+// plus the per-head transforms some families apply to Q and K before the scores.
+struct StoredAttentionWeights {
+  std::size_t d_model = 0;
+  std::size_t num_heads = 0;
+  std::size_t num_kv_heads = 0;  // 0: num_heads
+  std::size_t d_head = 0;        // 0: d_model / num_heads
+  float scale = 0.0f;            // 0: 1/√d_head
+  WeightMatrix qkv;              // fused Q | K | V outputs (GPT-2's c_attn, Phi-3's qkv_proj), or empty
+  WeightMatrix q, k, v;          // used when qkv is empty
+  WeightMatrix o;                // num_heads·d_head inputs, d_model outputs
+  std::vector<float> bq, bk, bv, bo;  // empty: no bias
+  // RMSNorm over each head's d_head values of Q and of K, before the rotation (Qwen3's q_norm and
+  // k_norm): [d_head] weights each, or empty.
+  std::vector<float> q_norm, k_norm;
+  float norm_eps = 1e-6f;
+};
+
+// Rotary position embeddings (RoPE) for a self-attention forward: query and key i are rotated by the
+// angles of position i. cos, sin: [rows, rotary_dim / 2], row i for token i (models compute them once
+// per forward for every layer). Empty (rotary_dim 0): no rotation.
+struct RotaryTables {
+  const float* cos = nullptr;
+  const float* sin = nullptr;
+  std::size_t rows = 0;
+  std::size_t rotary_dim = 0;  // the first rotary_dim values of each head rotate (partial rotary)
+};
+
 // The buffers a forward needs beyond its outputs (projections, head outputs, one head's weights),
 // grown as needed and reused by whoever owns them: a MultiHeadAttention keeps its own, so repeated
 // calls do not allocate; a model passes one to all its layers for the length of one forward.
@@ -75,6 +104,8 @@ class MultiHeadAttention {
  public:
   // Validates shapes and values (InvalidArgument on any problem) and keeps the weights.
   explicit MultiHeadAttention(MultiHeadAttentionParams params);
+  // From stored weights (models); shapes are checked, values are the loader's responsibility.
+  explicit MultiHeadAttention(StoredAttentionWeights weights);
 
   std::size_t d_model() const noexcept;
   std::size_t num_heads() const noexcept;
@@ -85,9 +116,10 @@ class MultiHeadAttention {
   // x [n*d_model]; context [m*d_model], or empty for self-attention (then m must equal n or be 0).
   void forward(std::span<const float> x, std::size_t n, std::span<const float> context,
                std::size_t m, const Mask& mask, const MultiHeadOutputs& out);
+  // `rotary` rotates Q and K (self-attention only). Steps show Q and K after every transform.
   void forward(std::span<const float> x, std::size_t n, std::span<const float> context,
                std::size_t m, const Mask& mask, const MultiHeadOutputs& out,
-               AttentionWorkspace& workspace) const;
+               AttentionWorkspace& workspace, const RotaryTables& rotary = {}) const;
 
   MultiHeadResult forward(std::span<const float> x, std::size_t n, std::span<const float> context,
                           std::size_t m, const Mask& mask, const MultiHeadRequest& request = {});
@@ -96,11 +128,22 @@ class MultiHeadAttention {
   std::size_t q_width() const noexcept { return num_heads_ * d_head_; }
   std::size_t kv_width() const noexcept { return num_kv_heads_ * d_head_; }
 
-  std::size_t d_model_, num_heads_, num_kv_heads_, d_head_;
-  float scale_;
-  std::vector<float> w_qkv_;      // [d_model, q_width + 2*kv_width] = [W_Q | W_K | W_V]: one GEMM for all
+  // Shape checks shared by both constructors (num_kv_heads_ and d_head_ from their 0 defaults).
+  void set_shape(std::size_t num_kv_heads, std::size_t d_head, float scale);
+  void set_biases(std::vector<float> bq, std::vector<float> bk, std::vector<float> bv, std::vector<float> bo);
+  // Qwen3's per-head norms and the rotation, on the projections in place.
+  void transform_queries_keys(float* q, std::size_t ld_q, std::size_t n, float* k, std::size_t ld_k,
+                              std::size_t m, const RotaryTables& rotary) const;
+
+  std::size_t d_model_, num_heads_, num_kv_heads_ = 0, d_head_ = 0;
+  float scale_ = 0.0f;
+  WeightMatrix qkv_;              // d_model × (q_width + 2*kv_width) = [W_Q | W_K | W_V]: one GEMM, or empty
+  WeightMatrix q_, k_, v_;        // the three projections (slices of qkv_ when it is given)
+  WeightMatrix o_;                // q_width × d_model
   std::vector<float> b_qkv_;      // [q_width + 2*kv_width], zeros for absent biases; empty when none given
-  std::vector<float> w_o_, b_o_;  // [q_width, d_model], [d_model] or empty
+  std::vector<float> b_o_;        // [d_model] or empty
+  std::vector<float> q_norm_, k_norm_;
+  float norm_eps_ = 0.0f;
   AttentionWorkspace workspace_;  // reused across calls: no allocation on the hot path once warm
 };
 

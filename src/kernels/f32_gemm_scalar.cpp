@@ -55,6 +55,10 @@ void widen_block(std::size_t rows, std::size_t cols, MatrixRef src, float* out) 
   }
 }
 
+// Widened 16-bit blocks, per thread and shared by both 16-bit paths and types (one GEMM at a time
+// per thread): the workspace is the largest block, not one per instantiation.
+thread_local std::vector<float> widened_buffer;
+
 // B[k, n] in blocks of whole rows of B (K blocks), each widened and then multiplied.
 template <ElementType Type>
 void gemm_nn_16bit(std::size_t m, std::size_t n, std::size_t k, const float* a, std::size_t lda,
@@ -63,9 +67,8 @@ void gemm_nn_16bit(std::size_t m, std::size_t n, std::size_t k, const float* a, 
     gemm_nn_f32(m, n, 0, a, lda, nullptr, n, c, ldc, accumulate);
     return;
   }
-  thread_local std::vector<float> buffer;
   const std::size_t kc_step = std::max<std::size_t>(1, kWidenedBlock / n);
-  float* widened = grow(buffer, std::min(kc_step, k) * n);
+  float* widened = grow(widened_buffer, std::min(kc_step, k) * n);
   for (std::size_t pc = 0; pc < k; pc += kc_step) {
     const std::size_t kc = std::min(kc_step, k - pc);
     widen_block<Type>(kc, n, b.at(pc, 0), widened);
@@ -81,9 +84,8 @@ void gemm_nt_16bit(std::size_t m, std::size_t n, std::size_t k, const float* a, 
     gemm_nt_f32(m, n, 0, a, lda, nullptr, 0, c, ldc, accumulate);
     return;
   }
-  thread_local std::vector<float> buffer;
   const std::size_t nc_step = std::max<std::size_t>(1, kWidenedBlock / k);
-  float* widened = grow(buffer, std::min(nc_step, n) * k);
+  float* widened = grow(widened_buffer, std::min(nc_step, n) * k);
   for (std::size_t jc = 0; jc < n; jc += nc_step) {
     const std::size_t nc = std::min(nc_step, n - jc);
     widen_block<Type>(nc, k, b.at(jc, 0), widened);

@@ -155,6 +155,10 @@ void pack_b(std::size_t kc, std::size_t nc, const Stored<Type>* b, std::size_t l
   }
 }
 
+// Packing buffers, per thread and shared by every instantiation below (a GEMM never runs inside
+// another on the same thread): the workspace is the largest one call needs, not one per B type.
+thread_local std::vector<float> packed_a_buffer, packed_b_buffer;
+
 template <bool kTransposedB, ElementType Type>
 void gemm_packed(std::size_t m, std::size_t n, std::size_t k, const float* a, std::size_t lda,
                  const Stored<Type>* b, std::size_t ldb, float* c, std::size_t ldc, bool accumulate) {
@@ -168,7 +172,6 @@ void gemm_packed(std::size_t m, std::size_t n, std::size_t k, const float* a, st
   // K in equal blocks of at most kMaxKc (e.g. 1024 -> 2 x 512 rather than 768 + 256).
   const std::size_t k_blocks = (k + kMaxKc - 1) / kMaxKc;
   const std::size_t kc_step = (k + k_blocks - 1) / k_blocks;
-  thread_local std::vector<float> packed_a_buffer, packed_b_buffer;
   float* packed_a = grow(packed_a_buffer, kMc * kc_step);
   float* packed_b = grow(packed_b_buffer, kc_step * kNc);
   alignas(16) float edge_tile[kMr * kNr];

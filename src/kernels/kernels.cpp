@@ -152,6 +152,16 @@ void gemm_nt(std::size_t m, std::size_t n, std::size_t k, const float* a, std::s
   split_gemm(active_variants().gemm_nt, true, m, n, k, a, lda, b, c, ldc, accumulate);
 }
 
+void gemm_weight(std::size_t m, std::size_t n, std::size_t k, const float* x, std::size_t ldx,
+                 MatrixRef w, WeightLayout layout, float* y, std::size_t ldy, bool accumulate) {
+  switch (layout) {
+    case WeightLayout::in_out: gemm_nn(m, n, k, x, ldx, w, y, ldy, accumulate); return;
+    case WeightLayout::out_in: gemm_nt(m, n, k, x, ldx, w, y, ldy, accumulate); return;
+  }
+  throw InvalidArgument("gemm_weight: layout " + std::to_string(static_cast<int>(layout)) +
+                        " is not WeightLayout::in_out or out_in");
+}
+
 void widen_rows(std::size_t rows, std::size_t cols, MatrixRef src, float* out, std::size_t ld_out) {
   const profile::Scope scope("widen_rows");
   require_element_type("widen_rows", src.type);

@@ -79,6 +79,18 @@ void gemm_nt(std::size_t m, std::size_t n, std::size_t k, const float* a, std::s
 void gemm_nt(std::size_t m, std::size_t n, std::size_t k, const float* a, std::size_t lda,
              MatrixRef b, float* c, std::size_t ldc, bool accumulate = false);
 
+// How the weight W of a linear map y = x·W is stored.
+enum class WeightLayout : std::uint8_t {
+  in_out,  // [inputs, outputs] row-major: y = x·W (GPT-2's Conv1D, the attention API's float weights)
+  out_in,  // [outputs, inputs] row-major: y = x·Wᵀ (nn.Linear.weight as checkpoints store it)
+};
+
+// Y[m, n] = X[m, k] · W for a weight of k inputs and n outputs stored as `layout` says (gemm_nn for
+// in_out, gemm_nt for out_in), so checkpoint weights are used as stored, without a transposed copy.
+// accumulate: Y += X·W. Throws InvalidArgument for an ElementType or layout outside the enums.
+void gemm_weight(std::size_t m, std::size_t n, std::size_t k, const float* x, std::size_t ldx,
+                 MatrixRef w, WeightLayout layout, float* y, std::size_t ldy, bool accumulate = false);
+
 // out[r, :cols] = float32(src[r, :cols]) for r < rows: embedding rows of a 16-bit table (an embedding
 // lookup is widen_rows(1, cols, table.at(id, 0), out, cols)). Exact. Throws for a bad ElementType.
 void widen_rows(std::size_t rows, std::size_t cols, MatrixRef src, float* out, std::size_t ld_out);

@@ -2,16 +2,15 @@
 
 #include <cmath>
 #include <initializer_list>
+#include <sstream>
 
+#include "model/config_keys.hpp"
 #include "util/error.hpp"
 #include "util/json.hpp"
 
 namespace attnscope::model {
-namespace {
+namespace detail {
 
-constexpr std::int64_t kMaxDimension = 1 << 24;  // far above any real model; keeps products sane
-
-// The first of `names` present in the config (families and versions spell keys differently).
 const json::Value* find_any(const json::Value& config, std::initializer_list<const char*> names) {
   for (const char* name : names) {
     if (const json::Value* v = config.find(name); v && !v->is_null()) return v;
@@ -19,8 +18,7 @@ const json::Value* find_any(const json::Value& config, std::initializer_list<con
   return nullptr;
 }
 
-std::size_t size_key(const json::Value& config, std::initializer_list<const char*> names,
-                     std::int64_t min = 1) {
+std::size_t size_key(const json::Value& config, std::initializer_list<const char*> names, std::int64_t min) {
   const json::Value* v = find_any(config, names);
   if (!v) {
     throw InvalidArgument("config.json: missing key '" + std::string(*names.begin()) + "'");
@@ -34,6 +32,10 @@ std::size_t size_key(const json::Value& config, std::initializer_list<const char
   return static_cast<std::size_t>(v->as_int());
 }
 
+std::size_t size_key_or(const json::Value& config, const char* name, std::size_t fallback, std::int64_t min) {
+  return find_any(config, {name}) ? size_key(config, {name}, min) : fallback;
+}
+
 float eps_key(const json::Value& config, const char* name, float fallback) {
   const json::Value* v = config.find(name);
   if (!v || v->is_null()) return fallback;
@@ -43,14 +45,35 @@ float eps_key(const json::Value& config, const char* name, float fallback) {
   return static_cast<float>(v->as_number());
 }
 
-Activation activation_from(const std::string& name, const char* key) {
+bool bool_key(const json::Value& config, const char* name, bool fallback) {
+  const json::Value* v = config.find(name);
+  if (!v || v->is_null()) return fallback;
+  if (!v->is_bool()) throw InvalidArgument(std::string("config.json: '") + name + "' must be true or false");
+  return v->as_bool();
+}
+
+std::optional<double> number_key(const json::Value& object, const char* key, const std::string& where,
+                                 double min, double max) {
+  const json::Value* v = object.find(key);
+  if (!v || v->is_null()) return std::nullopt;
+  if (!v->is_number() || !(v->as_number() >= min) || !(v->as_number() <= max)) {
+    std::ostringstream range;
+    range << "[" << min << ", " << max << "]";
+    throw InvalidArgument("config.json: '" + where + key + "' must be a number in " + range.str());
+  }
+  return v->as_number();
+}
+
+Activation activation_from(const std::string& name, const char* key, bool gated) {
   if (name == "gelu") return Activation::gelu_erf;
   if (name == "gelu_new" || name == "gelu_pytorch_tanh" || name == "gelu_fast") {
     return Activation::gelu_tanh;
   }
   if (name == "relu") return Activation::relu;
+  if (gated && (name == "silu" || name == "swish")) return Activation::silu;
   throw InvalidArgument(std::string("config.json: '") + key + "' is '" + name +
-                        "'; supported: gelu, gelu_new, gelu_pytorch_tanh, gelu_fast, relu");
+                        "'; supported: gelu, gelu_new, gelu_pytorch_tanh, gelu_fast, relu" +
+                        (gated ? ", silu, swish" : ""));
 }
 
 std::string string_key(const json::Value& config, const char* key, const char* fallback) {
@@ -60,7 +83,9 @@ std::string string_key(const json::Value& config, const char* key, const char* f
   return v->as_string();
 }
 
-}  // namespace
+}  // namespace detail
+
+using namespace detail;
 
 const char* architecture_name(Architecture a) noexcept {
   switch (a) {
@@ -68,6 +93,12 @@ const char* architecture_name(Architecture a) noexcept {
     case Architecture::roberta: return "roberta";
     case Architecture::distilbert: return "distilbert";
     case Architecture::gpt2: return "gpt2";
+    case Architecture::llama: return "llama";
+    case Architecture::mistral: return "mistral";
+    case Architecture::qwen2: return "qwen2";
+    case Architecture::qwen3: return "qwen3";
+    case Architecture::gemma: return "gemma";
+    case Architecture::phi3: return "phi3";
   }
   return "?";
 }
@@ -138,20 +169,29 @@ ModelConfig parse_config(std::string_view config_json) {
     if (const json::Value* v = config.find("scale_attn_weights"); v && v->is_bool() && !v->as_bool()) {
       throw InvalidArgument("config.json: 'scale_attn_weights' = false is not supported");
     }
+  } else if (model_type == "llama" || model_type == "mistral" || model_type == "qwen2" || model_type == "qwen3" ||
+             model_type == "gemma" || model_type == "phi3") {
+    parse_decoder_config(config, model_type, c);
   } else {
     throw InvalidArgument("config.json: model_type '" + model_type +
                           "' is not supported (supported: " + kSupportedModelTypes + ")");
   }
   c.vocab_size = size_key(config, {"vocab_size"});
-  if (c.d_model % c.num_heads != 0) {
-    throw InvalidArgument("config.json: hidden size " + std::to_string(c.d_model) +
-                          " must be divisible by the number of heads " + std::to_string(c.num_heads));
+  if (c.num_kv_heads == 0) c.num_kv_heads = c.num_heads;
+  if (c.d_head == 0) {
+    if (c.d_model % c.num_heads != 0) {
+      throw InvalidArgument("config.json: hidden size " + std::to_string(c.d_model) +
+                            " must be divisible by the number of heads " + std::to_string(c.num_heads));
+    }
+    c.d_head = c.d_model / c.num_heads;
   }
   if (c.max_tokens() == 0) {
     throw InvalidArgument("config.json: max_position_embeddings " + std::to_string(c.max_positions) +
                           " leaves no room after the position offset " +
                           std::to_string(c.position_offset));
   }
+  const std::string dtype = string_key(config, "torch_dtype", "");
+  c.stored_bytes_hint = dtype == "float32" ? 4 : dtype == "float16" || dtype == "bfloat16" ? 2 : 0;
   return c;
 }
 

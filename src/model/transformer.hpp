@@ -1,11 +1,15 @@
 // The forward pass of a loaded checkpoint:
-//   embeddings   x = word[id] + position[i + offset] (+ token_type[type]); BERT family: LayerNorm
+//   embeddings   x = word[id] + position[i + offset] (+ token_type[type]); BERT family: LayerNorm;
+//                Llama family: word[id] only (× √d for Gemma), positions enter as rotary embeddings
 //   BERT family  post-LN blocks: x = LN(x + Attn(x)); x = LN(x + FFN(x))
 //   GPT-2        pre-LN blocks:  x = x + Attn(LN(x)); x = x + FFN(LN(x)); finally LN_f(x); causal mask
+//   Llama family the same pre-norm blocks with RMSNorm, RoPE on Q and K, grouped K/V heads, a gated
+//                FFN, a causal mask (and Mistral's sliding window); finally RMSNorm
 //   Attn         the core's MultiHeadAttention (one attention path for every model)
-//   FFN          act(x·W1 + b1)·W2 + b2 with GELU (erf or tanh form, as config.json says) or ReLU
-// All arithmetic goes through the kernels (gemm, softmax, layer norm, GELU), so the SIMD/scalar
-// switch applies to the whole model.
+//   FFN          act(x·W1 + b1)·W2 + b2 with GELU (erf or tanh form, as config.json says) or ReLU;
+//                gated: (act(x·W_gate) ⊙ x·W_up)·W_down with SiLU (SwiGLU) or GELU (GeGLU)
+// All arithmetic goes through the kernels (gemm, softmax, norms, activations, rotary), so the
+// SIMD/scalar switch applies to the whole model.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -69,16 +73,15 @@ struct ForwardResult {
   std::optional<LayerSteps> steps;
 };
 
-struct LoadOptions {
-  // Refuse to load when the converted weights would need more than this (checked before allocating).
-  std::uint64_t max_weight_bytes = std::uint64_t{3} << 29;  // 1.5 GiB
-};
-
 class TransformerModel {
  public:
   TransformerModel(ModelConfig config, ModelWeights weights);
 
   const ModelConfig& config() const noexcept { return config_; }
+  // The LM head [vocab, d_model] when the model keeps one (tied, or LoadOptions::keep_lm_head), else empty.
+  const WeightMatrix& lm_head() const noexcept { return weights_.lm_head; }
+  // Bytes of the weights held in memory, as stored (16-bit weights stay 16-bit).
+  std::uint64_t stored_bytes() const noexcept { return weights_.stored_bytes; }
 
   // ids: 1..config().max_tokens() token ids, each in [0, vocab_size). Throws InvalidArgument
   // naming the problem (an id, a layer or head out of range, a mask of the wrong length).
@@ -90,10 +93,7 @@ class TransformerModel {
   std::vector<MultiHeadAttention> attention_;  // one per layer
 };
 
-// Parses config.json, checks the memory budget, validates the safetensors file and reads the
-// weights. Every failure is an InvalidArgument naming the file and what is wrong.
-TransformerModel load_transformer(std::string_view config_json,
-                                  std::span<const std::uint8_t> safetensors,
-                                  const LoadOptions& options = {});
-
 }  // namespace attnscope::model
+
+// load_transformer and the streaming loader.
+#include "model/checkpoint.hpp"

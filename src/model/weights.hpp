@@ -1,7 +1,8 @@
-// The weights of a transformer, in the one layout the forward pass uses, read from a checkpoint
-// whatever its family's names and conventions: every linear map as y = x·W + b with W row-major
-// [in, out] (nn.Linear's [out, in] transposed; GPT-2's Conv1D is already [in, out]). The attention
-// weights are MultiHeadAttention's parameters, so every layer runs the core's one attention path.
+// The weights of a transformer in the one form the forward pass uses, read from a checkpoint whatever
+// its family's names and conventions. Matrices are WeightMatrix views of the tensors as stored
+// (dtype and layout: nn.Linear's [out, in], GPT-2's Conv1D [in, out], fused Q|K|V kept fused);
+// norms and biases are float32. The attention weights are MultiHeadAttention's, so every layer
+// runs the core's one attention path.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -9,38 +10,48 @@
 
 #include "attention/multi_head.hpp"
 #include "model/config.hpp"
-#include "model/safetensors.hpp"
+#include "model/tensor_store.hpp"
+#include "tensor/weight_matrix.hpp"
 
 namespace attnscope::model {
 
-struct LayerNormWeights {
-  std::vector<float> gamma, beta;  // [d] each
+struct NormWeights {
+  std::vector<float> gamma;  // [d]
+  std::vector<float> beta;   // [d]; empty for RMSNorm
+};
+
+// BERT / GPT-2: act(x·W_up + b)·W_down + b.  Gated (Llama family): (act(x·W_gate) ⊙ x·W_up)·W_down.
+struct MlpWeights {
+  WeightMatrix up, gate, down;                 // gate empty unless the MLP is gated
+  std::vector<float> b_up, b_gate, b_down;     // empty: no bias
 };
 
 struct LayerWeights {
-  MultiHeadAttentionParams attention;  // wq, wk, wv, wo [d, d]; biases [d]
-  LayerNormWeights ln_attention;    // post-LN: after the attention residual; pre-LN: before attention
-  std::vector<float> w_ff1, b_ff1;  // [d, d_ff], [d_ff]
-  std::vector<float> w_ff2, b_ff2;  // [d_ff, d], [d]
-  LayerNormWeights ln_ffn;          // post-LN: after the FFN residual; pre-LN: before the FFN
+  StoredAttentionWeights attention;
+  NormWeights ln_attention;  // post-LN: after the attention residual; pre-LN: before attention
+  MlpWeights mlp;
+  NormWeights ln_ffn;        // post-LN: after the MLP residual; pre-LN: before the MLP
 };
 
 struct ModelWeights {
-  std::vector<float> word_embeddings;        // [vocab, d]
-  std::vector<float> position_embeddings;    // [max_positions, d]
-  std::vector<float> token_type_embeddings;  // [type_vocab, d], empty when the family has none
-  LayerNormWeights embedding_ln;             // BERT family; empty for GPT-2
+  WeightMatrix word_embeddings;        // [vocab, d] (out_in: row = token)
+  WeightMatrix position_embeddings;    // [max_positions, d]; empty with rotary embeddings
+  WeightMatrix token_type_embeddings;  // [type_vocab, d]; empty when the family has none
+  NormWeights embedding_ln;            // BERT family; empty otherwise
   std::vector<LayerWeights> layers;
-  LayerNormWeights final_ln;                 // GPT-2's ln_f; empty for the BERT family
+  NormWeights final_ln;                // pre-LN families' final norm; empty for the BERT family
+  // The LM head [vocab, d] (out_in), for predictions: the embedding matrix when tied, an untied
+  // lm_head.weight when LoadOptions::keep_lm_head asked for it, else empty.
+  WeightMatrix lm_head;
+  std::uint64_t stored_bytes = 0;  // bytes of the tensors kept in memory (set by the loader)
 };
 
-// Bytes the converted float32 weights of a model with this config occupy (64-bit: a hostile config
-// must not wrap around in wasm's 32-bit size_t).
-std::uint64_t weight_bytes(const ModelConfig& config) noexcept;
+// Number of weights the model's matrices, norms and biases hold (without an untied LM head).
+std::uint64_t parameter_count(const ModelConfig& config) noexcept;
 
-// Reads and converts every weight the config calls for. Throws InvalidArgument naming a missing
-// tensor (and the names tried), a tensor of the wrong shape (and the shape expected), or a dtype
-// that is not F32/F16/BF16. Tensors the forward pass does not use (pooler, heads) are ignored.
-ModelWeights read_weights(const ModelConfig& config, const SafetensorsFile& file);
+// Asks `store` for every weight the config calls for (see tensor_store.hpp: once to plan, once to
+// read). Throws InvalidArgument naming a missing tensor (and the names tried). Tensors the forward
+// pass does not use (poolers, task heads, old attention-mask buffers) are never asked for.
+ModelWeights read_weights(const ModelConfig& config, TensorStore& store, bool keep_lm_head);
 
 }  // namespace attnscope::model

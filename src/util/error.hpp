@@ -12,4 +12,11 @@ class InvalidArgument : public std::invalid_argument {
   using std::invalid_argument::invalid_argument;
 };
 
+// A valid request that needs more memory than the caller has left (e.g. a model's weights beyond
+// the wasm heap's room); JavaScript sees it as a RangeError.
+class MemoryBudgetExceeded : public InvalidArgument {
+ public:
+  using InvalidArgument::InvalidArgument;
+};
+
 }  // namespace attnscope

@@ -1,7 +1,9 @@
 // Model throughput (scripts/bench runs this after the peers table):
 //   node tests/bench/model_bench.mjs           checks, then a bert-base-sized random checkpoint timed
 //   node tests/bench/model_bench.mjs --quick   checks only (CI smoke): no big checkpoint, no timing
-//   options: --lengths 128,512 (tokens per forward), --reps N (timed runs per case, odd; default 3),
+//   options: --models bert,llama (default both; --quick: bert unless named) — llama is the SmolLM2-135M-
+//            shaped rows (F32 and BF16 storage) and the Qwen2.5-0.5B-shaped memory row (llama_bench.mjs),
+//            --lengths 128,512 (tokens per forward), --reps N (timed runs per case, odd; default 3),
 //            --relaxed (the relaxed-SIMD builds, FMA; in Node 20 this sets --experimental-wasm-relaxed-simd),
 //            --baseline path/to/index.js (another build of the module, e.g. an earlier commit's,
 //            timed in the same run: the A/B for a change to the forward)
@@ -19,6 +21,7 @@ import { fileURLToPath } from 'node:url';
 
 import { readModelReference } from '../js/helpers/safetensors.mjs';
 import { maxAbsDiff } from './problems.mjs';
+import { benchQwenMemory, benchSmolLM, checkLlama } from './llama_bench.mjs';
 import { BERT_BASE, bertParameterCount, makeBertCheckpoint } from './random_bert.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -39,15 +42,18 @@ const GOLDEN_HIDDEN_TOLERANCE = 1e-4;
 const SAME_FORWARD_TOLERANCE = 1e-5;
 
 function parseArgs(argv) {
-  const args = { quick: false, lengths: [128, 512], reps: 3, baseline: null };
+  const args = { quick: false, lengths: [128, 512], reps: 3, baseline: null, models: null };
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--quick') args.quick = true;
+    else if (argv[i] === '--models') args.models = argv[++i].split(',');
     else if (argv[i] === '--relaxed') continue;  // read above
     else if (argv[i] === '--lengths') args.lengths = argv[++i].split(',').map(Number);
     else if (argv[i] === '--reps') args.reps = Number(argv[++i]) | 1;
     else if (argv[i] === '--baseline') args.baseline = argv[++i];
-    else throw new Error(`model_bench: unknown argument ${argv[i]} (--quick, --lengths 128,512, --reps N, --relaxed, --baseline index.js)`);
+    else throw new Error(`model_bench: unknown argument ${argv[i]} (--quick, --models bert,llama, --lengths 128,512, --reps N, --relaxed, --baseline index.js)`);
   }
+  args.models ??= args.quick ? ['bert'] : ['bert', 'llama'];
+  if (!args.models.every((m) => m === 'bert' || m === 'llama')) throw new Error('model_bench: --models takes bert and/or llama');
   if (!args.lengths.every((n) => Number.isInteger(n) && n >= 2 && n <= BERT_BASE.maxPositions)) {
     throw new Error(`model_bench: --lengths must be integers in [2, ${BERT_BASE.maxPositions}]`);
   }
@@ -281,18 +287,32 @@ function printTable(rows, reps) {
     'GFLOP/s (projections, FFN, Q·Kᵀ and P·V) from the process CPU time, all threads together.');
 }
 
+// What llama_bench.mjs borrows from this file.
+const tools = { load, loadTwoThreads, timeCases, report, checkRunPair, checkSameOutputs, tokenIds };
+
 async function main() {
   const args = parseArgs(process.argv.slice(2));
+  const bert = args.models.includes('bert'), llama = args.models.includes('llama');
   const checkCore = await load({ simd: true, threads: false });
-  let failures = await checkGolden(checkCore) + await checkTinyRandom(checkCore);
-  if (!args.quick && failures === 0) {
-    console.log(`== model throughput (attnscope ${RELAXED ? 'relaxed-SIMD (FMA)' : 'SIMD128'} build, Node ${process.version})`);
+  let failures = bert ? await checkGolden(checkCore) + await checkTinyRandom(checkCore) : 0;
+  if (llama) failures += await checkLlama(checkCore, tools);
+  const build = `attnscope ${RELAXED ? 'relaxed-SIMD (FMA)' : 'SIMD128'} build, Node ${process.version}`;
+  if (!args.quick && failures === 0 && bert) {
+    console.log(`== model throughput (${build})`);
     const result = await benchBertBase(args);
     failures += result.failures;
     if (result.rows.length) {
       printTable(result.rows, args.reps);
       console.log(`peak wasm memory (memory().heapBytes, which never shrinks): ${mib(result.peakHeapBytes)}`);
     }
+  }
+  if (!args.quick && failures === 0 && llama) {
+    console.log(`== Llama-family throughput: SmolLM2-135M shape (${build})`);
+    const result = await benchSmolLM(args, tools);
+    failures += result.failures;
+    if (result.rows.length) printTable(result.rows, args.reps);
+    console.log(`== Llama-family memory: Qwen2.5-0.5B shape (${build})`);
+    failures += (await benchQwenMemory(tools)).failures;
   }
   if (failures) {
     console.error(`model_bench: ${failures} check(s) failed; failing cases are not in the table`);

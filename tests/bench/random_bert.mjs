@@ -56,7 +56,7 @@ export function bertParameterCount(shape) {
 // uniforms through Box-Muller) indexed by xorshift32, two 16-bit indices per step. Drawing each value
 // through Box-Muller directly took ~30 s for bert-base on the shared machine; the table takes ~1 s and
 // the weights' distribution (std, symmetry) is the same to well under 1 %.
-function normalSampler(seed) {
+export function normalSampler(seed) {
   let a = seed >>> 0;
   const uniform = () => {
     a = (a + 0x6d2b79f5) >>> 0;
@@ -148,14 +148,34 @@ export function makeBertCheckpoint(shape, seed = 1234) {
 
 /** A safetensors file (F32) holding `specs`' tensors, filled as each spec's init says. */
 function safetensorsOf(specs, seed) {
+  return safetensorsFile(specs, { fillNormal: normalSampler(seed) });
+}
+
+const f32 = new Float32Array(1);
+const f32Bits = new Uint32Array(f32.buffer);
+/** The bfloat16 bits of a float, rounded to nearest, ties to even (as torch's .to(torch.bfloat16)). */
+export function toBf16(value) {
+  f32[0] = value;
+  const bits = f32Bits[0];
+  return (bits + 0x7fff + ((bits >>> 16) & 1)) >>> 16;
+}
+
+const BLOCK = 1 << 20;  // values drawn at a time: 16-bit files are filled without a float32 copy
+
+/**
+ * A safetensors file holding `specs`' tensors in `dtype` ('F32' or 'BF16'), each filled as its init
+ * says ('normal': N(0, 0.02²) from `fillNormal`, 'ones', 'zeros').
+ */
+export function safetensorsFile(specs, { fillNormal, dtype = 'F32' }) {
+  const size = dtype === 'BF16' ? 2 : 4;
   const header = {};
   let offset = 0;
   for (const s of specs) {
-    const bytes = elementCount(s.shape) * 4;
-    header[s.name] = { dtype: 'F32', shape: s.shape, data_offsets: [offset, offset + bytes] };
+    const bytes = elementCount(s.shape) * size;
+    header[s.name] = { dtype, shape: s.shape, data_offsets: [offset, offset + bytes] };
     offset += bytes;
   }
-  // Header padded with spaces to a multiple of 8 so every tensor starts 4-byte aligned.
+  // Header padded with spaces to a multiple of 8 so every tensor starts aligned.
   let headerText = JSON.stringify(header);
   headerText += ' '.repeat((8 - (headerText.length % 8)) % 8);
   const headerBytes = new TextEncoder().encode(headerText);
@@ -163,14 +183,20 @@ function safetensorsOf(specs, seed) {
   new DataView(file.buffer).setBigUint64(0, BigInt(headerBytes.length), true);
   file.set(headerBytes, 8);
 
-  const fillNormal = normalSampler(seed);
   const dataStart = 8 + headerBytes.length;
+  const block = new Float32Array(BLOCK);
   for (const s of specs) {
     const [begin, end] = header[s.name].data_offsets;
-    const values = new Float32Array(file.buffer, dataStart + begin, (end - begin) / 4);
-    if (s.init === 'ones') values.fill(1);
-    else if (s.init === 'normal') fillNormal(values, INIT_STD);
-    // 'zeros': the buffer is already zero
+    const count = (end - begin) / size;
+    const out = size === 4 ? new Float32Array(file.buffer, dataStart + begin, count)
+      : new Uint16Array(file.buffer, dataStart + begin, count);
+    for (let at = 0; at < count; at += BLOCK) {
+      const values = block.subarray(0, Math.min(BLOCK, count - at));
+      if (s.init === 'normal') fillNormal(values, INIT_STD);
+      else values.fill(s.init === 'ones' ? 1 : 0);
+      if (size === 4) out.set(values, at);
+      else for (let i = 0; i < values.length; i++) out[at + i] = toBf16(values[i]);
+    }
   }
   return file;
 }

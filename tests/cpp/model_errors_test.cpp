@@ -17,33 +17,7 @@ using namespace attnscope;
 using attnscope::testing::model_dir;
 using attnscope::testing::read_bytes;
 using attnscope::testing::read_text;
-
-// A copy of `bytes` whose header is rewritten by `edit` (which may change names, shapes, dtypes or
-// drop entries by clearing their name); the data section is kept as it is.
-std::vector<std::uint8_t> rewrite(const std::vector<std::uint8_t>& bytes,
-                                  const std::function<void(std::vector<model::TensorInfo>&)>& edit) {
-  const model::SafetensorsFile file(bytes);
-  std::vector<model::TensorInfo> tensors = file.tensors();
-  edit(tensors);
-  std::string header = "{";
-  for (const auto& t : tensors) {
-    if (t.name.empty()) continue;
-    if (header.size() > 1) header += ",";
-    header += "\"" + t.name + "\":{\"dtype\":\"" + t.dtype_name + "\",\"shape\":[";
-    for (std::size_t i = 0; i < t.shape.size(); ++i) {
-      if (i) header += ",";
-      header += std::to_string(t.shape[i]);
-    }
-    header += "],\"data_offsets\":[" + std::to_string(t.begin) + "," + std::to_string(t.end) + "]}";
-  }
-  header += "}";
-  const std::size_t old_header = model::SafetensorsFile::header_length(bytes, bytes.size(), "x");
-  std::vector<std::uint8_t> out;
-  for (int i = 0; i < 8; ++i) out.push_back(static_cast<std::uint8_t>(std::uint64_t{header.size()} >> (8 * i)));
-  out.insert(out.end(), header.begin(), header.end());
-  out.insert(out.end(), bytes.begin() + static_cast<std::ptrdiff_t>(8 + old_header), bytes.end());
-  return out;
-}
+using attnscope::testing::rewrite;
 
 std::string load_error(const std::string& config, const std::vector<std::uint8_t>& weights,
                        const model::LoadOptions& options = {}) {
@@ -55,9 +29,6 @@ std::string load_error(const std::string& config, const std::vector<std::uint8_t
   ADD_FAILURE() << "loaded";
   return {};
 }
-
-#define EXPECT_CONTAINS(text, part) \
-  EXPECT_NE(std::string(text).find(part), std::string::npos) << "message: " << (text)
 
 class ModelErrors : public ::testing::Test {
  protected:
@@ -148,7 +119,8 @@ TEST_F(ModelErrors, CorruptedHeaderBytesNeverCrash) {
 
 TEST_F(ModelErrors, UnsupportedModelTypeListsTheSupportedOnes) {
   const std::string e = load_error(R"({"model_type": "t5", "d_model": 512})", bert);
-  EXPECT_CONTAINS(e, "model_type 't5' is not supported (supported: bert, roberta, distilbert, gpt2)");
+  EXPECT_CONTAINS(e, "model_type 't5' is not supported (supported: bert, roberta, distilbert, gpt2, llama, mistral, "
+                     "qwen2, qwen3, gemma, phi3)");
   EXPECT_CONTAINS(load_error(R"({"hidden_size": 32})", bert), "missing string 'model_type'");
   EXPECT_CONTAINS(load_error("{", bert), "config.json: not valid JSON");
 }

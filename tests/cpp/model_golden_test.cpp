@@ -30,9 +30,7 @@ class ModelGolden : public ::testing::TestWithParam<GoldenCase> {};
 TEST_P(ModelGolden, MatchesTorchReference) {
   const GoldenCase& c = GetParam();
   const auto ref = attnscope::testing::read_reference(c.name);
-  const auto weights = attnscope::testing::read_bytes(model_dir(c.name) + "/model.safetensors");
-  const auto config = attnscope::testing::read_text(model_dir(c.name) + "/config.json");
-  const model::TransformerModel m = model::load_transformer(config, weights);
+  const model::TransformerModel m = attnscope::testing::load_model_dir(c.name);
   EXPECT_EQ(m.config().architecture, c.architecture);
   ASSERT_EQ(m.config().num_layers, ref.attentions.size());
 
@@ -66,7 +64,16 @@ INSTANTIATE_TEST_SUITE_P(
                       GoldenCase{"distilbert-f16", model::Architecture::distilbert},
                       GoldenCase{"distilbert-bare-f32", model::Architecture::distilbert},
                       GoldenCase{"gpt2-f32", model::Architecture::gpt2},
-                      GoldenCase{"gpt2-lmhead-f16", model::Architecture::gpt2}),
+                      GoldenCase{"gpt2-lmhead-f16", model::Architecture::gpt2},
+                      GoldenCase{"llama-gqa-f32", model::Architecture::llama},
+                      GoldenCase{"llama-mqa-linear-f16", model::Architecture::llama},
+                      GoldenCase{"llama-llama3-bare-bf16", model::Architecture::llama},
+                      GoldenCase{"llama-sharded-bf16", model::Architecture::llama},
+                      GoldenCase{"mistral-window-f32", model::Architecture::mistral},
+                      GoldenCase{"qwen2-bias-bf16", model::Architecture::qwen2},
+                      GoldenCase{"qwen3-qknorm-f16", model::Architecture::qwen3},
+                      GoldenCase{"gemma-f32", model::Architecture::gemma},
+                      GoldenCase{"phi3-partial-f16", model::Architecture::phi3}),
     [](const auto& info) {
       std::string name = info.param.name;
       std::replace(name.begin(), name.end(), '-', '_');

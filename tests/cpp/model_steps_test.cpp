@@ -55,9 +55,7 @@ class ModelSteps : public ::testing::TestWithParam<const char*> {
  protected:
   void SetUp() override {
     ref_ = attnscope::testing::read_reference(GetParam());
-    const auto weights = attnscope::testing::read_bytes(model_dir(GetParam()) + "/model.safetensors");
-    model_.emplace(model::load_transformer(
-        attnscope::testing::read_text(model_dir(GetParam()) + "/config.json"), weights));
+    model_.emplace(attnscope::testing::load_model_dir(GetParam()));
   }
   attnscope::testing::ModelReference ref_;
   std::optional<model::TransformerModel> model_;
@@ -86,7 +84,7 @@ TEST_P(ModelSteps, EveryLayerAndHeadMatchesTorch) {
         EXPECT_EQ(s.layer, layer);
         EXPECT_EQ(s.first_head, first);
         EXPECT_EQ(s.num_heads, count);
-        EXPECT_EQ(s.d_head, c.d_model / c.num_heads);
+        EXPECT_EQ(s.d_head, c.d_head);
         EXPECT_FLOAT_EQ(s.scale, 1.0f / std::sqrt(float(s.d_head)));
         EXPECT_TRUE(out.attentions.empty());
         EXPECT_LE(worst_error(s.x, want.at("x")), 1e-5);
@@ -208,7 +206,10 @@ TEST_P(ModelSteps, OutOfRangeRequestsAreNamedAndTheModelStaysUsable) {
 INSTANTIATE_TEST_SUITE_P(Checkpoints, ModelSteps,
                          ::testing::Values("bert-f32", "bert-gamma-beta-f16", "bert-bf16", "roberta-f32",
                                            "distilbert-f16", "distilbert-bare-f32", "gpt2-f32",
-                                           "gpt2-lmhead-f16"),
+                                           "gpt2-lmhead-f16", "llama-gqa-f32", "llama-mqa-linear-f16",
+                                           "llama-llama3-bare-bf16", "llama-sharded-bf16", "mistral-window-f32",
+                                           "qwen2-bias-bf16", "qwen3-qknorm-f16", "gemma-f32",
+                                           "phi3-partial-f16"),
                          [](const auto& info) {
                            std::string name = info.param;
                            std::replace(name.begin(), name.end(), '-', '_');

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <cstring>
 #include <fstream>
+#include <functional>
 #include <iterator>
 #include <map>
 #include <stdexcept>
@@ -10,6 +11,7 @@
 #include <vector>
 
 #include "model/safetensors.hpp"
+#include "model/transformer.hpp"
 
 namespace attnscope::testing {
 
@@ -28,6 +30,50 @@ inline std::string read_text(const std::string& path) {
   return {bytes.begin(), bytes.end()};
 }
 
+#define EXPECT_CONTAINS(text, part) \
+  EXPECT_NE(std::string(text).find(part), std::string::npos) << "message: " << (text)
+
+// A copy of safetensors `bytes` whose header is rewritten by `edit` (which may change names, shapes,
+// dtypes or drop entries by clearing their name); the data section is kept as it is.
+inline std::vector<std::uint8_t> rewrite(const std::vector<std::uint8_t>& bytes,
+                                         const std::function<void(std::vector<model::TensorInfo>&)>& edit) {
+  const model::SafetensorsFile file(bytes);
+  std::vector<model::TensorInfo> tensors = file.tensors();
+  edit(tensors);
+  std::string header = "{";
+  for (const auto& t : tensors) {
+    if (t.name.empty()) continue;
+    if (header.size() > 1) header += ",";
+    header += "\"" + t.name + "\":{\"dtype\":\"" + t.dtype_name + "\",\"shape\":" + model::shape_text(t.shape) +
+              ",\"data_offsets\":[" + std::to_string(t.begin) + "," + std::to_string(t.end) + "]}";
+  }
+  header += "}";
+  const std::size_t old_header = model::SafetensorsFile::header_length(bytes, bytes.size(), "x");
+  std::vector<std::uint8_t> out;
+  for (int i = 0; i < 8; ++i) out.push_back(static_cast<std::uint8_t>(std::uint64_t{header.size()} >> (8 * i)));
+  out.insert(out.end(), header.begin(), header.end());
+  out.insert(out.end(), bytes.begin() + static_cast<std::ptrdiff_t>(8 + old_header), bytes.end());
+  return out;
+}
+
+inline bool file_exists(const std::string& path) { return static_cast<bool>(std::ifstream(path)); }
+
+// A golden checkpoint folder: model.safetensors, or model.safetensors.index.json and its shards.
+inline model::TransformerModel load_model_dir(const std::string& name, const model::LoadOptions& options = {}) {
+  const std::string dir = model_dir(name);
+  const std::string config = read_text(dir + "/config.json");
+  if (file_exists(dir + "/model.safetensors")) {
+    return model::load_transformer(config, read_bytes(dir + "/model.safetensors"), options);
+  }
+  const std::string index = read_text(dir + "/" + model::kShardIndexFile);
+  std::vector<std::vector<std::uint8_t>> bytes;
+  std::vector<model::ShardBytes> shards;
+  for (const auto& shard : model::parse_shard_index(index).shards) bytes.push_back(read_bytes(dir + "/" + shard));
+  const auto names = model::parse_shard_index(index).shards;
+  for (std::size_t i = 0; i < names.size(); ++i) shards.push_back({names[i], bytes[i]});
+  return model::load_transformer(config, index, shards, options);
+}
+
 // The reference outputs torch computed (scripts/generate/make_model_golden.py).
 struct ModelReference {
   std::vector<std::int32_t> ids;
@@ -42,6 +88,7 @@ struct ModelReference {
   std::vector<std::int32_t> padded_mask;
   std::vector<std::vector<float>> padded_attentions;
   std::vector<float> padded_hidden;
+  std::vector<float> logits;  // [n*vocab], Llama-family references with an LM head
 };
 
 inline std::vector<std::int32_t> read_i32(const model::SafetensorsFile& file, const std::string& name) {
@@ -85,6 +132,7 @@ inline ModelReference read_reference(const std::string& name) {
   ref.padded_mask = read_i32(file, "padded.attention_mask");
   ref.padded_attentions = read_numbered(file, "padded.attentions.");
   ref.padded_hidden = file.read_f32(*file.find("padded.hidden"));
+  if (const auto* logits = file.find("logits")) ref.logits = file.read_f32(*logits);
   return ref;
 }
 

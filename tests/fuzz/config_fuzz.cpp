@@ -6,7 +6,7 @@
 
 #include "fuzz_common.hpp"
 #include "model/config.hpp"
-#include "model/weights.hpp"
+#include "model/checkpoint.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view text(reinterpret_cast<const char*>(data), size);

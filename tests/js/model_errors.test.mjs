@@ -65,12 +65,13 @@ describe('loadModel errors', () => {
     const { 'model.safetensors': __, ...noWeights } = bert();
     await rejects(noWeights, Error, /has no model\.safetensors$/);
     await rejects({ ...noWeights, 'pytorch_model.bin': new Uint8Array(4) }, Error, /only safetensors weights can be read/);
-    await rejects({ ...noWeights, 'model.safetensors.index.json': '{}' }, Error, /sharded checkpoints/);
+    await rejects({ ...noWeights, 'model.safetensors.index.json': '{}' }, Error,
+      /model\.safetensors\.index\.json: missing object 'weight_map'/);
   });
 
   test('unsupported model_type lists the supported ones (before the weights are read)', async () => {
-    await rejects({ ...bert(), 'config.json': '{"model_type": "llama"}' }, Error,
-      /model_type 'llama' is not supported \(supported: bert, roberta, distilbert, gpt2\)/);
+    await rejects({ ...bert(), 'config.json': '{"model_type": "t5"}' }, Error,
+      /model_type 't5' is not supported \(supported: bert, roberta, distilbert, gpt2, llama, mistral, qwen2, qwen3, gemma, phi3\)/);
   });
 
   test('hostile safetensors files', async () => {

@@ -160,7 +160,10 @@ describe('model.tokenize and run(text)', () => {
       { ...model.config },
       { numLayers: 2, numHeads: 3, dModel: 24, dFF: 40, vocabSize: model.config.vocabSize, maxPositions: 64,
         maxTokens: 64, typeVocabSize: 2, activation: 'gelu', layerNormEps: model.config.layerNormEps,
-        causal: false, preLayerNorm: false });
+        causal: false, preLayerNorm: false,
+        numKvHeads: 3, dHead: 8, normalization: 'layer', gatedMlp: false, qkNorm: false, positionEmbedding: 'absolute',
+        rotaryDim: 0, ropeTheta: 0, ropeScaling: 'none', slidingWindow: 0, slidingLayers: [], tieWordEmbeddings: false,
+        weightBytes: model.config.weightBytes });
     assert.equal(model.config.layerNormEps, 1e-12);
     assert.equal(model.config.vocabSize, readFileSync(join(MODELS, 'bert-bf16', 'vocab.txt'), 'utf8').trim().split('\n').length);
     model.dispose();

@@ -28,7 +28,7 @@ function checkSteps(steps, want, config, layer, head) {
   assert.equal(steps.layer, layer);
   assert.equal(steps.head, head ?? null);
   assert.equal(steps.numHeads, count);
-  assert.equal(steps.dHead, config.dModel / config.numHeads);
+  assert.equal(steps.dHead, config.dHead);
   assert.ok(Math.abs(steps.scale - 1 / Math.sqrt(steps.dHead)) < 1e-7);
   for (const [key, refKey] of Object.entries(STEP_KEYS)) {
     const perHead = key !== 'x' && key !== 'output';

@@ -309,9 +309,39 @@ export interface CachedModel {
 }
 
 export interface ModelConfig {
-  numLayers: number; numHeads: number; dModel: number; dFF: number; vocabSize: number;
+  numLayers: number;
+  /** Query heads. */
+  numHeads: number;
+  /** Key/value heads: numHeads, or fewer in grouped-query (1: multi-query) attention, where query head h reads key/value head h / (numHeads / numKvHeads). */
+  numKvHeads: number;
+  /** Width of one head: config.json's head_dim, else dModel / numHeads. */
+  dHead: number;
+  dModel: number; dFF: number; vocabSize: number;
+  /** Rows of the position table, or the longest input a rotary model was configured for. */
   maxPositions: number; maxTokens: number; typeVocabSize: number; activation: string;
-  layerNormEps: number; causal: boolean; preLayerNorm: boolean;
+  /** Epsilon of the model's norms (LayerNorm or RMSNorm). */
+  layerNormEps: number;
+  normalization: 'layer' | 'rms';
+  /** act(x·W_gate) ⊙ (x·W_up) MLPs (SwiGLU, GeGLU): the Llama family. */
+  gatedMlp: boolean;
+  /** Qwen3: Q and K get a per-head RMSNorm before the rotation. */
+  qkNorm: boolean;
+  causal: boolean; preLayerNorm: boolean;
+  /** 'absolute' (a learned position table: BERT, GPT-2) or 'rotary' (RoPE on Q and K: the Llama family). */
+  positionEmbedding: 'absolute' | 'rotary';
+  /** Values of each head that rotate (head_dim × partial_rotary_factor); 0 without RoPE. */
+  rotaryDim: number;
+  /** rope_theta; 0 without RoPE. */
+  ropeTheta: number;
+  /** rope_scaling's type. */
+  ropeScaling: 'none' | 'linear' | 'llama3';
+  /** Mistral-style sliding window (key j visible from query i iff i − window < j ≤ i); 0: none. */
+  slidingWindow: number;
+  /** The layers that use the window. */
+  slidingLayers: readonly number[];
+  tieWordEmbeddings: boolean;
+  /** Bytes of weights in wasm memory, as stored (16-bit checkpoints stay 16-bit). */
+  weightBytes: number;
 }
 
 export interface ModelRunOptions {
@@ -351,9 +381,15 @@ export interface ModelSteps {
   scale: number;
   /** The key/value head each of these heads reads (grouped-query models share them). */
   kvHeads: number[];
-  /** The attention block's input [n*dModel] (after the LayerNorm in pre-LN models). */
+  /** Values of each head that Q and K rotate by position (RoPE); 0 without. */
+  rotaryDim: number;
+  /** Q and K were RMS-normalised per head before the rotation (Qwen3). */
+  qkNorm: boolean;
+  /** Which keys each query sees [n*n] (1 = may attend), when more than the causal or full mask hides them: padding (attentionMask) or a sliding window shorter than the input. */
+  allowed?: Uint8Array;
+  /** The attention block's input [n*dModel] (after the LayerNorm or RMSNorm in pre-norm models). */
   x: Float32Array;
-  /** X·Wq + bq, X·Wk + bk, X·Wv + bv for these heads [heads*n*dHead]. */
+  /** X·Wq + bq, X·Wk + bk, X·Wv + bv for these heads [heads*n*dHead]; Q and K after the rotation (and Qwen3's norm); K and V are each head's key/value head's. */
   q: Float32Array; k: Float32Array; v: Float32Array;
   /** Q·Kᵀ [heads*n*n]. */
   scores: Float32Array;
@@ -376,7 +412,7 @@ export interface ModelRunResult {
   attentionLayers?: number[];
   /** With valueNorms: per returned layer ‖v_j·Wo^h‖ [numHeads*n]. */
   valueNorms?: Float32Array[];
-  /** [n*dModel]: BERT family the last layer's output, GPT-2 after ln_f. Absent with hidden: false. */
+  /** [n*dModel]: BERT family the last layer's output, GPT-2 and the Llama family after the final norm (Hugging Face's last_hidden_state). Absent with hidden: false. */
   hidden?: Float32Array;
   /** With hidden: 'all': the embeddings' output and each layer's, numLayers + 1 (Hugging Face's hidden_states). */
   hiddenStates?: Float32Array[];
@@ -408,7 +444,7 @@ export interface TokenizeResult {
 }
 
 export interface Model {
-  readonly architecture: 'bert' | 'roberta' | 'distilbert' | 'gpt2';
+  readonly architecture: 'bert' | 'roberta' | 'distilbert' | 'gpt2' | 'llama' | 'mistral' | 'qwen2' | 'qwen3' | 'gemma' | 'phi3';
   readonly config: Readonly<ModelConfig>;
   /** False when the folder had no tokenizer files (run() then takes token ids only). */
   readonly hasTokenizer: boolean;

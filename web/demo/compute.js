@@ -1,7 +1,7 @@
 // What the demo draws, computed with the attnscope module: the seeded transformer or a loaded model
 // on the current text (state.text, and state.textB when a second sentence is given). One result
 // object for every view:
-//   { tokens, attentions, numHeads, numLayers, causal, sentenceBStart (null without sentence B),
+//   { tokens, attentions, numHeads, numKvHeads, numLayers, causal, sentenceBStart (null without sentence B),
 //     valueNorms?, steps? (one layer, step-data.js), rollout? (filled on demand), input (what the model ran) }
 import { runSeeded, SEEDED_LIMITS, tokenize, tokenizePair } from '../attnscope/embed/seeded-model.js';
 
@@ -32,7 +32,7 @@ export function computeModel(model, text, state) {
   const out = model.run(input, { attentions: true, hidden: false, valueNorms: state.measure === 'value' });
   const n = out.tokens.length;
   const result = { tokens: out.tokens, attentions: out.attentions, valueNorms: out.valueNorms, numHeads: c.numHeads,
-    numLayers: c.numLayers, causal: c.causal, sentenceBStart: out.sentenceBStart ?? null, steps: null, input };
+    numKvHeads: c.numKvHeads, numLayers: c.numLayers, causal: c.causal, sentenceBStart: out.sentenceBStart ?? null, steps: null, input };
   if (n <= STEPS_MAX_TOKENS) result.steps = modelSteps(model, result, layer);
   return result;
 }
@@ -41,7 +41,8 @@ export function computeModel(model, text, state) {
 export function modelSteps(model, result, layer) {
   const out = model.run(result.input, { attentions: false, hidden: false, steps: { layer } });
   return { ...out.steps, tokens: result.tokens, dModel: model.config.dModel, causal: model.config.causal,
-    inputFormula: model.config.preLayerNorm ? `X = LayerNorm(x) at the input of layer ${layer}`
+    inputFormula: model.config.preLayerNorm
+      ? `X = ${model.config.normalization === 'rms' ? 'RMSNorm' : 'LayerNorm'}(x) at the input of layer ${layer}`
       : layer === 0 ? 'X = LayerNorm(token + position embeddings)' : `X = the output of layer ${layer - 1}` };
 }
 

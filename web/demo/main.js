@@ -33,7 +33,7 @@ const state = readState(location.search);
 let compute = null;     // the compute worker (compute-client.js): the wasm core and the model run there
 let core = null;        // the worker's core: { simd, relaxedSimd, threads }
 let model = null;       // a loaded model's { label, architecture, config }, or null for the seeded transformer
-let result = null;      // compute.js: { tokens, attentions, valueNorms, numHeads, numLayers, causal, steps, rollout }
+let result = null;      // compute.js: { tokens, attentions, valueNorms, numHeads, numKvHeads, numLayers, causal, steps, rollout }
 let renderCount = 0;
 // The part (encoder–decoder data) and sentence pair picked inside the Matrix, Head or Model view.
 const picked = ({ kind, pairFilter }) => { state.kind = kind; state.pairFilter = pairFilter; writeState(state); };
@@ -231,7 +231,8 @@ async function loadModelFrom(source, label) {
     const loaded = await compute.loadModel(source, loading.options);
     model = { ...loaded, label };
     const c = model.config;
-    els.summary.textContent = `${label}: ${model.architecture} · ${c.numLayers} layers × ${c.numHeads} heads · d_model ${c.dModel}`
+    const kv = c.numKvHeads < c.numHeads ? ` (${c.numKvHeads} key/value head${c.numKvHeads > 1 ? 's' : ''})` : '';
+    els.summary.textContent = `${label}: ${model.architecture} · ${c.numLayers} layers × ${c.numHeads} heads${kv} · d_model ${c.dModel}`
       + `${c.vocabSize ? ` · vocabulary ${c.vocabSize}` : ''} · loaded in ${((performance.now() - started) / 1000).toFixed(1)} s`;
     state.source = 'model';
     state.model = typeof source === 'string' ? source : '';

@@ -52,7 +52,8 @@ export function createModelSource(loadCore) {
     const steps = { layer: Math.min(Math.max(0, layer), model.config.numLayers - 1) };
     const out = model.run(textPair === undefined ? text : { text, textPair }, { attentions: true, steps });
     const tokens = Array.from(out.tokens, String);
-    return { tokens, attentions: out.attentions, numHeads: model.config.numHeads, sentenceBStart: out.sentenceBStart ?? null,
+    return { tokens, attentions: out.attentions, numHeads: model.config.numHeads, numKvHeads: model.config.numKvHeads,
+      sentenceBStart: out.sentenceBStart ?? null,
       steps: { ...out.steps, tokens, dModel: model.config.dModel, causal: model.config.causal } };
   };
 }

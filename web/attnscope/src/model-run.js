@@ -145,7 +145,10 @@ function runBytes(config, n, request) {
     floats += h * nn + 3 * count * nn + 2 * n * (2 * qWidth + 2 * kvWidth) + 2 * n * d;
   }
   floats += n * (3 * d + ff) + n * (2 * qWidth + 2 * kvWidth);  // activations and the attention workspace
-  return 4 * floats + n * 8 + (request.mask ? nn : 0);
+  if (config.gatedMlp) floats += n * ff;
+  floats += n * (config.rotaryDim ?? 0);  // the rotary cos and sin tables
+  const windowed = config.slidingWindow > 0 && n > config.slidingWindow;
+  return 4 * floats + n * 8 + (request.mask || windowed ? 2 * nn : 0);
 }
 
 /** Runs the forward on `ids` (Int32Array) and returns fresh, caller-owned arrays. */
@@ -171,14 +174,31 @@ export function runModel(wasm, handle, config, ids, tokens, request, what) {
       stepsLayer: request.steps?.layer ?? -1, stepsHead: request.steps?.head ?? -1,
       valueNorms: request.valueNorms, mask: maskAt, types: typesAt,
     }), what);
-    return copyResult(handle.result(), tokens, ids, request);
+    return copyResult(handle.result(), tokens, ids, request, config);
   } finally {
     handle.releaseResult();
     wasm._free(base);
   }
 }
 
-function copyResult(views, tokens, ids, request) {
+/**
+ * Which keys each query of layer `layer` sees, [n*n] (1 = may attend), when it is more than the
+ * family's causal or full mask: padding keys removed, or a sliding window shorter than the input.
+ */
+function stepsMask(config, n, layer, padding) {
+  const window = config.slidingLayers?.includes(layer) && n > config.slidingWindow ? config.slidingWindow : 0;
+  if (!padding && !window) return null;
+  const allowed = new Uint8Array(n * n);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < n; j++) {
+      const order = !config.causal || (j <= i && (!window || i - j < window));
+      allowed[i * n + j] = order && (!padding || padding[j] !== 0) ? 1 : 0;
+    }
+  }
+  return allowed;
+}
+
+function copyResult(views, tokens, ids, request, config) {
   const out = { tokens, ids: ids.slice() };
   const copies = (list) => list.map((view) => view.slice());
   if (request.layers) {
@@ -192,11 +212,13 @@ function copyResult(views, tokens, ids, request) {
     const s = views.steps;
     out.steps = {
       layer: s.layer, head: request.steps.head >= 0 ? s.firstHead : null, numHeads: s.numHeads, dHead: s.dHead,
-      scale: s.scale, kvHeads: s.kvHeads,
+      scale: s.scale, kvHeads: s.kvHeads, rotaryDim: config.rotaryDim, qkNorm: config.qkNorm,
     };
     for (const key of ['x', 'q', 'k', 'v', 'scores', 'scaled', 'weights', 'headOutput', 'output']) {
       out.steps[key] = s[key].slice();
     }
+    const allowed = stepsMask(config, ids.length, s.layer, request.mask);
+    if (allowed) out.steps.allowed = allowed;
   }
   return out;
 }

@@ -1,18 +1,21 @@
-// core.loadModel(source, { onProgress, signal, ...Hub options }): real Hugging Face checkpoints (BERT,
-// RoBERTa, DistilBERT, GPT-2) in the wasm core. See docs/api.md and attnscope.d.ts. Where the files come
-// from (and progress, cancelling, the Hub and its cache) is model-files.js's business: this file only
-// asks the folder for the files the model's family needs.
+// core.loadModel(source, { onProgress, signal, ...Hub options }): Hugging Face checkpoints (BERT,
+// RoBERTa, DistilBERT, GPT-2, Llama, Mistral, Qwen2, Qwen3, Gemma, Phi-3) in the wasm core. See
+// docs/api.md, docs/models.md and attnscope.d.ts. Where the files come from (and progress, cancelling,
+// the Hub and its cache) is model-files.js's business: this file only asks the folder for the files
+// the model's family needs.
 //
 // Loading order keeps failures cheap and memory low: config.json first (an unsupported model_type
-// fails before anything large is read), then the tokenizer files, then model.safetensors streamed
-// straight into one wasm heap buffer (no whole-file copy in JS when its size is known), converted
-// by the core into float32 weights, and freed. Peak wasm memory ≈ file size + float32 weights.
+// fails before anything large is read), then the tokenizer files, then model.safetensors, or the
+// shards that model.safetensors.index.json names, streamed chunk by chunk through one small heap
+// buffer into the core, which keeps each tensor the model reads in its stored dtype as its bytes
+// arrive (no whole-file copy anywhere). Peak wasm memory ≈ the weights + one chunk.
 import { MAX_WASM_BYTES, throwIfFailed } from './heap.js';
 import { openFolder } from './model-files.js';
 import { pairTokenTypes, parseRunOptions, runModel, textInput } from './model-run.js';
 import { describe, requireOptions } from './validate.js';
 
 const WEIGHTS_FILE = 'model.safetensors';
+const INDEX_FILE = 'model.safetensors.index.json';
 const TOKENIZER_FILES = {
   bert: ['vocab.txt'], distilbert: ['vocab.txt'],
   roberta: ['vocab.json', 'merges.txt'], gpt2: ['vocab.json', 'merges.txt'],
@@ -55,10 +58,21 @@ export async function loadModel(wasm, source, options = {}) {
     }
     if (haveTokenizerFiles) throwIfFailed(handle.loadTokenizer(), what);
 
-    const weights = await folder.open(WEIGHTS_FILE);
-    if (weights === null) throw new Error(missingWeightsMessage(folder, what));
-    await loadWeights(wasm, handle, weights, what);
-    options.signal?.throwIfAborted();  // aborted while the core converted the weights
+    checkEstimate(wasm, handle, what);
+    const single = await folder.open(WEIGHTS_FILE);
+    const index = single === null ? await folder.text(INDEX_FILE) : null;
+    if (single === null && index === null) throw new Error(missingWeightsMessage(folder, what));
+    throwIfFailed(handle.startWeights(index ?? ''), what);
+    const files = handle.weightFiles();
+    const listed = folder.names();
+    const missing = listed && files.filter((name) => !listed.includes(name));
+    if (missing?.length) throw new Error(missingShardMessage(folder, missing, what));
+    await streamWeights(wasm, handle, files, async (name) => {
+      const file = single ?? await folder.open(name);
+      if (file === null) throw new Error(missingShardMessage(folder, [name], what));
+      return file;
+    }, what);
+    options.signal?.throwIfAborted();  // aborted while the core checked the weights
     return wrapModel(wasm, handle, architecture);
   } catch (error) {
     handle.delete();
@@ -66,71 +80,99 @@ export async function loadModel(wasm, source, options = {}) {
   }
 }
 
+function missingShardMessage(folder, names, what) {
+  return `${what}: ${INDEX_FILE} names the shard${names.length > 1 ? 's' : ''} ${names.join(', ')}, ` +
+    `which ${folder.describe} does not have`;
+}
+
 function missingWeightsMessage(folder, what) {
   const names = folder.names();
   const has = (pattern) => names?.some((n) => pattern.test(n));
   let hint = '';
-  if (has(/^model-\d+-of-\d+\.safetensors$/) || has(/^model\.safetensors\.index\.json$/)) {
-    hint = ': sharded checkpoints (model-00001-of-0000N.safetensors) are not supported';
-  } else if (has(/^pytorch_model\.bin$/) || has(/\.(h5|msgpack|onnx)$/)) {
+  if (has(/^pytorch_model\.bin$/) || has(/\.(h5|msgpack|onnx)$/)) {
     hint = ': only safetensors weights can be read (pytorch_model.bin, .h5 and .onnx cannot); ' +
       'many hub repositories offer model.safetensors, or convert with the safetensors package';
   }
   return `${what}: ${folder.describe} has no ${WEIGHTS_FILE}${hint}`;
 }
 
-// Streams model.safetensors into a heap buffer, lets the core convert it, frees the buffer.
-async function loadWeights(wasm, handle, file, what) {
+/** Refuses a model whose weights cannot fit, from config.json alone (before anything is downloaded). */
+function checkEstimate(wasm, handle, what) {
   const weightBytes = handle.weightBytes();
-  const checkFits = (fileBytes) => {
-    const left = MAX_WASM_BYTES - wasm.heapBytesInUse();
-    if (fileBytes + weightBytes > left) {
-      throw new RangeError(`${what}: the model needs ${gib(fileBytes + weightBytes)} of wasm memory ` +
-        `(${gib(fileBytes)} for ${WEIGHTS_FILE} while loading + ${gib(weightBytes)} of float32 weights), ` +
-        `more than the ${gib(left)} left under the 4 GiB wasm limit`);
-    }
-  };
-  const allocate = (bytes) => {
-    const address = wasm._malloc(Math.max(bytes, 1)) >>> 0;
-    if (address === 0) throw new RangeError(`${what}: out of wasm memory (could not allocate ${gib(bytes)} for ${WEIGHTS_FILE})`);
-    return address;
-  };
+  const left = MAX_WASM_BYTES - wasm.heapBytesInUse();
+  if (weightBytes + CHUNK_ROOM > left) {
+    throw new RangeError(`${what}: the model needs ${gib(weightBytes)} of wasm memory (its weights as ` +
+      `${{ 4: 'float32', 2: '16-bit floats' }[handle.info().storedBytesHint] ?? '16-bit floats at least'}), more than the ` +
+      `${gib(left)} left under the 4 GiB wasm limit`);
+  }
+}
 
-  let size = file.size, address = 0;
-  try {
-    if (size !== null) {
-      checkFits(size);
-      address = allocate(size);
-      let pos = 0;
-      await file.read((chunk) => {
-        if (pos + chunk.length > size) throw new Error(`${what}: ${WEIGHTS_FILE} is longer than its declared ${size} bytes`);
-        wasm.HEAPU8.set(chunk, address + pos);  // HEAPU8 is re-read: the heap may have grown
-        pos += chunk.length;
-      });
-      if (pos !== size) throw new Error(`${what}: ${WEIGHTS_FILE} ended after ${pos} of ${size} bytes (truncated download?)`);
-    } else {  // unknown length (compressed response): gather in JS first
-      const chunks = [];
-      size = 0;
-      await file.read((chunk) => { chunks.push(chunk.slice()); size += chunk.length; });
-      checkFits(size);
-      address = allocate(size);
-      let pos = 0;
-      for (const chunk of chunks) { wasm.HEAPU8.set(chunk, address + pos); pos += chunk.length; }
+// Bytes go to the core through one heap buffer of at most STAGE_BYTES (larger chunks, e.g. a whole
+// file given as a Uint8Array, are passed in pieces), so loading never holds a second copy of a file.
+const STAGE_BYTES = 8 * 1024 * 1024;
+const CHUNK_ROOM = 2 * STAGE_BYTES;  // the buffer's share of the heap, with room for the allocator
+
+// Streams each file through one heap buffer into the core, which keeps the tensors it needs.
+async function streamWeights(wasm, handle, names, open, what) {
+  let buffer = 0, capacity = 0;
+  const stage = (piece) => {
+    if (piece.length > capacity) {
+      if (buffer !== 0) wasm._free(buffer);
+      buffer = 0;
+      capacity = Math.min(STAGE_BYTES, Math.max(piece.length, 1 << 20));
+      buffer = wasm._malloc(capacity) >>> 0;
+      if (buffer === 0) throw new RangeError(`${what}: out of wasm memory (could not allocate a ${gib(capacity)} read buffer)`);
     }
-    throwIfFailed(handle.loadWeights(address, size, MAX_WASM_BYTES - wasm.heapBytesInUse()), what);
+    wasm.HEAPU8.set(piece, buffer);  // HEAPU8 is re-read: the heap may have grown
+    throwIfFailed(handle.feedWeights(buffer, piece.length), what);
+  };
+  const feedAll = (chunk) => {
+    for (let at = 0; at < chunk.length; at += STAGE_BYTES) stage(chunk.subarray(at, at + STAGE_BYTES));
+  };
+  try {
+    for (const name of names) {
+      const file = await open(name);
+      let chunks = null, size = file.size;
+      if (size === null) {  // unknown length (compressed response): gather in JS first
+        chunks = [];
+        size = 0;
+        await file.read((chunk) => { chunks.push(chunk.slice()); size += chunk.length; });
+      }
+      const budget = MAX_WASM_BYTES - wasm.heapBytesInUse() - CHUNK_ROOM;
+      throwIfFailed(handle.beginWeightFile(name, size, budget), what);
+      let pos = 0;
+      const feed = (chunk) => {
+        if (pos + chunk.length > size) throw new Error(`${what}: ${name} is longer than its declared ${size} bytes`);
+        feedAll(chunk);
+        pos += chunk.length;
+      };
+      if (chunks) chunks.forEach(feed);
+      else await file.read(feed);
+      if (pos !== size) throw new Error(`${what}: ${name} ended after ${pos} of ${size} bytes (truncated download?)`);
+      throwIfFailed(handle.endWeightFile(), what);
+    }
+    if (buffer !== 0) wasm._free(buffer);
+    buffer = 0;
+    throwIfFailed(handle.finishWeights(), what);
   } finally {
-    if (address !== 0) wasm._free(address);
+    if (buffer !== 0) wasm._free(buffer);
+    handle.abandonWeights();
   }
 }
 
 function wrapModel(wasm, handle, architecture) {
   const info = handle.info();
   const config = Object.freeze({
-    numLayers: info.numLayers, numHeads: info.numHeads, dModel: info.dModel, dFF: info.dFF,
-    vocabSize: info.vocabSize, maxPositions: info.maxPositions, maxTokens: info.maxTokens,
-    typeVocabSize: info.typeVocabSize, activation: info.activation,
+    numLayers: info.numLayers, numHeads: info.numHeads, numKvHeads: info.numKvHeads, dHead: info.dHead,
+    dModel: info.dModel, dFF: info.dFF, vocabSize: info.vocabSize, maxPositions: info.maxPositions,
+    maxTokens: info.maxTokens, typeVocabSize: info.typeVocabSize, activation: info.activation,
     layerNormEps: Number(info.layerNormEps.toPrecision(7)),  // the core keeps it as float32
+    normalization: info.normalization, gatedMlp: info.gatedMlp, qkNorm: info.qkNorm,
     causal: info.causal, preLayerNorm: info.preLayerNorm,
+    positionEmbedding: info.rotaryDim > 0 ? 'rotary' : 'absolute',
+    rotaryDim: info.rotaryDim, ropeTheta: info.ropeTheta, ropeScaling: info.ropeScaling,
+    slidingWindow: info.slidingWindow, slidingLayers: Object.freeze(info.slidingLayers),
+    tieWordEmbeddings: info.tieWordEmbeddings, weightBytes: info.weightBytes,
   });
   const hasTokenizer = handle.hasTokenizer();
   let disposed = false;

@@ -11,7 +11,9 @@
 //                                     the decoder's self-attention, and cross-attention (queries: the
 //                                     decoder's tokens, keys: the encoder's; it may give its attentions
 //                                     alone and take both token lists from encoder and decoder)
-// Row = query, column = key, head-major. Each form may carry numHeads, valueNorms (one Float32Array
+// Row = query, column = key, head-major. Each form may carry numHeads, numKvHeads (grouped-query
+// attention: query head h reads key/value head h / (numHeads / numKvHeads); the model and head views
+// mark the heads that share one), valueNorms (one Float32Array
 // [numHeads*nK] per layer: ‖v_j·W_O^h‖, for measure 'value') and, one sequence only, rollout (one
 // Float32Array [n*n] per layer, for measure 'rollout').
 //
@@ -231,8 +233,29 @@ function checkData(data, part = '') {
       throw new RangeError(`attention data: ${at}sentenceBStart must be a token index from 0 to ${nQ - 1}, got ${JSON.stringify(sentenceBStart)}`);
     }
   }
+  const numKvHeads = data.numKvHeads ?? numHeads;
+  if (!Number.isInteger(numKvHeads) || numKvHeads < 1 || numHeads % numKvHeads !== 0) {
+    throw new RangeError(`attention data: ${at}numKvHeads must be a whole divisor of numHeads (${numHeads}), got ${data.numKvHeads}`);
+  }
   return { queryTokens, keyTokens, tokens: square ? queryTokens : null, attentions, nQ, nK, n: square ? nQ : null,
-    square, numLayers: attentions.length, numHeads, sentenceBStart };
+    square, numLayers: attentions.length, numHeads, numKvHeads, sentenceBStart };
+}
+
+/**
+ * The key/value head that query head `head` reads, when several query heads share one (grouped-query
+ * or multi-query attention), else null: every head has its own and there is nothing to mark.
+ */
+export function kvHeadOf(d, head) {
+  if (d.measure === 'rollout' || !(d.numKvHeads < d.numHeads) || typeof head !== 'number') return null;
+  return Math.floor(head / (d.numHeads / d.numKvHeads));
+}
+
+/** "heads 0–3 share key/value head 0" for head `head`'s tooltip (null without grouping). */
+export function kvHeadText(d, head) {
+  const g = kvHeadOf(d, head);
+  if (g === null) return null;
+  const size = d.numHeads / d.numKvHeads;
+  return `heads ${g * size}–${(g + 1) * size - 1} share key/value head ${g}`;
 }
 
 /** Checks a pairFilter option against normalized data `d`; returns it ('all' when null). */

@@ -2,7 +2,7 @@
 // one line per (query, key) pair whose opacity is the attention weight and whose colour is the head.
 // Click a head's swatch to show or hide it; hover (or arrow-key to) a token to isolate its lines.
 // The columns may differ (cross-attention: the decoder's tokens left, the encoder's right).
-import { headMatrix, normalizeData, visibleCells } from './attention-data.js';
+import { headMatrix, kvHeadOf, kvHeadText, normalizeData, visibleCells } from './attention-data.js';
 import { headColor } from './colormap.js';
 import { escapeXml } from './export.js';
 import { clampInt, DEFAULT_VIEW_OPTIONS } from './matrix-view.js';
@@ -78,13 +78,28 @@ export class HeadView {
       note.textContent = `mean of ${d.numHeads} heads`;
       swatches.append(note);
     } else {
+      // Grouped-query attention: the swatches of query heads that share a key/value head sit together
+      // in one outlined group labelled "kv g".
+      let group = swatches;
       for (let h = 0; h < d.numHeads; h++) {
+        const kv = kvHeadOf(d, h);
+        if (kv !== null && kv !== kvHeadOf(d, h - 1)) {
+          group = document.createElement('span');
+          group.className = 'attnscope-kv-group';
+          group.dataset.kvHead = String(kv);
+          group.title = `key/value head ${kv}`;
+          const tag = document.createElement('span');
+          tag.className = 'attnscope-kv';
+          tag.textContent = `kv ${kv}`;
+          group.append(tag);
+          swatches.append(group);
+        }
         const b = document.createElement('button');
         b.type = 'button';
         b.className = 'attnscope-swatch';
         b.dataset.head = String(h);
         b.textContent = String(h);
-        b.title = `head ${h}: click to show or hide`;
+        b.title = `head ${h}${kv !== null ? ` (${kvHeadText(d, h)})` : ''}: click to show or hide`;
         b.style.setProperty('--swatch', headColor(h));
         b.addEventListener('click', () => {
           if (this.visible.has(h)) this.visible.delete(h); else this.visible.add(h);
@@ -92,7 +107,7 @@ export class HeadView {
           this.draw();
           this.#changed();
         });
-        swatches.append(b);
+        group.append(b);
         this.swatches.push(b);
       }
     }

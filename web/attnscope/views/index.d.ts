@@ -13,6 +13,8 @@ export interface AttentionData {
   attentions: readonly Float32Array[];
   /** Heads per layer; derived from the lengths when omitted. */
   numHeads?: number;
+  /** Key/value heads (model.config.numKvHeads): when fewer than numHeads, the model and head views mark the query heads that share one. */
+  numKvHeads?: number;
   /** For measure 'value': one Float32Array [numHeads*n] per layer, ‖v_j·W_O^h‖ (model.run(…, { valueNorms: true })). */
   valueNorms?: readonly Float32Array[];
   /** For measure 'rollout': one Float32Array [n*n] per layer (core.attentionRollout). */
@@ -139,6 +141,10 @@ export interface Steps {
   scale?: number;
   /** The K/V head each query head reads (grouped-query attention). */
   kvHeads?: readonly number[];
+  /** Q and K rotate by position in their first rotaryDim values (RoPE): the formulas say so. */
+  rotaryDim?: number;
+  /** Q and K get a per-head RMSNorm before the rotation (Qwen3). */
+  qkNorm?: boolean;
   causal?: boolean;
   allowed?: Uint8Array;
   /** [n*dModel] each. */

@@ -1,6 +1,6 @@
 // Model view (after BertViz): a thumbnail of every layer × head; click (or Enter on) one to open it
 // large in a dialog (a matrix view of that head). Thumbnails keep the matrix's shape (queries × keys).
-import { headMatrix, normalizeData, visibleCells } from './attention-data.js';
+import { headMatrix, kvHeadOf, kvHeadText, normalizeData, visibleCells } from './attention-data.js';
 import { HIDDEN_CELL, viridis } from './colormap.js';
 import { DEFAULT_VIEW_OPTIONS, headName, MatrixView } from './matrix-view.js';
 import { colorPooled, poolAttention, thresholdCutoff } from './paint.js';
@@ -51,6 +51,16 @@ export class ModelView {
       const th = document.createElement('th');
       th.scope = 'col';
       th.textContent = headName(d, h);
+      // Grouped-query attention: which key/value head this query head reads, under its name.
+      const kv = kvHeadOf(d, h);
+      if (kv !== null) {
+        const note = document.createElement('span');
+        note.className = 'attnscope-kv';
+        note.textContent = `kv ${kv}`;
+        th.append(document.createElement('br'), note);
+        th.title = kvHeadText(d, h);
+        th.dataset.kvHead = String(kv);
+      }
       head.append(th);
     }
     const body = table.createTBody();

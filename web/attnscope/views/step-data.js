@@ -7,6 +7,8 @@
 //             x [n*dModel], q [heads*n*dHead], k, v [heads*n*dHead] (each head's own K/V, head-major),
 //             scores, scaled, weights [heads*n*n], headOutput [heads*n*dHead], output [n*dModel],
 //             params?: { wq, wk, wv, wo [dModel*dModel], bq, bk, bv, bo } (to write projections out),
+//             rotaryDim?: number (Q and K are rotated by position in their first rotaryDim values: RoPE),
+//             qkNorm?: bool (Q and K get a per-head RMSNorm first, as Qwen3's),
 //             inputFormula?, embedding?, position? [n*dModel] }
 // The views draw the numbers given; tooltips only re-derive how they arise.
 

@@ -100,11 +100,28 @@ export class StepView {
     const projection = (name, M, W, B, input, inputName, inWidth) => (i, c) => {
       const col = offset + c;
       const ld = W ? W.length / inWidth : 0;
+      const linear = `${inputName}[${tok[i]}, :] · W_${name}[:, ${col}]${B?.length ? ` + b_${name}[${col}]` : ''}`;
+      const moved = transformed(name);
       return [
         `${name}[${tok[i]}, ${col}] = ${f(M[i * width + c])}`,
-        `= ${inputName}[${tok[i]}, :] · W_${name}[:, ${col}]${B?.length ? ` + b_${name}[${col}]` : ''}`,
-        ...(W ? [`= ${sumText(inWidth, (t) => [input[i * inWidth + t], W[t * ld + col]])}${B?.length ? ` + ${f(B[col])}` : ''}`] : []),
+        moved ? `= ${moved.replace('·', linear)}` : `= ${linear}`,
+        ...(moved ? [rotaryNote(i, c % dk)] : []),
+        ...(W && !moved ? [`= ${sumText(inWidth, (t) => [input[i * inWidth + t], W[t * ld + col]])}${B?.length ? ` + ${f(B[col])}` : ''}`] : []),
       ];
+    };
+    // Q and K of rotary models are rotated by their position (RoPE), after a per-head RMSNorm in Qwen3.
+    const transformed = (name) => {
+      if ((name !== 'Q' && name !== 'K') || !(s.rotaryDim > 0 || s.qkNorm)) return null;
+      const normed = s.qkNorm ? 'RMSNorm_head(·)' : '·';
+      return s.rotaryDim > 0 ? `RoPE(${normed})` : normed;
+    };
+    const rotaryNote = (i, c) => (s.rotaryDim > 0 && c < s.rotaryDim
+      ? `rotated by position ${i}: dimension ${c} turns with dimension ${c < s.rotaryDim / 2 ? c + s.rotaryDim / 2 : c - s.rotaryDim / 2} of the head`
+      : 'not rotated (beyond the rotary dimensions)');
+    const formula = (name) => {
+      const linear = `X·W_${name} + b_${name}`;
+      const moved = transformed(name);
+      return `${name} = ${moved ? moved.replace('·', linear) : linear}`;
     };
     const q = projectionOf(s.q, qh), k = projectionOf(s.k, kh), v = projectionOf(s.v, vh);
     const kvNote = kv !== h ? ` (key/value head ${kv})` : '';
@@ -114,9 +131,9 @@ export class StepView {
         describe: (i, c) => [`X[${tok[i]}, ${c}] = ${f(s.x[i * d + c])}`, ...(s.embedding && s.position
           ? [`= embedding(${tok[i]})[${c}] + PE(position ${i}, ${c}) = ${f(s.embedding[i * d + c])} + ${f(s.position[i * d + c])}`]
           : [s.inputFormula ?? 'the attention block’s input'])] },
-      { title: all ? 'Q' : `Q, head ${h}`, formula: 'Q = X·W_Q + b_Q', m: q, rows: n, cols: width, colLabels: dims(width, offset), group: dk,
+      { title: all ? 'Q' : `Q, head ${h}`, formula: formula('Q'), m: q, rows: n, cols: width, colLabels: dims(width, offset), group: dk,
         describe: projection('Q', q, P.wq, P.bq, s.x, 'X', d) },
-      { title: all ? 'K' : `K, head ${h}${kvNote}`, formula: 'K = X·W_K + b_K', m: k, rows: n, cols: width, colLabels: dims(width, offset), group: dk,
+      { title: all ? 'K' : `K, head ${h}${kvNote}`, formula: formula('K'), m: k, rows: n, cols: width, colLabels: dims(width, offset), group: dk,
         describe: projection('K', k, P.wk, P.bk, s.x, 'X', d) },
       { title: all ? 'V' : `V, head ${h}${kvNote}`, formula: 'V = X·W_V + b_V', m: v, rows: n, cols: width, colLabels: dims(width, offset), group: dk,
         describe: projection('V', v, P.wv, P.bv, s.x, 'X', d) },
