@@ -280,7 +280,9 @@ class Llama(nn.Module):
         angles = torch.arange(n, dtype=torch.float32).unsqueeze(1) * self.inv_freq.unsqueeze(0)
         angles = torch.cat((angles, angles), dim=-1)  # [n, d_head]
         cos, sin = torch.cos(angles), torch.sin(angles)
-        group = self.heads // self.kv_heads
+        # Query head h reads key/value head h // group (a constant index: repeat_interleave exports
+        # with the traced length baked in under torch 1.13).
+        kv_of_head = torch.arange(self.heads) // (self.heads // self.kv_heads)
         probs_all = []
         scale = 1.0 / math.sqrt(self.d_head)
         for layer in self.layers:
@@ -289,7 +291,7 @@ class Llama(nn.Module):
             k = split_heads(layer.k(a), self.kv_heads, self.d_head)
             v = split_heads(layer.v(a), self.kv_heads, self.d_head)
             q, k = q * cos + rotate_half(q) * sin, k * cos + rotate_half(k) * sin
-            k, v = k.repeat_interleave(group, dim=0), v.repeat_interleave(group, dim=0)
+            k, v = k.index_select(0, kv_of_head), v.index_select(0, kv_of_head)
             context, probs = softmax_attention(q, k, v, scale, causal=True)
             probs_all.append(probs)
             x = x + layer.o(merge_heads(context))

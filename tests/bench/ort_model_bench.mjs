@@ -1,10 +1,10 @@
 // Whole models against ONNX Runtime Web (scripts/bench runs this after model_bench.mjs):
-//   node tests/bench/ort_model_bench.mjs           bert-base and GPT-2-small shapes, timed (~15 min)
+//   node tests/bench/ort_model_bench.mjs           bert-base, GPT-2-small and SmolLM2-135M shapes, timed
 //   node tests/bench/ort_model_bench.mjs --quick   agreement checks only, tiny models (CI smoke)
-//   options: --models bert-base,gpt2 --lengths 128,512 --threads 1,2 --reps 3 --json FILE --no-cold
-// Both engines get the same seeded checkpoint (random_bert.mjs): attnscope loads its files through
+//   options: --models bert-base,gpt2,smollm2 --lengths 128,512 --threads 1,2 --reps 3 --json FILE --no-cold
+// Both engines get the same seeded F32 checkpoint (random_bert.mjs, random_llama.mjs): attnscope loads its files through
 // core.loadModel, ONNX Runtime the graphs tests/bench/onnx_export.py exports from the very same files
-// with PyTorch (BERT / GPT-2 written from the published architectures), one graph returning every
+// with PyTorch (BERT / GPT-2 / Llama written from the published architectures), one graph returning every
 // layer's attention probabilities, one without. Checks before anything is timed: the exporter's
 // graphs against PyTorch's golden references (tests/golden/models), then attnscope's outputs against
 // ONNX Runtime's (hidden 1e-4, attentions 1e-5) at every length and thread count. Exported graphs
@@ -23,18 +23,23 @@ import { readModelReference } from '../js/helpers/safetensors.mjs';
 import { compareOutputs, createAttnscopeModelEngine, createOrtModelEngine } from './model_engines.mjs';
 import { checkpointSizes, EXPORTER, exportOnnx, readCheckpoint, STAMP, writeCheckpoint } from './onnx_checkpoints.mjs';
 import { BERT_BASE, GPT2_SMALL, makeBertCheckpoint, makeGpt2Checkpoint } from './random_bert.mjs';
+import { makeLlamaCheckpoint, SMOLLM2_135M } from './random_llama.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
 const CACHE_DIR = join(root, 'build', 'ort-model-bench');
-const GOLDEN = ['bert-f32', 'gpt2-f32'].map((name) => join(root, 'tests', 'golden', 'models', name));
+const GOLDEN = ['bert-f32', 'gpt2-f32', 'llama-gqa-f32'].map((name) => join(root, 'tests', 'golden', 'models', name));
 
 export const MODELS = {
   'bert-base': { shape: BERT_BASE, make: makeBertCheckpoint },
   gpt2: { shape: GPT2_SMALL, make: makeGpt2Checkpoint },
+  // F32 in both engines (a BF16 file would time attnscope's 16-bit weights against float32 ones).
+  smollm2: { shape: SMOLLM2_135M, make: (shape) => makeLlamaCheckpoint(shape, { dtype: 'F32' }) },
 };
-// --quick: the same families at a size that exports and runs in seconds.
+// --quick: the same families at a size that exports and runs in seconds (SmolLM2's: 3 query heads
+// per key/value head, tied embeddings, its rope_theta and eps).
 const TINY = { numLayers: 2, dModel: 64, numHeads: 4, dFF: 128, vocabSize: 300, maxPositions: 64 };
+const TINY_SHAPES = { smollm2: { ...SMOLLM2_135M, ...TINY, dModel: 96, numHeads: 6, numKvHeads: 2 } };
 const QUICK_LENGTH = 40;  // within every quick model's positions (the golden GPT-2 has 48)
 
 function parseArgs(argv) {
@@ -69,8 +74,8 @@ async function quickChecks() {
   try {
     const tiny = Object.entries(MODELS).map(([name, m]) => {
       const dir = join(work, name);
-      writeCheckpoint(dir, m.make(TINY));
-      return { label: `${name} family, tiny seeded`, from: dir, to: dir, vocab: TINY.vocabSize };
+      writeCheckpoint(dir, m.make(TINY_SHAPES[name] ?? TINY));
+      return { label: `${name} family, tiny seeded`, from: dir, to: dir, vocab: (TINY_SHAPES[name] ?? TINY).vocabSize };
     });
     const golden = GOLDEN.map((from, i) => ({ label: from.split('/').at(-1), from, to: join(work, `golden-${i}`),
       reference: readModelReference(from), vocab: JSON.parse(readFileSync(join(from, 'config.json'), 'utf8')).vocab_size }));
@@ -110,7 +115,8 @@ async function quickChecks() {
 function preparedCheckpoint(name) {
   const { shape, make } = MODELS[name];
   const hash = createHash('sha256').update(JSON.stringify(shape)).update(make.toString())
-    .update(readFileSync(EXPORTER)).update(readFileSync(join(here, 'random_bert.mjs'))).digest('hex').slice(0, 16);
+    .update(readFileSync(EXPORTER)).update(readFileSync(join(here, 'random_bert.mjs')))
+    .update(readFileSync(join(here, 'random_llama.mjs'))).digest('hex').slice(0, 16);
   const dir = join(CACHE_DIR, name);
   const stampFile = join(dir, STAMP);
   if (existsSync(stampFile) && JSON.parse(readFileSync(stampFile, 'utf8')).hash === hash) return dir;

@@ -19,11 +19,11 @@ test('ort_model_bench --quick: the exporter matches PyTorch and attnscope matche
   });
   assert.equal(run.status, 0, `ort_model_bench --quick failed:\n${run.stdout}\n${run.stderr}`);
   const ok = run.stdout.split('\n').filter((l) => l.startsWith('ok '));
-  // 2 golden checkpoints: exporter vs PyTorch (hidden, attentions) and 2 builds × 2 inputs × (3 checks);
-  // 2 tiny seeded families: 2 builds × 1 input × 3 checks.
-  assert.equal(ok.length, 2 * (2 + 2 * 2 * 3) + 2 * 2 * 3, run.stdout);
-  for (const what of ['exporter: bert-f32', 'exporter: gpt2-f32', 'attnscope relaxed vs onnxruntime-web',
-    'bert-base family', 'gpt2 family']) {
+  // 3 golden checkpoints (BERT, GPT-2, Llama with grouped K/V heads): exporter vs PyTorch (hidden,
+  // attentions) and 2 builds × 2 inputs × (3 checks); 3 tiny seeded families: 2 builds × 1 input × 3 checks.
+  assert.equal(ok.length, 3 * (2 + 2 * 2 * 3) + 3 * 2 * 3, run.stdout);
+  for (const what of ['exporter: bert-f32', 'exporter: gpt2-f32', 'exporter: llama-gqa-f32',
+    'attnscope relaxed vs onnxruntime-web', 'bert-base family', 'gpt2 family', 'smollm2 family']) {
     assert.ok(ok.some((l) => l.includes(what)), `no check of ${what}:\n${run.stdout}`);
   }
   assert.doesNotMatch(run.stdout, /FAIL|tok\/s/);
