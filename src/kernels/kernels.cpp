@@ -12,6 +12,7 @@
 #include <string>
 
 #include "kernels/common.hpp"
+#include "kernels/profile.hpp"
 #include "kernels/variants.hpp"
 #include "util/error.hpp"
 #include "util/parallel.hpp"
@@ -125,24 +126,28 @@ void split_gemm(GemmFn* gemm, bool transposed_b, std::size_t m, std::size_t n, s
 
 void gemm_nn(std::size_t m, std::size_t n, std::size_t k, const float* a, std::size_t lda,
              const float* b, std::size_t ldb, float* c, std::size_t ldc, bool accumulate) {
+  const profile::Scope scope("gemm_nn", m, n, k);
   split_gemm(active_variants().gemm_nn, false, m, n, k, a, lda, {b, ldb, ElementType::f32}, c, ldc,
              accumulate);
 }
 
 void gemm_nn(std::size_t m, std::size_t n, std::size_t k, const float* a, std::size_t lda, MatrixRef b,
              float* c, std::size_t ldc, bool accumulate) {
+  const profile::Scope scope("gemm_nn", m, n, k);
   require_element_type("gemm_nn", b.type);
   split_gemm(active_variants().gemm_nn, false, m, n, k, a, lda, b, c, ldc, accumulate);
 }
 
 void gemm_nt(std::size_t m, std::size_t n, std::size_t k, const float* a, std::size_t lda,
              const float* b, std::size_t ldb, float* c, std::size_t ldc, bool accumulate) {
+  const profile::Scope scope("gemm_nt", m, n, k);
   split_gemm(active_variants().gemm_nt, true, m, n, k, a, lda, {b, ldb, ElementType::f32}, c, ldc,
              accumulate);
 }
 
 void gemm_nt(std::size_t m, std::size_t n, std::size_t k, const float* a, std::size_t lda, MatrixRef b,
              float* c, std::size_t ldc, bool accumulate) {
+  const profile::Scope scope("gemm_nt", m, n, k);
   require_element_type("gemm_nt", b.type);
   split_gemm(active_variants().gemm_nt, true, m, n, k, a, lda, b, c, ldc, accumulate);
 }
@@ -158,6 +163,7 @@ void gemm_weight(std::size_t m, std::size_t n, std::size_t k, const float* x, st
 }
 
 void widen_rows(std::size_t rows, std::size_t cols, MatrixRef src, float* out, std::size_t ld_out) {
+  const profile::Scope scope("widen_rows");
   require_element_type("widen_rows", src.type);
   WidenRowsFn* widen = active_variants().widen_rows;
   split_rows(rows, cols, [&](std::size_t i0, std::size_t i1) {
@@ -168,12 +174,14 @@ void widen_rows(std::size_t rows, std::size_t cols, MatrixRef src, float* out, s
 // ---- Row-wise operations ----
 
 void add_bias(std::size_t m, std::size_t n, const float* bias, float* c, std::size_t ldc) {
+  const profile::Scope scope("add_bias");
   AddBiasFn* add = active_variants().add_bias;
   split_rows(m, n, [&](std::size_t i0, std::size_t i1) { add(i1 - i0, n, bias, c + i0 * ldc, ldc); });
 }
 
 void scale(std::size_t rows, std::size_t cols, float factor, const float* in, std::size_t ld_in,
            float* out, std::size_t ld_out) {
+  const profile::Scope scope("scale");
   ScaleFn* scale_rows = active_variants().scale;
   split_rows(rows, cols, [&](std::size_t i0, std::size_t i1) {
     scale_rows(i1 - i0, cols, factor, in + i0 * ld_in, ld_in, out + i0 * ld_out, ld_out);
@@ -183,6 +191,7 @@ void scale(std::size_t rows, std::size_t cols, float factor, const float* in, st
 void scale_mask_softmax(std::size_t rows, std::size_t cols, float scale, const float* in,
                         std::size_t ld_in, float* out, std::size_t ld_out, SoftmaxMask mask,
                         const std::uint8_t* allowed, std::size_t ld_allowed) {
+  const profile::Scope scope("scale_mask_softmax");
   ScaleMaskSoftmaxFn* softmax = active_variants().scale_mask_softmax;
   split_rows(rows, cols, [&](std::size_t i0, std::size_t i1) {
     // The variant counts causal rows from 0, so a causal piece that does not start at row 0 goes row
@@ -205,6 +214,7 @@ void scale_mask_softmax(std::size_t rows, std::size_t cols, float scale, const f
 
 void layer_norm(std::size_t rows, std::size_t cols, const float* in, std::size_t ld_in,
                 const float* gamma, const float* beta, float eps, float* out, std::size_t ld_out) {
+  const profile::Scope scope("layer_norm");
   LayerNormFn* norm = active_variants().layer_norm;
   split_rows(rows, cols, [&](std::size_t i0, std::size_t i1) {
     norm(i1 - i0, cols, in + i0 * ld_in, ld_in, gamma, beta, eps, out + i0 * ld_out, ld_out);
@@ -213,6 +223,7 @@ void layer_norm(std::size_t rows, std::size_t cols, const float* in, std::size_t
 
 void rms_norm(std::size_t rows, std::size_t cols, const float* in, std::size_t ld_in,
               const float* gamma, float eps, float* out, std::size_t ld_out) {
+  const profile::Scope scope("rms_norm");
   RmsNormFn* norm = active_variants().rms_norm;
   split_rows(rows, cols, [&](std::size_t i0, std::size_t i1) {
     norm(i1 - i0, cols, in + i0 * ld_in, ld_in, gamma, eps, out + i0 * ld_out, ld_out);
@@ -220,6 +231,7 @@ void rms_norm(std::size_t rows, std::size_t cols, const float* in, std::size_t l
 }
 
 void activation(Activation kind, float* x, std::size_t count) {
+  const profile::Scope scope("activation");
   require_activation("activation", kind);
   ActivationFn* act = active_variants().activation;
   // Split as rows of kChunk values (the last row takes the remainder); elements are independent.
@@ -234,6 +246,7 @@ void activation(Activation kind, float* x, std::size_t count) {
 void gated_activation(Activation kind, std::size_t rows, std::size_t cols, const float* gate,
                       std::size_t ld_gate, const float* up, std::size_t ld_up, float* out,
                       std::size_t ld_out) {
+  const profile::Scope scope("gated_activation");
   require_activation("gated_activation", kind);
   GatedActivationFn* gated = active_variants().gated_activation;
   split_rows(rows, cols, [&](std::size_t i0, std::size_t i1) {
@@ -244,6 +257,7 @@ void gated_activation(Activation kind, std::size_t rows, std::size_t cols, const
 
 void rotary(std::size_t rows, std::size_t heads, std::size_t d_head, std::size_t rotary_dim, float* x,
             std::size_t ld, const float* cos, const float* sin) {
+  const profile::Scope scope("rotary");
   if (rotary_dim == 0 || rotary_dim % 2 != 0 || rotary_dim > d_head) {
     throw InvalidArgument("rotary: rotary_dim (" + std::to_string(rotary_dim) +
                           ") must be even and in [2, d_head = " + std::to_string(d_head) + "]");
@@ -256,6 +270,7 @@ void rotary(std::size_t rows, std::size_t heads, std::size_t d_head, std::size_t
 }
 
 void online_softmax_attention(const OnlineSoftmaxAttentionBlock& block) {
+  const profile::Scope scope("online_softmax_attention");
   active_variants().online_softmax_attention(block);
 }
 

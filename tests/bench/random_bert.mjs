@@ -9,6 +9,11 @@ export const BERT_BASE = Object.freeze({
   numLayers: 12, dModel: 768, numHeads: 12, dFF: 3072, vocabSize: 30522, maxPositions: 512,
 });
 
+/** gpt2 (GPT-2 small)'s shape. */
+export const GPT2_SMALL = Object.freeze({
+  numLayers: 12, dModel: 768, numHeads: 12, dFF: 3072, vocabSize: 50257, maxPositions: 1024,
+});
+
 const INIT_STD = 0.02;
 
 /** [{ name, shape, init: 'normal' | 'zeros' | 'ones' }] in the order they are written. */

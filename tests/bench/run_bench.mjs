@@ -2,7 +2,8 @@
 //   node tests/bench/run_bench.mjs            correctness check, then timing, then the table
 //   node tests/bench/run_bench.mjs --quick    correctness of every engine at small shapes, no timing
 //   options: --json FILE (write the results), --shapes 0,3 (indices into BENCH_SHAPES),
-//            --no-relaxed (without attnscope's relaxed-SIMD build)
+//            --no-relaxed (without attnscope's relaxed-SIMD build),
+//            --brief (timed as an application calls it: ~0.5 s of warm-up and ~1 s of runs per engine)
 // Every engine gets the same seeded inputs. Before anything is timed, each peer's output and
 // attention weights must agree with attnscope's within 1e-4 (and, at small shapes, attnscope's
 // with a float64 reference); a disagreement is reported and the run exits non-zero.
@@ -26,13 +27,14 @@ export const TOLERANCE = 1e-4;
 const REFERENCE_MAX_FLOPS = 2e8;  // the float64 JS reference is only run where it takes < ~1 s
 
 function parseArgs(argv) {
-  const args = { quick: false, json: null, shapes: null };
+  const args = { quick: false, brief: false, json: null, shapes: null };
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--quick') args.quick = true;
+    else if (argv[i] === '--brief') args.brief = true;
     else if (argv[i] === '--no-relaxed') continue;  // read above
     else if (argv[i] === '--json') args.json = argv[++i];
     else if (argv[i] === '--shapes') args.shapes = argv[++i].split(',').map(Number);
-    else throw new Error(`run_bench: unknown argument ${argv[i]} (--quick, --json FILE, --shapes 0,3, --no-relaxed)`);
+    else throw new Error(`run_bench: unknown argument ${argv[i]} (--quick, --brief, --json FILE, --shapes 0,3, --no-relaxed)`);
   }
   return args;
 }
@@ -63,34 +65,43 @@ async function checkAgreement(problem, engines, runs) {
 // Each run is timed twice: wall clock, and this process's CPU time (user + system). On a machine
 // shared with other work the CPU time is the steadier figure (it excludes time the process spent
 // waiting for a core); on an idle machine the two agree for these single-threaded engines.
-async function timeEngines(problem, engines, runs) {
-  // warm-up: at least 2 runs and ~0.3 s each; also estimates the cost of one run
+// Default: a warm-up of at least 2 runs and ~0.3 s per engine, then about 2.5 s of the slowest
+// engine's runs (5 to 101). brief: as an application calls it, ~0.5 s of warm-up per engine and
+// then runs alternating until each engine has run for ~1 s (at least 3 runs each).
+async function timeEngines(problem, engines, runs, { brief = false } = {}) {
+  const warmUpMs = brief ? 500 : 300;
   const estimate = new Map();
   for (const e of engines) {
     const run = runs.get(e);
     let count = 0;
     const t0 = performance.now();
-    do { await run(); count++; } while (count < 2 || performance.now() - t0 < 300);
+    do { await run(); count++; } while ((!brief && count < 2) || performance.now() - t0 < warmUpMs);
     estimate.set(e, (performance.now() - t0) / count);
   }
   const slowest = Math.max(...estimate.values());
-  const reps = Math.max(5, Math.min(101, Math.floor(2500 / slowest))) | 1;  // odd: a true median
-  const samples = new Map(engines.map((e) => [e, { wall: [], cpu: [] }]));
+  const fastest = Math.min(...estimate.values());
+  const reps = brief ? Math.max(3, Math.round(1000 / fastest)) | 1
+    : Math.max(5, Math.min(101, Math.floor(2500 / slowest))) | 1;  // odd: a true median
+  const samples = new Map(engines.map((e) => [e, { wall: [], cpu: [], spent: 0 }]));
   for (let r = 0; r < reps; r++) {
     for (let k = 0; k < engines.length; k++) {
       const e = engines[(r + k) % engines.length];
+      const sample = samples.get(e);
+      if (brief && sample.wall.length >= 3 && sample.spent >= 1000) continue;  // this engine's second is used
       const run = runs.get(e);
       const c0 = process.cpuUsage();
       const t0 = performance.now();
       await run();
       const wall = performance.now() - t0;
       const c = process.cpuUsage(c0);
-      samples.get(e).wall.push(wall);
-      samples.get(e).cpu.push((c.user + c.system) / 1000);
+      sample.wall.push(wall);
+      sample.cpu.push((c.user + c.system) / 1000);
+      sample.spent += wall;
     }
   }
   const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[(s.length - 1) >> 1]; };
-  return new Map(engines.map((e) => [e, { ms: median(samples.get(e).wall), cpuMs: median(samples.get(e).cpu), reps }]));
+  return new Map(engines.map((e) => [e, { ms: median(samples.get(e).wall), cpuMs: median(samples.get(e).cpu),
+    reps: samples.get(e).wall.length }]));
 }
 
 const pad = (s, w, right = true) => (right ? String(s).padStart(w) : String(s).padEnd(w));
@@ -161,7 +172,7 @@ async function main() {
         `${c.against}: max |diff| ${c.diff.toExponential(2)}${c.why ? ` (${c.why})` : ''}`);
     }
     if (!args.quick && checks.every((c) => c.ok)) {
-      const timings = await timeEngines(problem, engines, runs);
+      const timings = await timeEngines(problem, engines, runs, { brief: args.brief });
       const flops = flopCount(shape);
       const fastestPeerMs = Math.min(...peers.map((e) => timings.get(e).cpuMs));
       for (const e of engines) {

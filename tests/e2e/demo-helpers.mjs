@@ -72,6 +72,24 @@ export function numberAfter(text, label) {
   return Number(m[0]);
 }
 
+/**
+ * Runs `prelude` (a function, serialised) before the demo's compute worker (web/demo/compute-worker.js,
+ * where the wasm runs): what page.addInitScript does for the page, for that worker.
+ */
+export async function addComputeWorkerInitScript(page, prelude) {
+  await page.route('**/demo/compute-worker.js', async (route) => {
+    const response = await route.fetch();
+    await route.fulfill({ response, body: `(${prelude})();\n${await response.text()}` });
+  });
+}
+
+/** The demo's compute worker (a Playwright Worker: evaluate() runs in it). */
+export function computeWorker(page) {
+  const worker = page.workers().find((w) => w.url().endsWith('/demo/compute-worker.js'));
+  if (!worker) throw new Error(`the page has no compute worker (workers: ${page.workers().map((w) => w.url())})`);
+  return worker;
+}
+
 export function artifactPath(name) {
   mkdirSync(ARTIFACTS, { recursive: true });
   return join(ARTIFACTS, name);

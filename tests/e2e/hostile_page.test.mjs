@@ -14,7 +14,9 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 
 import { ROOT, startDemo, WEB_ROOT } from './browser.mjs';
-import { afterRender, assertClean, hoverCell, openDemo, showView } from './demo-helpers.mjs';
+import {
+  addComputeWorkerInitScript, afterRender, assertClean, computeWorker, hoverCell, openDemo, showView,
+} from './demo-helpers.mjs';
 
 const CHECKPOINT = join(ROOT, 'tests', 'golden', 'models', 'bert-f32');
 const HOSTILE = {
@@ -148,8 +150,9 @@ test('the page has a strict CSP, no inline handlers or scripts, and eval is bloc
 test('without WebAssembly SIMD the page runs the scalar build and says so', async () => {
   const { page, problems } = await demo.newPage();
   // An engine without SIMD: validate() rejects SIMD code (the loader's probe), and compiling the SIMD
-  // build would fail as it would there. Requests for it are recorded.
-  await page.addInitScript(() => {
+  // build would fail as it would there; in the page and in the worker the demo computes in. Requests
+  // for it are recorded.
+  const withoutSimd = () => {
     const hasSimd = (bytes) => {
       const b = bytes instanceof ArrayBuffer ? new Uint8Array(bytes) : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
       for (let i = 0; i + 1 < b.length; i++) if (b[i] === 0xfd || b[i] === 0x7b) return true;  // SIMD prefix / v128
@@ -157,7 +160,9 @@ test('without WebAssembly SIMD the page runs the scalar build and says so', asyn
     };
     const validate = WebAssembly.validate;
     WebAssembly.validate = (bytes) => !hasSimd(bytes) && validate(bytes);
-  });
+  };
+  await page.addInitScript(withoutSimd);
+  await addComputeWorkerInitScript(page, withoutSimd);
   const wasmRequests = [];
   page.on('request', (r) => { if (/\.wasm$/.test(new URL(r.url()).pathname)) wasmRequests.push(new URL(r.url()).pathname); });
   await openDemo(page, demo.url, { source: 'seeded', view: 'matrix' });
@@ -191,12 +196,12 @@ test('a request too large for wasm memory shows a clear message and the page rec
 
 test('editing the sentence 500 times keeps the page bounded (DOM nodes, listeners, JS heap, wasm memory)', { timeout: 600_000 }, async () => {
   const { page, problems } = await demo.newPage();
-  // Keep a handle on every wasm memory the page creates, to read its size from the test: exported
-  // (single-thread builds) or imported (the threads build's shared memory).
-  await page.addInitScript(() => {
-    window.__wasmMemories = [];
+  // Keep a handle on every wasm memory the compute worker (where the demo's wasm runs) creates, to read
+  // its size from the test: exported (single-thread builds) or imported (the threads build's shared memory).
+  await addComputeWorkerInitScript(page, () => {
+    globalThis.__wasmMemories = [];
     const remember = (value) => {
-      if (value instanceof WebAssembly.Memory && !window.__wasmMemories.includes(value)) window.__wasmMemories.push(value);
+      if (value instanceof WebAssembly.Memory && !globalThis.__wasmMemories.includes(value)) globalThis.__wasmMemories.push(value);
     };
     const keep = (result) => {
       const instance = result.instance ?? result;
@@ -218,7 +223,7 @@ test('editing the sentence 500 times keeps the page bounded (DOM nodes, listener
     await cdp.send('HeapProfiler.collectGarbage');
     const { metrics } = await cdp.send('Performance.getMetrics');
     const metric = (name) => metrics.find((m) => m.name === name)?.value ?? NaN;
-    const wasmBytes = await page.evaluate(() => window.__wasmMemories.reduce((sum, m) => sum + m.buffer.byteLength, 0));
+    const wasmBytes = await computeWorker(page).evaluate(() => globalThis.__wasmMemories.reduce((sum, m) => sum + m.buffer.byteLength, 0));
     const elements = await page.evaluate(() => document.querySelectorAll('*').length);
     return { elements, nodes: metric('Nodes'), listeners: metric('JSEventListeners'), jsHeap: metric('JSHeapUsedSize'), wasmBytes };
   };

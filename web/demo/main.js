@@ -7,7 +7,8 @@ import { ModelView } from '../attnscope/views/model-view.js';
 import { StepView } from '../attnscope/views/step-view.js';
 import { attentionJSON, download, viewToPNG, viewToSVG } from '../attnscope/views/export.js';
 import { isEncoderDecoder } from '../attnscope/views/attention-data.js';
-import { computeAtlas, computeModel, computeSeeded, hasSentenceB, modelSteps, SEEDED_LIMITS, STEPS_MAX_TOKENS, viewData } from './compute.js';
+import { hasSentenceB, SEEDED_LIMITS, STEPS_MAX_TOKENS } from './compute.js';
+import { startComputeWorker, SUPERSEDED } from './compute-client.js';
 import { setupModelLoader, startModelLoad } from './model-loader.js';
 import { PredictionsPanel } from './predictions.js';
 import { readState, VIEWS, writeState } from './url-state.js';
@@ -30,8 +31,9 @@ const stepHost = document.createElement('div');
 panels.step.append(stepNote, stepHost);
 
 const state = readState(location.search);
-let core = null;
-let model = null;       // a loaded model (core.loadModel), or null for the seeded transformer
+let compute = null;     // the compute worker (compute-client.js): the wasm core and the model run there
+let core = null;        // the worker's core: { simd, relaxedSimd, threads }
+let model = null;       // a loaded model's { label, architecture, config }, or null for the seeded transformer
 let result = null;      // compute.js: { tokens, attentions, valueNorms, numHeads, numKvHeads, numLayers, causal, steps, rollout }
 let renderCount = 0;
 // The part (encoder–decoder data) and sentence pair picked inside the Matrix, Head or Model view.
@@ -55,7 +57,7 @@ const views = {
   head: new HeadView(panels.head, {
     onChange: ({ layer, visibleHeads, kind, pairFilter }) => {
       state.layer = layer;
-      state.heads = visibleHeads.length === result.numHeads ? null : visibleHeads;
+      state.heads = visibleHeads.length === result?.numHeads ? null : visibleHeads;
       syncControls();
       picked({ kind, pairFilter });
     },
@@ -107,19 +109,26 @@ function syncControls() {
   }
 }
 
-/** Recomputes the attention for the current text and source, then redraws. */
-function recompute() {
+/** Recomputes the attention for the current text and source in the worker, then redraws. */
+let edits = 0;
+async function recompute() {
+  const edit = ++edits;
   result = null;
   const text = state.text;
   if (!text.trim()) {
+    stopComputing();
     clearViews();
     setMessage('Type a sentence above to see how its words attend to each other.');
     syncControls();
     return;
   }
+  startComputing();
   try {
     const started = performance.now();
-    result = model ? computeModel(model, text, state) : computeSeeded(core, text, state);
+    const computed = await compute.latest(model ? 'model' : 'seeded', text, state);
+    if (computed === SUPERSEDED || edit !== edits) return;  // a newer edit's result will be drawn
+    stopComputing();
+    result = computed;
     result.computeMs = performance.now() - started;
     if ((result.sentenceBStart ?? null) === null) state.pairFilter = 'all';
     if (!isEncoderDecoder(result)) state.kind = null;
@@ -127,10 +136,36 @@ function recompute() {
     if (state.head !== 'all' && state.head >= result.numHeads) state.head = 'all';
     render();
   } catch (err) {
+    if (edit !== edits) return;
+    stopComputing();
     clearViews();
     setMessage(`Could not compute the attention: ${err.message}`, 'error');
     syncControls();
   }
+}
+
+// While the worker computes, the page says so once (the message is a live region: screen readers
+// announce it) and counts the seconds beside it, outside what assistive technology reads, since the
+// time since the first edit it waits on changes ten times a second.
+const elapsed = document.createElement('span');
+elapsed.className = 'elapsed';
+elapsed.setAttribute('aria-hidden', 'true');
+let computingTimer = 0;
+function startComputing() {
+  if (computingTimer) return;
+  const started = performance.now();
+  document.body.dataset.state = 'computing';
+  els.message.textContent = 'Computing… ';
+  els.message.className = 'message info';
+  els.message.append(elapsed);
+  const tick = () => { elapsed.textContent = `${((performance.now() - started) / 1000).toFixed(1)} s`; };
+  tick();
+  computingTimer = setInterval(tick, 100);
+}
+
+function stopComputing() {
+  clearInterval(computingTimer);
+  computingTimer = 0;
 }
 
 function clearViews() {
@@ -146,15 +181,15 @@ function viewOptions() {
     pairFilter: state.pairFilter, kind: state.kind, sortBy: state.sortBy, atlasFilter: state.atlasFilter, headNotes };
 }
 
-// The model view's head atlas, computed once per result (a model's own atlas runs its probe too).
+// The model view's head atlas, computed in the worker once per result (a model's own atlas runs its
+// probe too); the view is drawn at once and again when the atlas arrives.
 function ensureAtlas() {
   if (result.atlas !== undefined) return;
-  try {
-    result.atlas = computeAtlas(core, model, result);
-  } catch (err) {
-    result.atlas = null;
-    result.atlasError = err.message;
-  }
+  const shown = result;
+  shown.atlas = null;
+  compute.atlas(shown, Boolean(model)).then((atlas) => { shown.atlas = atlas; },
+    (err) => { shown.atlasError = err.message; })
+    .then(() => { if (result === shown && state.view === 'model') render(); });
 }
 
 function renderPredictions() {
@@ -176,7 +211,14 @@ function render() {
       // Steps are kept for one layer; another layer was picked elsewhere (layer select, model view).
       if (result.steps && result.steps.layer !== state.layer) {
         if (!model) { recompute(); return; }
-        result.steps = modelSteps(model, result, state.layer);
+        const shown = result;
+        stepNote.textContent = `Computing the steps of layer ${state.layer}…`;
+        compute.steps(result, state.layer).then((steps) => {
+          if (result !== shown) return;
+          result.steps = steps;
+          render();
+        }, (err) => showNote(panel, `Could not compute the steps: ${err.message}`));
+        return;
       }
       stepNote.textContent = model ? `${model.label}, layer ${state.layer}: its own numbers, every head.` : '';
       if (result.steps) {
@@ -188,7 +230,7 @@ function render() {
       }
     } else {
       if (state.view === 'model') ensureAtlas();
-      views[state.view].update(viewData(core, result, state.measure), viewOptions());
+      views[state.view].update(result, viewOptions());
       if (state.view === 'model' && result.atlasError) showNoteBelow(panel, `No head atlas: ${result.atlasError}`);
     }
   } catch (err) {
@@ -227,10 +269,8 @@ async function loadModelFrom(source, label) {
   const loading = startModelLoad();
   const started = performance.now();
   try {
-    const loaded = await core.loadModel(source, loading.options);
-    model?.dispose?.();
-    model = loaded;
-    model.label = label;
+    const loaded = await compute.loadModel(source, loading.options);
+    model = { ...loaded, label };
     headNotes = [];
     const c = model.config;
     const kv = c.numKvHeads < c.numHeads ? ` (${c.numKvHeads} key/value head${c.numKvHeads > 1 ? 's' : ''})` : '';
@@ -326,8 +366,13 @@ function wire() {
   on(els.normalize, 'change', () => { state.norm = els.normalize.value; render(); });
   on(els.measure, 'change', () => {
     state.measure = els.measure.value;
-    // A loaded model returns value norms only when asked (they cost a GEMM per head).
-    if (model && state.measure === 'value' && !result?.valueNorms) recompute(); else render();
+    // A loaded model returns value norms only when asked (they cost a GEMM per head); the rollout
+    // is computed with the result, in the worker.
+    if ((model && state.measure === 'value' && !result?.valueNorms) || (state.measure === 'rollout' && !result?.rollout)) {
+      recompute();
+    } else {
+      render();
+    }
   });
   tabs.forEach((tab, index) => {
     on(tab, 'click', () => { state.view = tab.dataset.view; render(); });
@@ -360,7 +405,7 @@ function wire() {
     onLoad: async (source, label) => { if (await loadModelFrom(source, label)) { state.heads = null; recompute(); } },
   });
   on($('use-seeded'), 'click', () => {
-    model?.dispose?.();
+    if (model) compute.disposeModel();
     model = null;
     headNotes = [];
     state.masked = [];
@@ -378,8 +423,8 @@ async function start() {
   wire();
   setMessage('Loading the WebAssembly module…');
   try {
-    const { load } = await import('../attnscope/src/index.js');
-    core = await load();
+    compute = startComputeWorker();
+    core = await compute.ready;
   } catch (err) {
     setMessage(`Could not load the attnscope module (build it with ./scripts/build wasm-simd wasm-scalar): ${err.message}`, 'error');
     return;
