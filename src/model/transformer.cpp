@@ -60,11 +60,16 @@ TransformerModel::TransformerModel(ModelConfig config, ModelWeights weights)
     l.attention = {};
   }
   if (c.pre_layer_norm) check_norm(c, weights_.final_ln, "final");
-  else check_norm(c, weights_.embedding_ln, "embedding");
+  if (c.encoder_decoder ? c.embedding_norm : !c.pre_layer_norm) check_norm(c, weights_.embedding_ln, "embedding");
+  if (c.encoder_decoder) build_decoder();
 }
 
 ForwardResult TransformerModel::forward(std::span<const std::int32_t> ids, const ForwardRequest& request) const {
   const ModelConfig& c = config_;
+  if (c.encoder_decoder) {
+    throw InvalidArgument(std::string("forward: ") + architecture_name(c.architecture) +
+                          " is an encoder-decoder model: give it a source and a target (forward_seq2seq)");
+  }
   detail::validate_request(c, ids, request);
   const std::size_t n = ids.size(), d = c.d_model, h = c.num_heads, ff = c.d_ff, layers = c.num_layers;
 
