@@ -201,7 +201,7 @@ Seq2SeqResult TransformerModel::forward_seq2seq(std::span<const std::int32_t> so
     StackBuffers buf(c, ns);
     for (std::size_t l = 0; l < c.num_layers; ++l) {
       const LayerWeights& layer = weights_.layers[l];
-      AttentionCall call{&attention_[l], &layer.ln_attention, {}, 0, &encoder_masks.of_layer(l), bias, {}};
+      AttentionCall call{&attention_[l], &layer.ln_attention, {}, 0, &encoder_masks.of_layer(l), bias, {}, nullptr};
       if (request.attentions) call.weights = result.encoder_attentions.emplace_back(c.num_heads * ns * ns);
       call.steps = steps_here(AttentionKind::encoder, l);
       attention_block(c, call, x, ns, buf, result.steps);
@@ -232,11 +232,11 @@ Seq2SeqResult TransformerModel::forward_seq2seq(std::span<const std::int32_t> so
   StackBuffers buf(dc, nt);
   for (std::size_t l = 0; l < dc.num_layers; ++l) {
     const LayerWeights& layer = weights_.decoder_layers[l];
-    AttentionCall self{&decoder_attention_[l], &layer.ln_attention, {}, 0, &decoder_masks.of_layer(l), bias, {}};
+    AttentionCall self{&decoder_attention_[l], &layer.ln_attention, {}, 0, &decoder_masks.of_layer(l), bias, {}, nullptr};
     if (request.attentions) self.weights = result.decoder_attentions.emplace_back(h * nt * nt);
     self.steps = steps_here(AttentionKind::decoder, l);
     attention_block(dc, self, y, nt, buf, result.steps);
-    AttentionCall cross{&cross_attention_[l], &layer.ln_cross, x, ns, &cross_mask, {}, {}};
+    AttentionCall cross{&cross_attention_[l], &layer.ln_cross, x, ns, &cross_mask, {}, {}, nullptr};
     if (request.attentions) cross.weights = result.cross_attentions.emplace_back(h * nt * ns);
     cross.steps = steps_here(AttentionKind::cross, l);
     attention_block(dc, cross, y, nt, buf, result.steps);
