@@ -2,7 +2,7 @@
 """Writes tiny random encoder-decoder checkpoints (BART, mBART, Marian, T5) in the Hugging Face layout,
 with reference outputs computed here from the published architectures in float64.
 
-Each case is a folder tests/golden/models/<name>/ holding config.json (the family's Hugging Face
+Each case is a folder tests/golden/seq2seq/<name>/ holding config.json (the family's Hugging Face
 keys), model.safetensors under the names BartForConditionalGeneration / MBartModel / MarianMTModel /
 T5ForConditionalGeneration save, and reference.safetensors:
   source_ids, target_ids                       I32
@@ -32,7 +32,10 @@ import os
 import torch
 import torch.nn.functional as F
 
-from make_model_golden import ROOT, rand, stored, write_config, write_safetensors
+from make_model_golden import rand, stored, write_config, write_safetensors
+
+# Beside tests/golden/models (whose tests run every folder there as a one-stack model).
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tests", "golden", "seq2seq")
 
 DTYPE_NAMES = {"F32": "float32", "F16": "float16", "BF16": "bfloat16"}
 

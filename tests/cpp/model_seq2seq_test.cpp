@@ -21,7 +21,11 @@
 namespace {
 
 using namespace attnscope;
-using attnscope::testing::model_dir;
+// The encoder-decoder goldens live in tests/golden/seq2seq/, beside the one-stack models/.
+std::string model_dir(const std::string& name) { return attnscope::testing::model_dir("../seq2seq/" + name); }
+model::TransformerModel load_seq2seq(const std::string& name) {
+  return attnscope::testing::load_model_dir("../seq2seq/" + name);
+}
 using attnscope::testing::read_bytes;
 using attnscope::testing::read_i32;
 using attnscope::testing::read_numbered;
@@ -63,7 +67,7 @@ void expect_kind(const std::vector<std::vector<float>>& got, const std::vector<s
 }
 
 TEST_P(Seq2SeqGolden, AttentionsAndHiddenStatesMatchTheReference) {
-  const model::TransformerModel m = attnscope::testing::load_model_dir(GetParam());
+  const model::TransformerModel m = load_seq2seq(GetParam());
   ASSERT_TRUE(m.config().encoder_decoder);
   const auto source = read_i32(*ref_, "source_ids");
   const auto target = read_i32(*ref_, "target_ids");
@@ -88,7 +92,7 @@ TEST_P(Seq2SeqGolden, AttentionsAndHiddenStatesMatchTheReference) {
 }
 
 TEST_P(Seq2SeqGolden, StepsOfEachKindMatchTheReference) {
-  const model::TransformerModel m = attnscope::testing::load_model_dir(GetParam());
+  const model::TransformerModel m = load_seq2seq(GetParam());
   const auto source = read_i32(*ref_, "source_ids");
   const auto target = read_i32(*ref_, "target_ids");
   const std::pair<model::AttentionKind, const char*> kinds[] = {
@@ -151,7 +155,7 @@ std::string error_of(const std::function<void()>& f) {
 }
 
 TEST(Seq2SeqErrors, BadIdsAndRequestsAreNamedAndTheModelStaysUsable) {
-  const model::TransformerModel m = attnscope::testing::load_model_dir("bart-f32");
+  const model::TransformerModel m = load_seq2seq("bart-f32");
   const std::vector<std::int32_t> ok{5, 6, 7}, empty{}, outside{5, 80};
   EXPECT_CONTAINS(error_of([&] { m.forward_seq2seq(empty, ok); }), "source has 0 tokens");
   EXPECT_CONTAINS(error_of([&] { m.forward_seq2seq(ok, empty); }), "target has 0 tokens");
@@ -235,7 +239,7 @@ TEST(Seq2SeqErrors, MissingAndMisshapenTensorsAreNamed) {
 
 TEST(Seq2SeqBias, AttentionBiasIsValidated) {
   // The bias goes through MultiHeadAttention's checks like any other argument.
-  const model::TransformerModel m = attnscope::testing::load_model_dir("t5-relu-bf16");
+  const model::TransformerModel m = load_seq2seq("t5-relu-bf16");
   EXPECT_EQ(m.config().relative_buckets, 16u);
   const std::vector<std::int32_t> ids{4, 5, 6, 7, 8};
   const auto r = m.forward_seq2seq(ids, ids);

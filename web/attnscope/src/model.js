@@ -12,6 +12,7 @@
 import { MAX_WASM_BYTES, throwIfFailed } from './heap.js';
 import { openFolder } from './model-files.js';
 import { pairTokenTypes, parseRunOptions, runModel, textInput } from './model-run.js';
+import { isSourceTarget, runSeq2Seq } from './model-seq2seq.js';
 import { describe, requireOptions } from './validate.js';
 
 const WEIGHTS_FILE = 'model.safetensors';
@@ -173,6 +174,11 @@ function wrapModel(wasm, handle, architecture) {
     rotaryDim: info.rotaryDim, ropeTheta: info.ropeTheta, ropeScaling: info.ropeScaling,
     slidingWindow: info.slidingWindow, slidingLayers: Object.freeze(info.slidingLayers),
     tieWordEmbeddings: info.tieWordEmbeddings, weightBytes: info.weightBytes,
+    encoderDecoder: info.encoderDecoder,
+    ...(info.encoderDecoder ? {
+      decoderLayers: info.decoderLayers, decoderHeads: info.decoderHeads, decoderDFF: info.decoderDFF,
+      decoderStartTokenId: info.decoderStartTokenId, padTokenId: info.padTokenId, relativeBuckets: info.relativeBuckets,
+    } : {}),
   });
   const hasTokenizer = handle.hasTokenizer();
   let disposed = false;
@@ -216,6 +222,18 @@ function wrapModel(wasm, handle, architecture) {
       const what = 'model.run';
       live(what);
       requireOptions(options, what);
+      if (config.encoderDecoder) {
+        if (!isSourceTarget(input)) {
+          throw new TypeError(`${what}: ${architecture} is an encoder-decoder model: give { source, target } ` +
+            `(each a text or token ids), got ${describe(input)}`);
+        }
+        const tokenOf = (id) => handle.tokenOf(id);
+        return runSeq2Seq({ wasm, handle, config, tokenize, toIds, tokenOf }, input, options, what);
+      }
+      if (isSourceTarget(input)) {
+        throw new TypeError(`${what}: source and target are for encoder-decoder models (bart, mbart, marian, t5); ` +
+          `${architecture} takes a text, { text, textPair } or token ids`);
+      }
       let ids, tokens;
       let pair = null;  // a sentence pair's { sentenceBStart, tokenTypes }
       if (typeof input === 'string') {
