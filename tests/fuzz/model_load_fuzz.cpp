@@ -1,6 +1,7 @@
 // A whole checkpoint from fuzzed bytes: config.json and model.safetensors (split at the first
 // 0xFF byte, which valid JSON cannot contain), loaded with a small memory budget, then one forward
-// pass over a few token ids taken from the config's own vocabulary range.
+// pass over a few token ids taken from the config's own vocabulary range (as source and target for
+// encoder-decoder models).
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
@@ -22,7 +23,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     std::vector<std::int32_t> ids;
     const std::size_t n = std::min<std::size_t>(c.max_tokens(), 5);
     for (std::size_t i = 0; i < n; ++i) ids.push_back(static_cast<std::int32_t>(i % c.vocab_size));
-    (void)model.forward(ids);
+    if (c.encoder_decoder) (void)model.forward_seq2seq(ids, ids);  // source and target
+    else (void)model.forward(ids);
   });
   return 0;
 }
