@@ -3,7 +3,7 @@
 // states within 1e-4 of torch's float64 reference, padded sources, steps of each kind; then the
 // errors of a wrong input or option, after which the model still runs.
 import assert from 'node:assert/strict';
-import { readdirSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
@@ -125,5 +125,63 @@ describe('encoder-decoder input errors', () => {
     const r = bart.run({ source, target });
     assert.deepEqual(Array.from(r.targetIds), target);
     assert.equal(r.targetTokens[0], '[2]');  // no tokenizer: ids are labelled by number
+  });
+});
+
+// A T5-style tokenizer.json (Unigram, Metaspace, "$A </s>") over the 72 ids of the tiny T5 golden.
+function t5TokenizerJson() {
+  const special = ['<pad>', '</s>', '<unk>'];
+  const words = ['the', 'cat', 'sat', 'on', 'mat', 'le', 'chat', 'est', 'assis', 'dog', 'a', 'is'];
+  const letters = 'abcdefghijklmnopqrstuvwxyz'.split('');
+  const pieces = [...special.map((p) => [p, 0]), ['▁', -2], ...words.map((w) => [`▁${w}`, -3]),
+    ...letters.map((c) => [c, -5]), ...letters.map((c) => [`▁${c}`, -4])].slice(0, 72);
+  const added = special.map((content, id) => ({ id, content, single_word: false, lstrip: false, rstrip: false,
+    normalized: false, special: true }));
+  return JSON.stringify({
+    version: '1.0', truncation: null, padding: null, added_tokens: added, normalizer: null,
+    pre_tokenizer: { type: 'Metaspace', replacement: '▁', prepend_scheme: 'always', split: true },
+    post_processor: { type: 'TemplateProcessing',
+      single: [{ Sequence: { id: 'A', type_id: 0 } }, { SpecialToken: { id: '</s>', type_id: 0 } }],
+      pair: [{ Sequence: { id: 'A', type_id: 0 } }, { SpecialToken: { id: '</s>', type_id: 0 } },
+        { Sequence: { id: 'B', type_id: 0 } }, { SpecialToken: { id: '</s>', type_id: 0 } }],
+      special_tokens: { '</s>': { id: '</s>', ids: [1], tokens: ['</s>'] } } },
+    decoder: { type: 'Metaspace', replacement: '▁', prepend_scheme: 'always', split: true },
+    model: { type: 'Unigram', unk_id: 2, vocab: pieces, byte_fallback: false },
+  });
+}
+
+describe('encoder-decoder text input', () => {
+  let core, t5;
+  before(async () => {
+    core = await load(flavour.options);
+    const dir = join(SEQ2SEQ, 't5-relu-bf16');
+    t5 = await core.loadModel({
+      'config.json': readFileSync(join(dir, 'config.json')), 'model.safetensors': readFileSync(join(dir, 'model.safetensors')),
+      'tokenizer.json': t5TokenizerJson(),
+    });
+  });
+  after(() => t5.dispose());
+
+  test('a target text gets decoder_start_token_id in front; the same ids give the same numbers', () => {
+    assert.equal(t5.config.decoderStartTokenId, 0);
+    const source = t5.tokenize('the cat sat on the mat');
+    const target = t5.tokenize('le chat est assis');
+    assert.deepEqual(source.tokens, ['▁the', '▁cat', '▁sat', '▁on', '▁the', '▁mat', '</s>']);
+    const fromText = t5.run({ source: 'the cat sat on the mat', target: 'le chat est assis' });
+    assert.deepEqual(fromText.sourceTokens, source.tokens);
+    assert.deepEqual(fromText.targetTokens, ['<pad>', ...target.tokens]);
+    assert.deepEqual(Array.from(fromText.targetIds), [0, ...target.ids]);
+    const fromIds = t5.run({ source: source.ids, target: [0, ...target.ids] });
+    assert.deepEqual(fromIds.crossAttentions, fromText.crossAttentions);
+    assert.deepEqual(fromIds.hidden, fromText.hidden);
+    assert.equal(fromText.crossAttentions[0].length, 4 * fromText.targetIds.length * fromText.sourceIds.length);
+  });
+
+  test('text to the encoder-decoder model without source/target is refused by name', () => {
+    assert.throws(() => t5.run('the cat'), /t5 is an encoder-decoder model: give \{ source, target \}/);
+    assert.throws(() => t5.run({ source: 'the cat', target: '' }), (e) => e instanceof RangeError &&
+      /input\.target is an empty text/.test(e.message));
+    assert.throws(() => t5.run({ source: '', target: 'le chat' }), /input\.source is an empty text/);
+    assert.equal(t5.run({ source: 'the cat', target: 'le chat' }).targetIds[0], 0);  // still usable
   });
 });

@@ -22,6 +22,7 @@ function side(value, name, { tokenize, toIds, tokenOf, config }, what) {
   }
   let ids, tokens;
   if (typeof value === 'string') {
+    if (value.length === 0) throw new RangeError(`${what}: input.${name} is an empty text (empty ${name})`);
     ({ ids, tokens } = tokenize(value, undefined, what));
     if (name === 'target') {
       const start = config.decoderStartTokenId;
