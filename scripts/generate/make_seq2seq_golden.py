@@ -201,7 +201,9 @@ def bart_case(name, family, dtype, *, d=32, enc_layers=2, dec_layers=2, enc_head
     P = prefix
     marian = family == "marian"
     pre = family == "mbart"
-    t = {P + "shared.weight": rand(gen, vocab, d, std=1.0)}
+    # Marian has no embedding LayerNorm: embeddings of std 1/sqrt(d), scaled by sqrt(d), enter the first
+    # layer at about unit size (as its initialisation gives), not sqrt(d) times larger.
+    t = {P + "shared.weight": rand(gen, vocab, d, std=1 / math.sqrt(d) if marian else 1.0)}
     if prefix:
         t["final_logits_bias"] = torch.zeros(1, vocab, dtype=torch.float64)  # saved beside the model, unused
     if marian:  # the stored sinusoidal table, which the loader does not read (it computes the same)

@@ -25,6 +25,25 @@ std::string range_text(std::size_t count) { return "[0, " + std::to_string(count
 
 }  // namespace
 
+static void check_size(std::size_t got, std::size_t expected, const std::string& what) {
+  if (got != expected) {
+    throw InvalidArgument("TransformerModel: " + what + " has " + std::to_string(got) + " values, expected " +
+                          std::to_string(expected));
+  }
+}
+
+void check_norm(const ModelConfig& c, const NormWeights& norm, const std::string& what) {
+  check_size(norm.gamma.size(), c.d_model, what + " norm weight");
+  check_size(norm.beta.size(), c.rms_norm ? 0 : c.d_model, what + " norm bias");
+}
+
+void check_matrix(const WeightMatrix& m, std::size_t inputs, std::size_t outputs, const std::string& what) {
+  if (m.empty() || m.inputs() != inputs || m.outputs() != outputs) {
+    throw InvalidArgument("TransformerModel: " + what + " must map " + std::to_string(inputs) + " to " +
+                          std::to_string(outputs) + " values");
+  }
+}
+
 void validate_request(const ModelConfig& c, std::span<const std::int32_t> ids, const ForwardRequest& r) {
   const std::size_t n = ids.size();
   if (n == 0 || n > c.max_tokens()) {

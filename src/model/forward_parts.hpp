@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "attention/multi_head.hpp"
@@ -12,6 +13,11 @@
 #include "model/weights.hpp"
 
 namespace attnscope::model::detail {
+
+// The model's weights against its config (InvalidArgument "TransformerModel: <what> ..."): a norm's
+// weight (and bias, unless RMSNorm) of d_model values; a matrix mapping `inputs` to `outputs` values.
+void check_norm(const ModelConfig& c, const NormWeights& norm, const std::string& what);
+void check_matrix(const WeightMatrix& m, std::size_t inputs, std::size_t outputs, const std::string& what);
 
 // Checks everything a request names against the model and the input, before any work.
 void validate_request(const ModelConfig& c, std::span<const std::int32_t> ids, const ForwardRequest& r);

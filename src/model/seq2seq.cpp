@@ -43,20 +43,6 @@ const char* kind_name(AttentionKind kind) {
   return "?";
 }
 
-void check_norm(const ModelConfig& c, const NormWeights& norm, const std::string& what) {
-  if (norm.gamma.size() != c.d_model || norm.beta.size() != (c.rms_norm ? 0 : c.d_model)) {
-    throw InvalidArgument("TransformerModel: the decoder's " + what + " norm must have " + std::to_string(c.d_model) +
-                          " values");
-  }
-}
-
-void check_matrix(const WeightMatrix& m, std::size_t inputs, std::size_t outputs, const std::string& what) {
-  if (m.empty() || m.inputs() != inputs || m.outputs() != outputs) {
-    throw InvalidArgument("TransformerModel: " + what + " must map " + std::to_string(inputs) + " to " +
-                          std::to_string(outputs) + " values");
-  }
-}
-
 // The buffers of one stack's forward, reused by its layers.
 struct StackBuffers {
   std::vector<float> normed, block_out, inner, gate;
@@ -124,25 +110,25 @@ void TransformerModel::build_decoder() {
   dc.causal = true;
   const std::size_t d = c.d_model;
   if (c.position_table && !c.sinusoidal_positions) {
-    check_matrix(weights_.decoder_position_embeddings, d, c.max_positions, "the decoder's position_embeddings");
+    detail::check_matrix(weights_.decoder_position_embeddings, d, c.max_positions, "the decoder's position_embeddings");
   }
-  if (c.embedding_norm) check_norm(dc, weights_.decoder_embedding_ln, "embedding");
-  if (c.pre_layer_norm) check_norm(dc, weights_.decoder_final_ln, "final");
+  if (c.embedding_norm) detail::check_norm(dc, weights_.decoder_embedding_ln, "the decoder's embedding");
+  if (c.pre_layer_norm) detail::check_norm(dc, weights_.decoder_final_ln, "the decoder's final");
   if (c.relative_buckets != 0) {
-    check_matrix(weights_.encoder_relative_bias, c.num_heads, c.relative_buckets, "the encoder's relative_attention_bias");
-    check_matrix(weights_.decoder_relative_bias, dc.num_heads, c.relative_buckets, "the decoder's relative_attention_bias");
+    detail::check_matrix(weights_.encoder_relative_bias, c.num_heads, c.relative_buckets, "the encoder's relative_attention_bias");
+    detail::check_matrix(weights_.decoder_relative_bias, dc.num_heads, c.relative_buckets, "the decoder's relative_attention_bias");
   }
   if (weights_.decoder_layers.size() != dc.num_layers) {
     throw InvalidArgument("TransformerModel: " + std::to_string(weights_.decoder_layers.size()) +
                           " decoder layers of weights, config has " + std::to_string(dc.num_layers));
   }
   for (auto& l : weights_.decoder_layers) {
-    check_matrix(l.mlp.up, d, dc.d_ff, "the decoder MLP's up projection");
-    if (dc.gated_mlp) check_matrix(l.mlp.gate, d, dc.d_ff, "the decoder MLP's gate projection");
-    check_matrix(l.mlp.down, dc.d_ff, d, "the decoder MLP's down projection");
-    check_norm(dc, l.ln_attention, "self-attention");
-    check_norm(dc, l.ln_cross, "cross-attention");
-    check_norm(dc, l.ln_ffn, "feed-forward");
+    detail::check_matrix(l.mlp.up, d, dc.d_ff, "the decoder MLP's up projection");
+    if (dc.gated_mlp) detail::check_matrix(l.mlp.gate, d, dc.d_ff, "the decoder MLP's gate projection");
+    detail::check_matrix(l.mlp.down, dc.d_ff, d, "the decoder MLP's down projection");
+    detail::check_norm(dc, l.ln_attention, "the decoder's self-attention");
+    detail::check_norm(dc, l.ln_cross, "the decoder's cross-attention");
+    detail::check_norm(dc, l.ln_ffn, "the decoder's feed-forward");
     for (StoredAttentionWeights* a : {&l.attention, &l.cross_attention}) {
       a->d_model = d;
       a->num_heads = a->num_kv_heads = dc.num_heads;
