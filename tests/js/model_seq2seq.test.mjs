@@ -12,6 +12,7 @@ import { FLAVOURS, load } from './helpers/module.mjs';
 import { MODELS } from './helpers/model-reference.mjs';
 import { maxAbsDiff } from './helpers/numeric.mjs';
 import { readSafetensors } from './helpers/safetensors.mjs';
+import { t5TokenizerJson } from './helpers/t5-tokenizer.mjs';
 
 const SEQ2SEQ = fileURLToPath(new URL('../golden/seq2seq/', import.meta.url));
 const NAMES = readdirSync(SEQ2SEQ).sort();
@@ -127,28 +128,6 @@ describe('encoder-decoder input errors', () => {
     assert.equal(r.targetTokens[0], '[2]');  // no tokenizer: ids are labelled by number
   });
 });
-
-// A T5-style tokenizer.json (Unigram, Metaspace, "$A </s>") over the 72 ids of the tiny T5 golden.
-function t5TokenizerJson() {
-  const special = ['<pad>', '</s>', '<unk>'];
-  const words = ['the', 'cat', 'sat', 'on', 'mat', 'le', 'chat', 'est', 'assis', 'dog', 'a', 'is'];
-  const letters = 'abcdefghijklmnopqrstuvwxyz'.split('');
-  const pieces = [...special.map((p) => [p, 0]), ['▁', -2], ...words.map((w) => [`▁${w}`, -3]),
-    ...letters.map((c) => [c, -5]), ...letters.map((c) => [`▁${c}`, -4])].slice(0, 72);
-  const added = special.map((content, id) => ({ id, content, single_word: false, lstrip: false, rstrip: false,
-    normalized: false, special: true }));
-  return JSON.stringify({
-    version: '1.0', truncation: null, padding: null, added_tokens: added, normalizer: null,
-    pre_tokenizer: { type: 'Metaspace', replacement: '▁', prepend_scheme: 'always', split: true },
-    post_processor: { type: 'TemplateProcessing',
-      single: [{ Sequence: { id: 'A', type_id: 0 } }, { SpecialToken: { id: '</s>', type_id: 0 } }],
-      pair: [{ Sequence: { id: 'A', type_id: 0 } }, { SpecialToken: { id: '</s>', type_id: 0 } },
-        { Sequence: { id: 'B', type_id: 0 } }, { SpecialToken: { id: '</s>', type_id: 0 } }],
-      special_tokens: { '</s>': { id: '</s>', ids: [1], tokens: ['</s>'] } } },
-    decoder: { type: 'Metaspace', replacement: '▁', prepend_scheme: 'always', split: true },
-    model: { type: 'Unigram', unk_id: 2, vocab: pieces, byte_fallback: false },
-  });
-}
 
 describe('encoder-decoder text input', () => {
   let core, t5;

@@ -143,6 +143,12 @@ function render() {
   try {
     if (state.view === 'step') {
       // Steps are kept for one layer; another layer was picked elsewhere (layer select, model view).
+      if (result.encoderDecoder) {
+        stepHost.replaceChildren();
+        stepNote.textContent = 'The step view shows one-stack models; for this encoder–decoder model use the matrix, head '
+          + 'and model views (encoder, decoder and cross-attention).';
+        return finishRender(panel, started);
+      }
       if (result.steps && result.steps.layer !== state.layer) {
         if (!model) { recompute(); return; }
         result.steps = modelSteps(model, result, state.layer);
@@ -161,9 +167,14 @@ function render() {
   } catch (err) {
     showNote(panel, `Could not draw this view: ${err.message}`);
   }
+  finishRender(panel, started);
+}
+
+function finishRender(panel, started) {
   const drawMs = performance.now() - started;
   panel.dataset.drawMs = drawMs.toFixed(1);
-  const pair = result.sentenceBStart != null ? ` (sentence B from #${result.sentenceBStart})` : '';
+  const pair = result.sentenceBStart != null ? ` (sentence B from #${result.sentenceBStart})`
+    : result.encoderDecoder ? ` → ${result.targetTokens.length} target tokens` : '';
   setMessage(`${result.tokens.length} tokens${pair} · ${result.numLayers} layers × ${result.numHeads} heads · computed in `
     + `${result.computeMs.toFixed(0)} ms · drawn in ${drawMs.toFixed(0)} ms${core?.relaxedSimd ? ' · wasm SIMD (relaxed, FMA)' : core?.simd ? ' · wasm SIMD' : ' · wasm (scalar)'}`
     + `${core?.threads > 1 ? ` · ${core.threads} threads` : ''}`);
