@@ -237,6 +237,18 @@ TEST(Seq2SeqErrors, MissingAndMisshapenTensorsAreNamed) {
                   "model.decoder.embed_positions.weight");
 }
 
+TEST(Seq2SeqErrors, AConfigOfAnotherFamilyIsNamed) {
+  // BART's weights under T5's config, and T5's under BART's: the first missing tensor and the hint.
+  const auto bart = read_bytes(model_dir("bart-f32") + "/model.safetensors");
+  const auto t5 = read_bytes(model_dir("t5-gated-f32") + "/model.safetensors");
+  const std::string bart_config = read_text(model_dir("bart-f32") + "/config.json");
+  const std::string t5_config_text = read_text(model_dir("t5-gated-f32") + "/config.json");
+  const std::string e1 = error_of([&] { model::load_transformer(t5_config_text, bart); });
+  EXPECT_CONTAINS(e1, "encoder.block.0.layer.0.layer_norm.weight");
+  EXPECT_CONTAINS(e1, "is config.json's model_type right?");
+  EXPECT_CONTAINS(error_of([&] { model::load_transformer(bart_config, t5); }), "encoder.layers.0.fc1.weight");
+}
+
 TEST(Seq2SeqBias, AttentionBiasIsValidated) {
   // The bias goes through MultiHeadAttention's checks like any other argument.
   const model::TransformerModel m = load_seq2seq("t5-relu-bf16");

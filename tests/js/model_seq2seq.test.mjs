@@ -121,6 +121,13 @@ describe('encoder-decoder input errors', () => {
     });
   }
 
+  test('a T5 config over BART weights is refused naming the missing tensor', async () => {
+    const dir = (name) => join(SEQ2SEQ, name);
+    await assert.rejects(core.loadModel({ 'config.json': readFileSync(join(dir('t5-relu-bf16'), 'config.json')),
+      'model.safetensors': readFileSync(join(dir('bart-f32'), 'model.safetensors')) }),
+    /encoder\.block\.0\.layer\.0\.layer_norm\.weight.*model_type right/);
+  });
+
   test('target text gets decoder_start_token_id in front; target ids are used as given', () => {
     assert.equal(bart.config.decoderStartTokenId, 2);
     const r = bart.run({ source, target });
