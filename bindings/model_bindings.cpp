@@ -26,6 +26,7 @@
 #include "model/checkpoint.hpp"
 #include "model/config.hpp"
 #include "model/transformer.hpp"
+#include "result_views.hpp"
 #include "tokenizer_handle.hpp"
 
 namespace attnscope::bindings {
@@ -236,7 +237,7 @@ class ModelHandle {
     o.set("valueNorms", views(r.value_norms));
     if (!r.hidden.empty()) o.set("hidden", view(r.hidden));
     o.set("hiddenStates", views(r.hidden_states));
-    if (r.steps) o.set("steps", stepsView(*r.steps));
+    if (r.steps) o.set("steps", steps_view(*r.steps));
     return o;
   }
 
@@ -250,25 +251,8 @@ class ModelHandle {
       o.set("encoderHidden", view(r.encoder_hidden));
       o.set("hidden", view(r.hidden));
     }
-    if (r.steps) o.set("steps", stepsView(*r.steps));
+    if (r.steps) o.set("steps", steps_view(*r.steps));
     return o;
-  }
-
-  static val stepsView(const model::LayerSteps& s) {
-    val steps = val::object();
-    steps.set("layer", s.layer);
-    steps.set("firstHead", s.first_head);
-    steps.set("numHeads", s.num_heads);
-    steps.set("dHead", s.d_head);
-    steps.set("scale", s.scale);
-    steps.set("kvHeads", val::array(s.kv_heads.begin(), s.kv_heads.end()));
-    const std::pair<const char*, const std::vector<float>*> arrays[] = {
-        {"x", &s.x}, {"q", &s.q}, {"k", &s.k}, {"v", &s.v}, {"scores", &s.scores}, {"scaled", &s.scaled},
-        {"weights", &s.weights}, {"headOutput", &s.head_output}, {"output", &s.output}};
-    for (const auto& [name, values] : arrays) steps.set(name, view(*values));
-    steps.set("queries", s.queries);
-    steps.set("keys", s.keys);
-    return steps;
   }
 
   void releaseResult() {
@@ -287,15 +271,6 @@ class ModelHandle {
   model::CheckpointLoader& loader() {
     if (!loader_) throw InvalidArgument("loadModel: the weights were not started");
     return *loader_;
-  }
-
-  static val view(const std::vector<float>& values) {
-    return val(emscripten::typed_memory_view(values.size(), values.data()));
-  }
-  static val views(const std::vector<std::vector<float>>& all) {
-    val list = val::array();
-    for (const auto& values : all) list.call<void>("push", view(values));
-    return list;
   }
 };
 
