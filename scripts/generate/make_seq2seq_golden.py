@@ -192,8 +192,7 @@ def bart_case(name, family, dtype, *, d=32, enc_layers=2, dec_layers=2, enc_head
 # ---------------------------------------------------------------- T5
 
 def t5_forward(s, spec, src, tgt, src_mask, steps_at):
-    d, h, dh, eps = spec["d"], spec["heads"], spec["d_kv"], spec["eps"]
-    buckets, max_distance = spec["buckets"], spec["max_distance"]
+    h, dh, eps, max_distance = spec["heads"], spec["d_kv"], spec["eps"], spec["max_distance"]
     res = {"encoder_attentions": [], "decoder_attentions": [], "cross_attentions": [], "steps": {}}
     emb = s["shared.weight"]
 
