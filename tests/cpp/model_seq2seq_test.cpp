@@ -12,6 +12,7 @@
 #include <string>
 #include <tuple>
 
+#include "kernels/kernels.hpp"
 #include "model/config.hpp"
 #include "model/relative_position.hpp"
 #include "model/transformer.hpp"
@@ -71,7 +72,10 @@ TEST_P(Seq2SeqGolden, AttentionsAndHiddenStatesMatchTheReference) {
   ASSERT_TRUE(m.config().encoder_decoder);
   const auto source = read_i32(*ref_, "source_ids");
   const auto target = read_i32(*ref_, "target_ids");
+  for (const kernels::Path path : {kernels::Path::simd, kernels::Path::scalar})
   for (const bool padded : {false, true}) {
+    if (path == kernels::Path::simd && !kernels::simd_available()) continue;
+    const kernels::ScopedPath kernels_path(path);
     const std::string p = padded ? "padded." : "";
     std::vector<std::uint8_t> mask;
     if (padded) for (std::int32_t v : read_i32(*ref_, "padded.source_mask")) mask.push_back(static_cast<std::uint8_t>(v));
@@ -86,8 +90,8 @@ TEST_P(Seq2SeqGolden, AttentionsAndHiddenStatesMatchTheReference) {
     const double dec = max_diff(r.hidden, f32(p + "hidden"));
     EXPECT_LT(enc, 1e-4);
     EXPECT_LT(dec, 1e-4);
-    std::printf("[ measured ] %s %s: attentions %.2e, encoder hidden %.2e, decoder hidden %.2e\n", GetParam(),
-                padded ? "padded" : "unpadded", attention, enc, dec);
+    std::printf("[ measured ] %s %s %s: attentions %.2e, encoder hidden %.2e, decoder hidden %.2e\n", GetParam(),
+                path == kernels::Path::simd ? "simd" : "scalar", padded ? "padded" : "unpadded", attention, enc, dec);
   }
 }
 
