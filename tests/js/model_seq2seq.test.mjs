@@ -37,12 +37,11 @@ function checkKinds(result, t, prefix, name) {
   assert.ok(maxAbsDiff(result.hidden, t[`${prefix}hidden`]) < 1e-4, `${name} hidden`);
 }
 
-// The SIMD single-thread module (the scalar kernels are covered by the native golden tests' paths).
-const flavour = FLAVOURS[0];
+const flavour = FLAVOURS[0];  // the input checks below need one build
 
-describe(`encoder-decoder goldens (${flavour.name})`, () => {
+for (const { name: flavourName, options } of FLAVOURS) describe(`encoder-decoder goldens (${flavourName})`, () => {
   let core;
-  before(async () => { core = await load(flavour.options); });
+  before(async () => { core = await load(options); });
 
   for (const name of NAMES) {
     test(`${name}: attentions, hidden states and steps match torch`, async () => {
