@@ -10,7 +10,8 @@
 //   setTokenizerFile(name, text) ... loadTokenizer()
 //   tokenize(text) or tokenizePair(a, b) -> lastIds() / lastTokens() / lastDisplayTokens() /
 //   lastTypeIds() / lastSentenceBStart();  tokenOf(id)
-//   run(ids address, n, request) -> result() (views of the outputs, copied out by JS) -> releaseResult()
+//   run(ids address, n, request) or runSeq2Seq(source, n_src, target, n_tgt, request) -> result() (views of the
+//   outputs, copied out by JS) -> releaseResult()
 //   headAtlas(ids address, n, request) -> atlasResult() -> releaseResult()
 #include <emscripten/bind.h>
 #include <emscripten/val.h>
@@ -29,6 +30,7 @@
 #include "model/config.hpp"
 #include "model/head_atlas.hpp"
 #include "model/transformer.hpp"
+#include "result_views.hpp"
 #include "tokenizer_handle.hpp"
 
 namespace attnscope::bindings {
@@ -151,6 +153,15 @@ class ModelHandle {
       o.set("lmHead", model_->lm_head().usable);
       o.set("lmHeadProblem", model_->lm_head().problem);
     }
+    o.set("encoderDecoder", c.encoder_decoder);
+    if (c.encoder_decoder) {
+      o.set("decoderLayers", static_cast<double>(c.decoder_layers));
+      o.set("decoderHeads", static_cast<double>(c.decoder_heads));
+      o.set("decoderDFF", static_cast<double>(c.decoder_d_ff));
+      o.set("decoderStartTokenId", static_cast<double>(c.decoder_start_token_id));
+      o.set("padTokenId", static_cast<double>(c.pad_token_id));
+      o.set("relativeBuckets", static_cast<double>(c.relative_buckets));
+    }
     return o;
   }
 
@@ -207,8 +218,31 @@ class ModelHandle {
     });
   }
 
+  // Encoder–decoder models. request: { attentions: bool, hidden: bool, stepsLayer: -1 or a layer,
+  // stepsHead: -1 or a head, stepsKind: 0 encoder | 1 decoder | 2 cross, mask: address of ns bytes or 0 }.
+  std::string runSeq2Seq(Address source, std::size_t ns, Address target, std::size_t nt, val request) {
+    return guarded([&] {
+      result_.reset();
+      seq2seq_result_.reset();
+      if (!model_) throw InvalidArgument("run: the model's weights are not loaded");
+      model::Seq2SeqRequest r;
+      r.attentions = request["attentions"].as<bool>();
+      r.hidden = request["hidden"].as<bool>();
+      if (const int layer = request["stepsLayer"].as<int>(); layer >= 0) {
+        const int head = request["stepsHead"].as<int>();
+        r.steps = model::StepsRequest{static_cast<std::size_t>(layer),
+                                      head >= 0 ? std::optional<std::size_t>(head) : std::nullopt};
+        r.steps_kind = static_cast<model::AttentionKind>(request["stepsKind"].as<int>());
+      }
+      if (const auto mask = request["mask"].as<Address>()) r.source_mask = {from_address<const std::uint8_t>(mask), ns};
+      seq2seq_result_ = model_->forward_seq2seq({from_address<const std::int32_t>(source), ns},
+                                                {from_address<const std::int32_t>(target), nt}, r);
+    });
+  }
+
   // Views of the last run's outputs into the wasm heap: valid until the next call into the module.
   val result() const {
+    if (seq2seq_result_) return seq2seqResult();
     val o = val::object();
     if (!result_) return o;
     const model::ForwardResult& r = *result_;
@@ -217,21 +251,7 @@ class ModelHandle {
     o.set("valueNorms", views(r.value_norms));
     if (!r.hidden.empty()) o.set("hidden", view(r.hidden));
     o.set("hiddenStates", views(r.hidden_states));
-    if (r.steps) {
-      const model::LayerSteps& s = *r.steps;
-      val steps = val::object();
-      steps.set("layer", s.layer);
-      steps.set("firstHead", s.first_head);
-      steps.set("numHeads", s.num_heads);
-      steps.set("dHead", s.d_head);
-      steps.set("scale", s.scale);
-      steps.set("kvHeads", val::array(s.kv_heads.begin(), s.kv_heads.end()));
-      const std::pair<const char*, const std::vector<float>*> arrays[] = {
-          {"x", &s.x}, {"q", &s.q}, {"k", &s.k}, {"v", &s.v}, {"scores", &s.scores}, {"scaled", &s.scaled},
-          {"weights", &s.weights}, {"headOutput", &s.head_output}, {"output", &s.output}};
-      for (const auto& [name, values] : arrays) steps.set(name, view(*values));
-      o.set("steps", steps);
-    }
+    if (r.steps) o.set("steps", steps_view(*r.steps));
     if (r.vocabulary) {
       o.set("topK", r.vocabulary->k);
       o.set("topIds", val(emscripten::typed_memory_view(r.vocabulary->top_ids.size(), r.vocabulary->top_ids.data())));
@@ -304,9 +324,24 @@ class ModelHandle {
     return o;
   }
 
+  val seq2seqResult() const {
+    const model::Seq2SeqResult& r = *seq2seq_result_;
+    val o = val::object();
+    o.set("encoderAttentions", views(r.encoder_attentions));
+    o.set("decoderAttentions", views(r.decoder_attentions));
+    o.set("crossAttentions", views(r.cross_attentions));
+    if (!r.hidden.empty()) {
+      o.set("encoderHidden", view(r.encoder_hidden));
+      o.set("hidden", view(r.hidden));
+    }
+    if (r.steps) o.set("steps", steps_view(*r.steps));
+    return o;
+  }
+
   void releaseResult() {
     result_.reset();
     atlas_.reset();
+    seq2seq_result_.reset();
   }
 
  private:
@@ -316,20 +351,12 @@ class ModelHandle {
   std::optional<model::ForwardResult> result_;
   std::optional<model::HeadAtlas> atlas_;
   std::vector<std::uint8_t> atlas_special_;
+  std::optional<model::Seq2SeqResult> seq2seq_result_;
   TokenizerHandle tokenizer_;
 
   model::CheckpointLoader& loader() {
     if (!loader_) throw InvalidArgument("loadModel: the weights were not started");
     return *loader_;
-  }
-
-  static val view(const std::vector<float>& values) {
-    return val(emscripten::typed_memory_view(values.size(), values.data()));
-  }
-  static val views(const std::vector<std::vector<float>>& all) {
-    val list = val::array();
-    for (const auto& values : all) list.call<void>("push", view(values));
-    return list;
   }
 };
 
@@ -362,6 +389,7 @@ EMSCRIPTEN_BINDINGS(attnscope_model) {
       .function("lastSentenceBStart", &ModelHandle::lastSentenceBStart)
       .function("tokenOf", &ModelHandle::tokenOf)
       .function("run", &ModelHandle::run)
+      .function("runSeq2Seq", &ModelHandle::runSeq2Seq)
       .function("result", &ModelHandle::result)
       .function("headAtlas", &ModelHandle::headAtlas)
       .function("atlasResult", &ModelHandle::atlasResult)

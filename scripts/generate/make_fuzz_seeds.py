@@ -15,6 +15,7 @@ import struct
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 MODELS = ROOT / "tests" / "golden" / "models"
 LM_HEADS = ROOT / "tests" / "golden" / "lm_heads"
+SEQ2SEQ = ROOT / "tests" / "golden" / "seq2seq"
 CORPUS = ROOT / "tests" / "fuzz" / "corpus"
 
 
@@ -86,6 +87,8 @@ def main():
     }
     for name, config in published.items():
         write("config_fuzz", f"published-{name}.json", json.dumps(config))
+    for folder in sorted(p.name for p in SEQ2SEQ.iterdir()):
+        write("config_fuzz", f"{folder}.json", (SEQ2SEQ / folder / "config.json").read_text())
 
     # safetensors: each dtype, an empty tensor, metadata; and one real (small) checkpoint.
     f32 = struct.pack("<4f", 1.0, -2.0, 0.5, 3.25)
@@ -115,6 +118,9 @@ def main():
                    MODELS / "qwen3-qknorm-f16", LM_HEADS / "distilbert-mlm-bf16", LM_HEADS / "gpt2-untied-f16"):
         write("model_load_fuzz", f"{folder.name}.bin", (folder / "config.json").read_bytes() + b"\xff" +
               (folder / "model.safetensors").read_bytes())
+    for folder in ("marian-bf16", "t5-relu-bf16"):  # encoder-decoder checkpoints: forward_seq2seq
+        write("model_load_fuzz", f"{folder}.bin", (SEQ2SEQ / folder / "config.json").read_bytes() + b"\xff" +
+              (SEQ2SEQ / folder / "model.safetensors").read_bytes())
 
     # model.safetensors.index.json: the golden sharded checkpoint's index, and lying ones.
     index = (MODELS / "llama-sharded-bf16" / "model.safetensors.index.json").read_text()

@@ -23,15 +23,25 @@ kernels::SoftmaxMask softmax_mask_of(MaskKind kind) {
 }
 
 void attend_one_head(StridedInput q, StridedInput k, StridedInput v, const AttentionShape& shape,
-                     float scale, const Mask& mask, const HeadDestinations& out) {
+                     float scale, const Mask& mask, const HeadDestinations& out, const float* bias) {
   const std::size_t n = shape.n, m = shape.m;
   // Scores land in the caller's `scores` when it keeps them, else directly in `weights`, which the
   // softmax then overwrites in place.
   float* scores = out.scores != nullptr ? out.scores : out.weights;
   kernels::gemm_nt(n, m, shape.d_k, q.data, q.ld, k.data, k.ld, scores, m);
-  if (out.scaled != nullptr) kernels::scale(n, m, scale, scores, m, out.scaled, m);
-  kernels::scale_mask_softmax(n, m, scale, scores, m, out.weights, m, softmax_mask_of(mask.kind),
-                              mask.allowed.data(), m);
+  if (bias != nullptr) {
+    // scaled = scores·scale + bias, then the softmax of it unscaled. The [n, m] rows are contiguous,
+    // so the bias is one "row" of n·m values for add_bias.
+    float* scaled = out.scaled != nullptr ? out.scaled : out.weights;
+    kernels::scale(n, m, scale, scores, m, scaled, m);
+    kernels::add_bias(1, n * m, bias, scaled, n * m);
+    kernels::scale_mask_softmax(n, m, 1.0f, scaled, m, out.weights, m, softmax_mask_of(mask.kind),
+                                mask.allowed.data(), m);
+  } else {
+    if (out.scaled != nullptr) kernels::scale(n, m, scale, scores, m, out.scaled, m);
+    kernels::scale_mask_softmax(n, m, scale, scores, m, out.weights, m, softmax_mask_of(mask.kind),
+                                mask.allowed.data(), m);
+  }
   kernels::gemm_nn(n, shape.d_v, m, out.weights, m, v.data, v.ld, out.output, out.ld_output);
 }
 

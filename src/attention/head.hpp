@@ -24,9 +24,10 @@ struct HeadDestinations {
   float* scaled;       // [n, m] or nullptr
 };
 
-// scores = Q·Kᵀ; scaled = scores·scale; weights = softmax(mask(scaled)); output = weights·V.
+// scores = Q·Kᵀ; scaled = scores·scale (+ bias); weights = softmax(mask(scaled)); output = weights·V.
+// `bias`: an additive [n, m] position bias (T5's relative position buckets), or nullptr.
 void attend_one_head(StridedInput q, StridedInput k, StridedInput v, const AttentionShape& shape,
-                     float scale, const Mask& mask, const HeadDestinations& out);
+                     float scale, const Mask& mask, const HeadDestinations& out, const float* bias = nullptr);
 
 // The same result without the [n, m] matrix: online softmax over key blocks (streaming.hpp), query
 // blocks split over the thread pool.

@@ -29,8 +29,10 @@ void attend_heads(const HeadLayout& layout, const HeadInputs& in, const Mask& ma
                   const HeadOutputs& out, std::vector<float>& scratch) {
   const std::size_t n = layout.n, m = layout.m, nm = n * m;
   const AttentionShape shape{n, m, layout.d_head, layout.d_value};
-  // Without any [n, m] result the heads stream: no matrix at all, memory O((n + m)·d).
-  const bool streaming = out.weights == nullptr && out.scores == nullptr && out.scaled == nullptr;
+  // Without any [n, m] result the heads stream: no matrix at all, memory O((n + m)·d). A bias is
+  // itself [n, m] per head, so there is nothing to save and the heads take the matrix path.
+  const bool streaming =
+      out.weights == nullptr && out.scores == nullptr && out.scaled == nullptr && in.bias == nullptr;
   if (!streaming && out.weights == nullptr && scratch.size() < nm) scratch.resize(nm);
 
   auto one_head = [&](std::size_t h) {
@@ -48,7 +50,8 @@ void attend_heads(const HeadLayout& layout, const HeadInputs& in, const Mask& ma
       attend_one_head(q, k, v, shape, layout.scale, mask,
                       {weights, head_out, out.ld_heads,
                        stepped && out.scores != nullptr ? out.scores + step * nm : nullptr,
-                       stepped && out.scaled != nullptr ? out.scaled + step * nm : nullptr});
+                       stepped && out.scaled != nullptr ? out.scaled + step * nm : nullptr},
+                      in.bias != nullptr ? in.bias + h * nm : nullptr);
     }
     if (out.head_factors != nullptr && out.head_factors[h] != 1.0f) {
       // weights·V is linear in the weights, so scaling the head's output equals scaling its weights first.

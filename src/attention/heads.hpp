@@ -1,12 +1,13 @@
 // Internal: the per-head stage of multi-head attention, the one place it exists. Every caller
 // (MultiHeadAttention::forward, and through it every layer of every model) hands it the Q, K and V
 // projections of all heads; for each query head h it runs
-//   scores = Q_h·K_gᵀ;  scaled = scores·scale;  weights = softmax(mask(scaled));  head_h = weights·V_g
+//   scores = Q_h·K_gᵀ;  scaled = scores·scale (+ B_h);  weights = softmax(mask(scaled));  head_h = weights·V_g
 // where g = h / (num_heads / num_kv_heads) is the key/value head that h reads (grouped-query and
 // multi-query attention share one K/V head between several query heads).
 //
+// B_h is an optional additive position bias per head (T5's relative position buckets).
 // It also owns two decisions: whether the heads stream (online softmax, no [n, m] matrix: when no
-// caller wants a matrix), and whether they run in parallel (each head whole on one thread, when every
+// caller wants a matrix and there is no bias), and whether they run in parallel (each head whole on one thread, when every
 // head writes only its own buffers). Arguments are trusted; MultiHeadAttention validates them.
 #pragma once
 #include <cstddef>
@@ -34,6 +35,7 @@ struct HeadLayout {
 // v [m, num_kv_heads*d_value]; a head's columns start at head*d_head (head*d_value for v).
 struct HeadInputs {
   StridedInput q, k, v;
+  const float* bias = nullptr;  // [num_heads, n, m] added to the scaled scores, or nullptr
 };
 
 struct HeadOutputs {

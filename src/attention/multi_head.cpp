@@ -195,7 +195,7 @@ void MultiHeadAttention::forward(std::span<const float> x, std::size_t n,
 void MultiHeadAttention::forward(std::span<const float> x, std::size_t n,
                                  std::span<const float> context, std::size_t m, const Mask& mask,
                                  const MultiHeadOutputs& out, AttentionWorkspace& workspace,
-                                 const RotaryTables& rotary) const {
+                                 const RotaryTables& rotary, std::span<const float> bias) const {
   const std::size_t d = d_model_, h = num_heads_, qw = q_width(), kvw = kv_width();
 
   // ---- validation: everything before the first write ----
@@ -230,6 +230,11 @@ void MultiHeadAttention::forward(std::span<const float> x, std::size_t n,
   checks::require_length(kForward, "x", x.size(), nd, "[n, d_model]");
   if (!context.empty()) checks::require_length(kForward, "context", context.size(), md, "[m, d_model]");
   detail::validate_mask(kForward, mask, n, m);
+  if (!bias.empty()) {
+    checks::require_length(kForward, "bias", bias.size(), checks::checked_product(kForward, "bias", h, n, m),
+                           "[heads, n, m] or empty");
+    checks::require_finite(kForward, "bias", bias);
+  }
   if (rotary.rotary_dim != 0) {
     if (!self_attention) throw InvalidArgument(std::string(kForward) + ": rotary tables need self-attention");
     if (rotary.rows < n || rotary.cos == nullptr || rotary.sin == nullptr || rotary.rotary_dim % 2 != 0 ||
@@ -293,7 +298,7 @@ void MultiHeadAttention::forward(std::span<const float> x, std::size_t n,
     }
   }
   transform_queries_keys(q_proj, ld_q, n, k_proj, ld_kv, m, rotary);
-  const detail::HeadInputs in{{q_proj, ld_q}, {k_proj, ld_kv}, {v_proj, ld_kv}};
+  const detail::HeadInputs in{{q_proj, ld_q}, {k_proj, ld_kv}, {v_proj, ld_kv}, bias.empty() ? nullptr : bias.data()};
   if (!out.q.empty()) copy_rows(in.q.data, in.q.ld, n, qw, out.q.data());
   if (!out.k.empty()) copy_rows(in.k.data, in.k.ld, m, kvw, out.k.data());
   if (!out.v.empty()) copy_rows(in.v.data, in.v.ld, m, kvw, out.v.data());

@@ -120,9 +120,12 @@ class MultiHeadAttention {
   void forward(std::span<const float> x, std::size_t n, std::span<const float> context,
                std::size_t m, const Mask& mask, const MultiHeadOutputs& out);
   // `rotary` rotates Q and K (self-attention only). Steps show Q and K after every transform.
+  // `bias` [h*n*m], or empty: an additive position bias per head on the scaled scores, before the
+  // mask (T5's relative position buckets); the `scaled` step includes it. A bias means no streaming.
   void forward(std::span<const float> x, std::size_t n, std::span<const float> context,
                std::size_t m, const Mask& mask, const MultiHeadOutputs& out,
-               AttentionWorkspace& workspace, const RotaryTables& rotary = {}) const;
+               AttentionWorkspace& workspace, const RotaryTables& rotary = {},
+               std::span<const float> bias = {}) const;
 
   MultiHeadResult forward(std::span<const float> x, std::size_t n, std::span<const float> context,
                           std::size_t m, const Mask& mask, const MultiHeadRequest& request = {});

@@ -99,6 +99,10 @@ const char* architecture_name(Architecture a) noexcept {
     case Architecture::qwen3: return "qwen3";
     case Architecture::gemma: return "gemma";
     case Architecture::phi3: return "phi3";
+    case Architecture::bart: return "bart";
+    case Architecture::mbart: return "mbart";
+    case Architecture::marian: return "marian";
+    case Architecture::t5: return "t5";
   }
   return "?";
 }
@@ -172,6 +176,8 @@ ModelConfig parse_config(std::string_view config_json) {
   } else if (model_type == "llama" || model_type == "mistral" || model_type == "qwen2" || model_type == "qwen3" ||
              model_type == "gemma" || model_type == "phi3") {
     parse_decoder_config(config, model_type, c);
+  } else if (model_type == "bart" || model_type == "mbart" || model_type == "marian" || model_type == "t5") {
+    parse_seq2seq_config(config, model_type, c);
   } else {
     throw InvalidArgument("config.json: model_type '" + model_type +
                           "' is not supported (supported: " + kSupportedModelTypes + ")");

@@ -9,13 +9,16 @@
 
 namespace attnscope::model {
 
-enum class Architecture : std::uint8_t { bert, roberta, distilbert, gpt2, llama, mistral, qwen2, qwen3, gemma, phi3 };
+enum class Architecture : std::uint8_t {
+  bert, roberta, distilbert, gpt2, llama, mistral, qwen2, qwen3, gemma, phi3,
+  bart, mbart, marian, t5,  // encoder–decoder
+};
 
 // config.json's model_type of an architecture: "bert", ..., "llama", "qwen3".
 const char* architecture_name(Architecture a) noexcept;
 // The list for error messages.
 inline constexpr const char* kSupportedModelTypes =
-    "bert, roberta, distilbert, gpt2, llama, mistral, qwen2, qwen3, gemma, phi3";
+    "bert, roberta, distilbert, gpt2, llama, mistral, qwen2, qwen3, gemma, phi3, bart, mbart, marian, t5";
 
 enum class Activation : std::uint8_t { gelu_erf, gelu_tanh, relu, silu };
 
@@ -67,6 +70,17 @@ struct ModelConfig {
   std::size_t sliding_window = 0;   // Mistral-style: key j visible from query i iff i - window < j <= i
   std::vector<bool> sliding_layers; // which layers use the window (num_layers entries when it is set)
   std::size_t stored_bytes_hint = 0;  // bytes per weight from torch_dtype (4 or 2), 0 when not given
+
+  // ---- encoder–decoder models (bart, mbart, marian, t5): the fields above describe the encoder ----
+  bool encoder_decoder = false;
+  std::size_t decoder_layers = 0, decoder_heads = 0, decoder_d_ff = 0;
+  std::int32_t decoder_start_token_id = 0;  // put before a target text (Hugging Face's shift_tokens_right)
+  std::int32_t pad_token_id = 0;
+  bool embedding_norm = false;       // BART, mBART: LayerNorm right after the embeddings (layernorm_embedding)
+  bool sinusoidal_positions = false; // Marian: fixed sin | cos position table instead of a learned one
+  float attention_scale = 0.0f;      // 0: 1/√d_head; T5 does not scale (1)
+  std::size_t relative_buckets = 0;  // T5: relative_attention_num_buckets (0: no relative position bias)
+  std::size_t relative_max_distance = 0;  // T5: relative_attention_max_distance
 
   // The longest input the position table allows.
   std::size_t max_tokens() const noexcept {

@@ -33,4 +33,7 @@ Activation activation_from(const std::string& name, const char* key, bool gated 
 // The Llama-style decoder families (llama, mistral, qwen2, qwen3, gemma, phi3): every field of `c`.
 void parse_decoder_config(const json::Value& config, const std::string& model_type, ModelConfig& c);
 
+// The encoder–decoder families (bart, mbart, marian, t5): every field of `c`.
+void parse_seq2seq_config(const json::Value& config, const std::string& model_type, ModelConfig& c);
+
 }  // namespace attnscope::model::detail

@@ -62,6 +62,25 @@ kernels::Activation kernel_activation(Activation a) {
   return kernels::Activation::gelu_erf;
 }
 
+static void check_size(std::size_t got, std::size_t expected, const std::string& what) {
+  if (got != expected) {
+    throw InvalidArgument("TransformerModel: " + what + " has " + std::to_string(got) + " values, expected " +
+                          std::to_string(expected));
+  }
+}
+
+void check_norm(const ModelConfig& c, const NormWeights& norm, const std::string& what) {
+  check_size(norm.gamma.size(), c.d_model, what + " norm weight");
+  check_size(norm.beta.size(), c.rms_norm ? 0 : c.d_model, what + " norm bias");
+}
+
+void check_matrix(const WeightMatrix& m, std::size_t inputs, std::size_t outputs, const std::string& what) {
+  if (m.empty() || m.inputs() != inputs || m.outputs() != outputs) {
+    throw InvalidArgument("TransformerModel: " + what + " must map " + std::to_string(inputs) + " to " +
+                          std::to_string(outputs) + " values");
+  }
+}
+
 void validate_request(const ModelConfig& c, const LmHeadWeights& lm_head, std::span<const std::int32_t> ids,
                       const ForwardRequest& r) {
   const std::size_t n = ids.size();
@@ -127,18 +146,22 @@ void append_head(const std::vector<float>& all, std::size_t rows, std::size_t ld
 
 }  // namespace
 
-StepRecorder::StepRecorder(const MultiHeadAttention& attention, const StepsRequest& request, std::size_t n) : n_(n) {
+StepRecorder::StepRecorder(const MultiHeadAttention& attention, const StepsRequest& request, std::size_t n,
+                           std::size_t m)
+    : n_(n), m_(m == 0 ? n : m) {
   const std::size_t h = attention.num_heads();
   steps_.layer = request.layer;
   steps_.first_head = request.head.value_or(0);
   steps_.num_heads = request.head ? 1 : h;
   steps_.d_head = attention.d_head();
   steps_.scale = attention.scale();
-  const std::size_t count = steps_.num_heads, nn = n * n;
+  steps_.queries = n_;
+  steps_.keys = m_;
+  const std::size_t count = steps_.num_heads, nn = n_ * m_;
   steps_.scores.resize(count * nn);
   steps_.scaled.resize(count * nn);
   q_.resize(n * h * attention.d_head());
-  k_.resize(n * attention.num_kv_heads() * attention.d_head());
+  k_.resize(m_ * attention.num_kv_heads() * attention.d_head());
   v_.resize(k_.size());
   heads_.resize(q_.size());
   weights_.resize(h * nn);
@@ -161,13 +184,13 @@ void StepRecorder::attach(MultiHeadOutputs& out, std::span<const float> x) {
 
 LayerSteps StepRecorder::finish(const MultiHeadAttention& attention, const MultiHeadOutputs& out) {
   const std::size_t h = attention.num_heads(), kv = attention.num_kv_heads(), dh = attention.d_head();
-  const std::size_t nn = n_ * n_;
+  const std::size_t nn = n_ * m_;
   for (std::size_t head = steps_.first_head; head < steps_.first_head + steps_.num_heads; ++head) {
     const std::size_t g = head / (h / kv);
     steps_.kv_heads.push_back(g);
     append_head(q_, n_, h * dh, head, dh, steps_.q);
-    append_head(k_, n_, kv * dh, g, dh, steps_.k);
-    append_head(v_, n_, kv * dh, g, dh, steps_.v);
+    append_head(k_, m_, kv * dh, g, dh, steps_.k);
+    append_head(v_, m_, kv * dh, g, dh, steps_.v);
     append_head(heads_, n_, h * dh, head, dh, steps_.head_output);
     const float* w = out.weights.data() + head * nn;
     steps_.weights.insert(steps_.weights.end(), w, w + nn);
@@ -199,8 +222,13 @@ LayerMasks::LayerMasks(const ModelConfig& c, std::size_t n, std::span<const std:
 
 void embed(const ModelConfig& c, const ModelWeights& w, std::span<const std::int32_t> ids,
            std::span<const std::int32_t> token_types, float* x) {
+  embed(c, w.word_embeddings, w.position_embeddings, w.token_type_embeddings, ids, token_types, x);
+}
+
+void embed(const ModelConfig& c, const WeightMatrix& words, const WeightMatrix& positions, const WeightMatrix& types,
+           std::span<const std::int32_t> ids, std::span<const std::int32_t> token_types, float* x) {
   const std::size_t n = ids.size(), d = c.d_model;
-  w.word_embeddings.gather_rows(ids, x, d);
+  words.gather_rows(ids, x, d);
   if (c.embedding_scale != 1.0f) k::scale(n, d, c.embedding_scale, x, d, x, d);
   std::vector<float> row(d);
   auto add_row = [&](const WeightMatrix& table, std::int32_t index, float* dst) {
@@ -208,8 +236,8 @@ void embed(const ModelConfig& c, const ModelWeights& w, std::span<const std::int
     for (std::size_t j = 0; j < d; ++j) dst[j] += row[j];
   };
   for (std::size_t i = 0; i < n; ++i) {
-    if (!w.position_embeddings.empty()) add_row(w.position_embeddings, static_cast<std::int32_t>(i + c.position_offset), x + i * d);
-    if (!w.token_type_embeddings.empty()) add_row(w.token_type_embeddings, token_types.empty() ? 0 : token_types[i], x + i * d);
+    if (!positions.empty()) add_row(positions, static_cast<std::int32_t>(i + c.position_offset), x + i * d);
+    if (!types.empty()) add_row(types, token_types.empty() ? 0 : token_types[i], x + i * d);
   }
 }
 

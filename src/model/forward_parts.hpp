@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "attention/multi_head.hpp"
@@ -13,6 +14,11 @@
 #include "model/weights.hpp"
 
 namespace attnscope::model::detail {
+
+// The model's weights against its config (InvalidArgument "TransformerModel: <what> ..."): a norm's
+// weight (and bias, unless RMSNorm) of d_model values; a matrix mapping `inputs` to `outputs` values.
+void check_norm(const ModelConfig& c, const NormWeights& norm, const std::string& what);
+void check_matrix(const WeightMatrix& m, std::size_t inputs, std::size_t outputs, const std::string& what);
 
 // Checks everything a request names against the model and the input, before any work (predictions
 // need a usable language-model head).
@@ -40,6 +46,9 @@ class LayerMasks {
 // x[n, d] = the token (and position, type) embeddings of `ids`.
 void embed(const ModelConfig& c, const ModelWeights& w, std::span<const std::int32_t> ids,
            std::span<const std::int32_t> token_types, float* x);
+// The same from given tables (`positions`, `types` may be empty): an encoder–decoder's decoder has its own.
+void embed(const ModelConfig& c, const WeightMatrix& words, const WeightMatrix& positions, const WeightMatrix& types,
+           std::span<const std::int32_t> ids, std::span<const std::int32_t> token_types, float* x);
 
 // out = norm(in) over rows of d (LayerNorm or RMSNorm, as the family uses). In place allowed.
 void normalize(const ModelConfig& c, const NormWeights& w, std::size_t n, const float* in, float* out);
@@ -52,13 +61,14 @@ void feed_forward(const ModelConfig& c, const MlpWeights& w, std::size_t n, cons
 // Hands one layer's attention its destinations and collects the steps of the requested heads.
 class StepRecorder {
  public:
-  StepRecorder(const MultiHeadAttention& attention, const StepsRequest& request, std::size_t n);
+  // n queries; m keys (the context's length for cross-attention, 0: self-attention, m = n).
+  StepRecorder(const MultiHeadAttention& attention, const StepsRequest& request, std::size_t n, std::size_t m = 0);
   // The destinations of the layer's forward; `weights` is the caller's when it keeps them anyway.
   void attach(MultiHeadOutputs& out, std::span<const float> x);
   LayerSteps finish(const MultiHeadAttention& attention, const MultiHeadOutputs& out);
 
  private:
-  std::size_t n_;
+  std::size_t n_, m_;
   LayerSteps steps_;
   std::vector<float> q_, k_, v_, heads_, weights_;
 };

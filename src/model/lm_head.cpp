@@ -97,6 +97,12 @@ struct PositionState {
 
 LmHeadWeights read_lm_head(const ModelConfig& c, TensorStore& store, const WeightMatrix& word_embeddings,
                            bool keep_untied) {
+  if (c.encoder_decoder) {
+    LmHeadWeights head;
+    head.problem = std::string("predictions of ") + architecture_name(c.architecture) +
+                   " (encoder–decoder) models are not supported; their attention and hidden states are";
+    return head;
+  }
   const HeadNames names = names_of(c.architecture);
   const std::size_t d = c.d_model, vocab = c.vocab_size;
   // Every part the family's head has must be there; a head with parts missing is not asked for at
@@ -148,6 +154,7 @@ LmHeadWeights read_lm_head(const ModelConfig& c, TensorStore& store, const Weigh
 
 std::uint64_t lm_head_parameter_count(const ModelConfig& c, bool keep_untied) noexcept {
   const std::uint64_t d = c.d_model, vocab = c.vocab_size;
+  if (c.encoder_decoder) return 0;
   std::uint64_t count = c.tie_word_embeddings || !keep_untied ? 0 : vocab * d;
   if (c.architecture == Architecture::bert || c.architecture == Architecture::roberta ||
       c.architecture == Architecture::distilbert) {

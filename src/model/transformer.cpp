@@ -10,25 +10,6 @@
 namespace attnscope::model {
 namespace {
 
-void check_size(std::size_t got, std::size_t expected, const std::string& what) {
-  if (got != expected) {
-    throw InvalidArgument("TransformerModel: " + what + " has " + std::to_string(got) + " values, expected " +
-                          std::to_string(expected));
-  }
-}
-
-void check_norm(const ModelConfig& c, const NormWeights& norm, const std::string& what) {
-  check_size(norm.gamma.size(), c.d_model, what + " norm weight");
-  check_size(norm.beta.size(), c.rms_norm ? 0 : c.d_model, what + " norm bias");
-}
-
-void check_matrix(const WeightMatrix& m, std::size_t inputs, std::size_t outputs, const std::string& what) {
-  if (m.empty() || m.inputs() != inputs || m.outputs() != outputs) {
-    throw InvalidArgument("TransformerModel: " + what + " must map " + std::to_string(inputs) + " to " +
-                          std::to_string(outputs) + " values");
-  }
-}
-
 void add_into(std::vector<float>& x, const std::vector<float>& y) {
   for (std::size_t i = 0; i < x.size(); ++i) x[i] += y[i];
 }
@@ -39,19 +20,19 @@ TransformerModel::TransformerModel(ModelConfig config, ModelWeights weights)
     : config_(std::move(config)), weights_(std::move(weights)) {
   const ModelConfig& c = config_;
   const std::size_t d = c.d_model, ff = c.d_ff;
-  check_matrix(weights_.word_embeddings, d, c.vocab_size, "word_embeddings");
-  if (c.position_table) check_matrix(weights_.position_embeddings, d, c.max_positions, "position_embeddings");
-  if (c.type_vocab_size > 0) check_matrix(weights_.token_type_embeddings, d, c.type_vocab_size, "token_type_embeddings");
+  detail::check_matrix(weights_.word_embeddings, d, c.vocab_size, "word_embeddings");
+  if (c.position_table) detail::check_matrix(weights_.position_embeddings, d, c.max_positions, "position_embeddings");
+  if (c.type_vocab_size > 0) detail::check_matrix(weights_.token_type_embeddings, d, c.type_vocab_size, "token_type_embeddings");
   if (weights_.layers.size() != c.num_layers) {
     throw InvalidArgument("TransformerModel: " + std::to_string(weights_.layers.size()) +
                           " layers of weights, config has " + std::to_string(c.num_layers));
   }
   for (auto& l : weights_.layers) {
-    check_matrix(l.mlp.up, d, ff, "the MLP's up projection");
-    if (c.gated_mlp) check_matrix(l.mlp.gate, d, ff, "the MLP's gate projection");
-    check_matrix(l.mlp.down, ff, d, "the MLP's down projection");
-    check_norm(c, l.ln_attention, "attention");
-    check_norm(c, l.ln_ffn, "feed-forward");
+    detail::check_matrix(l.mlp.up, d, ff, "the MLP's up projection");
+    if (c.gated_mlp) detail::check_matrix(l.mlp.gate, d, ff, "the MLP's gate projection");
+    detail::check_matrix(l.mlp.down, ff, d, "the MLP's down projection");
+    detail::check_norm(c, l.ln_attention, "attention");
+    detail::check_norm(c, l.ln_ffn, "feed-forward");
     l.attention.d_model = d;
     l.attention.num_heads = c.num_heads;
     l.attention.num_kv_heads = c.num_kv_heads;
@@ -59,12 +40,17 @@ TransformerModel::TransformerModel(ModelConfig config, ModelWeights weights)
     attention_.emplace_back(std::move(l.attention));  // validates the attention weights' shapes
     l.attention = {};
   }
-  if (c.pre_layer_norm) check_norm(c, weights_.final_ln, "final");
-  else check_norm(c, weights_.embedding_ln, "embedding");
+  if (c.pre_layer_norm) detail::check_norm(c, weights_.final_ln, "final");
+  if (c.encoder_decoder ? c.embedding_norm : !c.pre_layer_norm) detail::check_norm(c, weights_.embedding_ln, "embedding");
+  if (c.encoder_decoder) build_decoder();
 }
 
 ForwardResult TransformerModel::forward(std::span<const std::int32_t> ids, const ForwardRequest& request) const {
   const ModelConfig& c = config_;
+  if (c.encoder_decoder) {
+    throw InvalidArgument(std::string("forward: ") + architecture_name(c.architecture) +
+                          " is an encoder-decoder model: give it a source and a target (forward_seq2seq)");
+  }
   detail::validate_request(c, weights_.lm_head, ids, request);
   const std::size_t n = ids.size(), d = c.d_model, h = c.num_heads, ff = c.d_ff, layers = c.num_layers;
 

@@ -66,10 +66,34 @@ struct LayerSteps {
   float scale = 0.0f;
   std::vector<std::size_t> kv_heads;  // the key/value head each of them reads
   std::vector<float> x;               // [n, d_model]: the attention block's input (after the LN of pre-LN models)
-  std::vector<float> q, k, v;         // [heads, n, d_head]
-  std::vector<float> scores, scaled, weights;  // [heads, n, n]
+  std::size_t queries = 0, keys = 0;  // n, and m (the context's length for cross-attention, else n)
+  std::vector<float> q;               // [heads, n, d_head]
+  std::vector<float> k, v;            // [heads, m, d_head]
+  std::vector<float> scores, scaled, weights;  // [heads, n, m]; scaled includes a position bias (T5)
   std::vector<float> head_output;     // [heads, n, d_head]
   std::vector<float> output;          // [n, d_model]: after W_O and its bias, before the residual
+};
+
+// Encoder–decoder models (bart, mbart, marian, t5): which of a decoder's three attentions.
+enum class AttentionKind : std::uint8_t { encoder, decoder, cross };
+
+struct Seq2SeqRequest {
+  bool attentions = true;  // every layer's encoder, decoder and cross attentions
+  bool hidden = true;      // the encoder's and the decoder's last hidden states
+  std::optional<StepsRequest> steps;
+  AttentionKind steps_kind = AttentionKind::encoder;
+  // Hugging Face's attention_mask of the source [n_src]: 0 marks a padding token that no query (of
+  // the encoder or of the cross-attention) attends to. Empty: none.
+  std::span<const std::uint8_t> source_mask;
+};
+
+struct Seq2SeqResult {
+  std::vector<std::vector<float>> encoder_attentions;  // per encoder layer [heads * n_src * n_src]
+  std::vector<std::vector<float>> decoder_attentions;  // per decoder layer [heads * n_tgt * n_tgt] (causal)
+  std::vector<std::vector<float>> cross_attentions;    // per decoder layer [heads * n_tgt * n_src]
+  std::vector<float> encoder_hidden;                   // [n_src * d_model], after the encoder's final norm
+  std::vector<float> hidden;                           // [n_tgt * d_model], after the decoder's final norm
+  std::optional<LayerSteps> steps;                     // queries n_tgt (n_src for the encoder), keys n_src for cross
 };
 
 struct ForwardResult {
@@ -97,10 +121,24 @@ class TransformerModel {
   // naming the problem (an id, a layer or head out of range, a mask of the wrong length).
   ForwardResult forward(std::span<const std::int32_t> ids, const ForwardRequest& request = {}) const;
 
+  // Encoder–decoder models only (config().encoder_decoder), with teacher forcing: the encoder runs on
+  // `source`, the decoder on `target` (used as given: a caller that starts from text puts
+  // decoder_start_token_id in front). Each: 1..max_tokens ids in [0, vocab_size). Throws
+  // InvalidArgument naming the argument (source, target, steps, source_mask) on bad input.
+  Seq2SeqResult forward_seq2seq(std::span<const std::int32_t> source, std::span<const std::int32_t> target,
+                                const Seq2SeqRequest& request = {}) const;
+
+  // The decoder's side of an encoder–decoder config: its layers, heads, FF width and causal mask.
+  const ModelConfig& decoder_config() const noexcept { return decoder_config_; }
+
  private:
+  void build_decoder();
+
   ModelConfig config_;
   ModelWeights weights_;
-  std::vector<MultiHeadAttention> attention_;  // one per layer
+  std::vector<MultiHeadAttention> attention_;  // one per (encoder) layer
+  ModelConfig decoder_config_;
+  std::vector<MultiHeadAttention> decoder_attention_, cross_attention_;  // one per decoder layer
 };
 
 }  // namespace attnscope::model

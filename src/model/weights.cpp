@@ -106,7 +106,15 @@ std::uint64_t parameter_count(const ModelConfig& c) noexcept {
   const std::uint64_t mlp = (c.gated_mlp ? 3 : 2) * d * ff + 2 * ff + d;
   const std::uint64_t norms = 4 * d;
   const std::uint64_t tables = std::uint64_t{c.vocab_size} + (c.position_table ? c.max_positions : 0) + c.type_vocab_size;
-  return tables * d + 4 * d + std::uint64_t{c.num_layers} * (attention + mlp + norms);
+  const std::uint64_t one_stack = tables * d + 4 * d + std::uint64_t{c.num_layers} * (attention + mlp + norms);
+  if (!c.encoder_decoder) return one_stack;
+  // The decoder: its own position table, self- and cross-attention (the encoder's widths: BART's
+  // heads·d_head and T5's are the same in both stacks) and MLP per layer; T5's bucket tables.
+  const std::uint64_t dec_ff = c.decoder_d_ff;
+  const std::uint64_t dec_mlp = (c.gated_mlp ? 3 : 2) * d * dec_ff + 2 * dec_ff + d;
+  const std::uint64_t decoder = (c.position_table ? std::uint64_t{c.max_positions} * d : 0) + 4 * d +
+                                std::uint64_t{c.decoder_layers} * (2 * attention + dec_mlp + 6 * d);
+  return one_stack + decoder + 2 * std::uint64_t{c.relative_buckets} * c.num_heads;
 }
 
 ModelWeights read_weights(const ModelConfig& config, TensorStore& store, bool keep_lm_head) {
@@ -116,6 +124,10 @@ ModelWeights read_weights(const ModelConfig& config, TensorStore& store, bool ke
     case Architecture::roberta:
     case Architecture::distilbert: detail::read_bert_family(config, store, w); break;
     case Architecture::gpt2: detail::read_gpt2(config, store, w); break;
+    case Architecture::bart:
+    case Architecture::mbart:
+    case Architecture::marian: detail::read_bart_family(config, store, w); break;
+    case Architecture::t5: detail::read_t5(config, store, w); break;
     default: detail::read_decoder(config, store, w); break;
   }
   w.lm_head = read_lm_head(config, store, w.word_embeddings, keep_lm_head);

@@ -32,6 +32,9 @@ struct LayerWeights {
   NormWeights ln_attention;  // post-LN: after the attention residual; pre-LN: before attention
   MlpWeights mlp;
   NormWeights ln_ffn;        // post-LN: after the MLP residual; pre-LN: before the MLP
+  // Decoder layers of encoder–decoder models: attention from the decoder to the encoder's output.
+  StoredAttentionWeights cross_attention;
+  NormWeights ln_cross;      // post-LN: after the cross-attention residual; pre-LN: before it
 };
 
 struct ModelWeights {
@@ -45,6 +48,15 @@ struct ModelWeights {
   // one only when LoadOptions::keep_lm_head asked for it.
   LmHeadWeights lm_head;
   std::uint64_t stored_bytes = 0;  // bytes of the tensors kept in memory (set by the loader)
+
+  // Encoder–decoder models: the fields above are the encoder's (word_embeddings shared by both
+  // stacks), these the decoder's.
+  std::vector<LayerWeights> decoder_layers;
+  WeightMatrix decoder_position_embeddings;  // BART, mBART; empty for T5 and (computed) Marian
+  NormWeights decoder_embedding_ln;          // BART, mBART
+  NormWeights decoder_final_ln;              // mBART, T5
+  // T5's relative position bias [buckets, heads] (relative_attention_bias.weight of each stack's layer 0).
+  WeightMatrix encoder_relative_bias, decoder_relative_bias;  // out_in: row = bucket
 };
 
 // Number of weights the model's matrices, norms and biases hold (without an untied LM head).

@@ -49,5 +49,7 @@ std::string detect_prefix(const TensorStore& store, const std::string& family_pr
 void read_bert_family(const ModelConfig& c, TensorStore& store, ModelWeights& w);
 void read_gpt2(const ModelConfig& c, TensorStore& store, ModelWeights& w);
 void read_decoder(const ModelConfig& c, TensorStore& store, ModelWeights& w);
+void read_bart_family(const ModelConfig& c, TensorStore& store, ModelWeights& w);
+void read_t5(const ModelConfig& c, TensorStore& store, ModelWeights& w);
 
 }  // namespace attnscope::model::detail

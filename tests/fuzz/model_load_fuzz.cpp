@@ -1,7 +1,8 @@
 // A whole checkpoint from fuzzed bytes: config.json and model.safetensors (split at the first
 // 0xFF byte, which valid JSON cannot contain), loaded with a small memory budget, then one forward
-// pass over a few token ids taken from the config's own vocabulary range; when the file holds a usable
-// language-model head (read from the same bytes, lm_head.hpp), its top-k too.
+// pass over a few token ids taken from the config's own vocabulary range (as source and target for
+// encoder-decoder models); when the file holds a usable language-model head (read from the same bytes,
+// lm_head.hpp), its top-k too.
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
@@ -23,6 +24,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     std::vector<std::int32_t> ids;
     const std::size_t n = std::min<std::size_t>(c.max_tokens(), 5);
     for (std::size_t i = 0; i < n; ++i) ids.push_back(static_cast<std::int32_t>(i % c.vocab_size));
+    if (c.encoder_decoder) {
+      (void)model.forward_seq2seq(ids, ids);  // source and target
+      return;
+    }
     (void)model.forward(ids);
     if (model.lm_head().usable) {
       attnscope::model::ForwardRequest request;

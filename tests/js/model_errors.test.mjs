@@ -70,8 +70,8 @@ describe('loadModel errors', () => {
   });
 
   test('unsupported model_type lists the supported ones (before the weights are read)', async () => {
-    await rejects({ ...bert(), 'config.json': '{"model_type": "t5"}' }, Error,
-      /model_type 't5' is not supported \(supported: bert, roberta, distilbert, gpt2, llama, mistral, qwen2, qwen3, gemma, phi3\)/);
+    await rejects({ ...bert(), 'config.json': '{"model_type": "pegasus"}' }, Error,
+      /model_type 'pegasus' is not supported \(supported: bert, roberta, distilbert, gpt2, llama, mistral, qwen2, qwen3, gemma, phi3, bart, mbart, marian, t5\)/);
   });
 
   test('hostile safetensors files', async () => {

@@ -163,7 +163,7 @@ describe('model.tokenize and run(text)', () => {
         causal: false, preLayerNorm: false,
         numKvHeads: 3, dHead: 8, normalization: 'layer', gatedMlp: false, qkNorm: false, positionEmbedding: 'absolute',
         rotaryDim: 0, ropeTheta: 0, ropeScaling: 'none', slidingWindow: 0, slidingLayers: [], tieWordEmbeddings: true,
-        weightBytes: model.config.weightBytes });
+        weightBytes: model.config.weightBytes, encoderDecoder: false });
     assert.equal(model.config.layerNormEps, 1e-12);
     assert.equal(model.config.vocabSize, readFileSync(join(MODELS, 'bert-bf16', 'vocab.txt'), 'utf8').trim().split('\n').length);
     model.dispose();

@@ -408,6 +408,15 @@ export interface ModelConfig {
   tieWordEmbeddings: boolean;
   /** Bytes of weights in wasm memory, as stored (16-bit checkpoints stay 16-bit). */
   weightBytes: number;
+  /** bart, mbart, marian, t5: run() takes { source, target }. numLayers, numHeads and dFF are then the encoder's. */
+  encoderDecoder: boolean;
+  /** Encoder–decoder models only: the decoder's layers, heads and FF width. */
+  decoderLayers?: number; decoderHeads?: number; decoderDFF?: number;
+  /** Encoder–decoder models only: the id put before a target text (Hugging Face's decoder_start_token_id). */
+  decoderStartTokenId?: number;
+  padTokenId?: number;
+  /** T5: relative_attention_num_buckets (0 for the BART family). */
+  relativeBuckets?: number;
 }
 
 export interface ModelRunOptions {
@@ -512,6 +521,55 @@ export interface ModelRunResult {
   topk?: TopK;
 }
 
+/**
+ * The input of an encoder–decoder model (teacher forcing): each side a text or token ids. A target
+ * text gets decoderStartTokenId in front (as Hugging Face's shift_tokens_right starts the decoder;
+ * its last token is kept); target ids are used as given.
+ */
+export interface SourceTargetInput {
+  source: string | Int32Array | number[];
+  target: string | Int32Array | number[];
+}
+
+export type AttentionKind = 'encoder' | 'decoder' | 'cross';
+
+export interface Seq2SeqRunOptions {
+  /** true (default): every layer's attentions of all three kinds; false: none. */
+  attentions?: boolean;
+  /** true (default): encoderHidden and hidden; false: none. */
+  hidden?: boolean;
+  /** One layer's steps of one kind, for one head or (head omitted) every head of that stack. */
+  steps?: { layer: number; head?: number; kind: AttentionKind };
+  /** The source's attention_mask [n_src]: 0 marks a padding token no encoder or cross-attention query attends to. */
+  attentionMask?: ArrayLike<number>;
+}
+
+export interface Seq2SeqSteps extends Omit<ModelSteps, 'rotaryDim' | 'qkNorm'> {
+  kind: AttentionKind;
+  /** Query rows (n_src for the encoder, n_tgt otherwise) and key columns (n_src for cross, else as queries) of scores, scaled and weights. */
+  queries: number;
+  keys: number;
+}
+
+export interface Seq2SeqRunResult {
+  sourceTokens: string[];
+  targetTokens: string[];
+  sourceIds: Int32Array;
+  targetIds: Int32Array;
+  /** Per encoder layer [numHeads*n_src*n_src]. */
+  encoderAttentions?: Float32Array[];
+  /** Per decoder layer [decoderHeads*n_tgt*n_tgt], causal. */
+  decoderAttentions?: Float32Array[];
+  /** Per decoder layer [decoderHeads*n_tgt*n_src]: decoder queries, encoder keys. */
+  crossAttentions?: Float32Array[];
+  /** The encoder's output [n_src*dModel], after its final norm where the family has one. */
+  encoderHidden?: Float32Array;
+  /** The decoder's last hidden state [n_tgt*dModel], after its final norm where the family has one. */
+  hidden?: Float32Array;
+  /** With steps. For T5, scaled includes the relative position bias (scale is 1: T5 does not scale). */
+  steps?: Seq2SeqSteps;
+}
+
 export interface TokenizeResult {
   ids: Int32Array;
   /** The vocabulary strings: "##ing", "Ġworld", "▁the", "<0xE2>". */
@@ -532,7 +590,8 @@ export interface TokenizeResult {
 }
 
 export interface Model {
-  readonly architecture: 'bert' | 'roberta' | 'distilbert' | 'gpt2' | 'llama' | 'mistral' | 'qwen2' | 'qwen3' | 'gemma' | 'phi3';
+  readonly architecture: 'bert' | 'roberta' | 'distilbert' | 'gpt2' | 'llama' | 'mistral' | 'qwen2' | 'qwen3' | 'gemma' | 'phi3'
+    | 'bart' | 'mbart' | 'marian' | 't5';
   readonly config: Readonly<ModelConfig>;
   /** False when the folder had no tokenizer files (run() then takes token ids only). */
   readonly hasTokenizer: boolean;
@@ -554,6 +613,8 @@ export interface Model {
   run(input: string | TextInput | Int32Array | number[], options?: ModelRunOptions): ModelRunResult;
   /** Every head's pattern scores on the input (and with probe, induction and copying). */
   headAtlas(input: string | TextInput | Int32Array | number[], options?: HeadAtlasOptions): ModelHeadAtlas;
+  /** Encoder–decoder models (config.encoderDecoder): a source and a target; other models refuse it. */
+  run(input: SourceTargetInput, options?: Seq2SeqRunOptions): Seq2SeqRunResult;
   /** Frees the model's wasm memory. Idempotent. */
   dispose(): void;
 }

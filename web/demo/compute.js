@@ -4,6 +4,7 @@
 //   { tokens, attentions, numHeads, numKvHeads, numLayers, causal, sentenceBStart (null without sentence B),
 //     valueNorms?, steps? (one layer, step-data.js), rollout? and atlas? (filled on demand); loaded models:
 //     input and runOptions (what the model ran), topk (its predictions) }
+// or, for an encoder–decoder model, { encoder, decoder, cross, tokens, targetTokens, numHeads, numLayers, … }.
 import { runSeeded, SEEDED_LIMITS, tokenize, tokenizePair } from '../attnscope/embed/seeded-model.js';
 
 /** The most tokens whose steps the demo computes (every head's n×n scores, scaled and weights). */
@@ -26,12 +27,32 @@ export function computeSeeded(core, text, state) {
 }
 
 /**
+ * An encoder–decoder model (BART, T5, …): the text is the source, sentence B the target (the text
+ * itself when there is none), drawn as { encoder, decoder, cross } with both token lists. The layer
+ * and head menus cover what every part has (the decoder may have more layers or fewer heads).
+ */
+function computeEncoderDecoder(model, text, state) {
+  const c = model.config;
+  const target = hasSentenceB(state) ? state.textB : text;
+  const out = model.run({ source: text, target }, { attentions: true, hidden: false });
+  return {
+    encoder: { tokens: out.sourceTokens, attentions: out.encoderAttentions },
+    decoder: { tokens: out.targetTokens, attentions: out.decoderAttentions },
+    cross: { queryTokens: out.targetTokens, keyTokens: out.sourceTokens, attentions: out.crossAttentions },
+    tokens: out.sourceTokens, targetTokens: out.targetTokens, numHeads: Math.min(c.numHeads, c.decoderHeads),
+    numKvHeads: Math.min(c.numHeads, c.decoderHeads), numLayers: Math.min(c.numLayers, c.decoderLayers), causal: false,
+    sentenceBStart: null, steps: null, encoderDecoder: true, input: { source: text, target },
+  };
+}
+
+/**
  * A loaded model: every layer's attention, value norms when the measure needs them, one layer's steps,
  * and the language-model head's top 5 at each position when it has one. `state.masked` positions are
  * replaced by the mask token (the input is then token ids, kept as result.input).
  */
 export function computeModel(model, text, state) {
   const c = model.config;
+  if (c.encoderDecoder) return computeEncoderDecoder(model, text, state);
   const layer = Math.min(state.layer, c.numLayers - 1);
   const { input, options, sentenceBStart } = modelInput(model, text, state);
   const out = model.run(input, { ...options, attentions: true, hidden: false, valueNorms: state.measure === 'value',
@@ -79,7 +100,7 @@ export function modelSteps(model, result, layer) {
 
 /** The data the Matrix, Head and Model views draw for a measure (rollout computed once per result). */
 export function viewData(core, result, measure) {
-  if (measure === 'rollout' && !result.rollout) {
+  if (measure === 'rollout' && !result.rollout && !result.encoderDecoder) {
     result.rollout = core.attentionRollout(result.attentions, { numHeads: result.numHeads });
   }
   return result;

@@ -185,6 +185,7 @@ function viewOptions() {
 // probe too); the view is drawn at once and again when the atlas arrives.
 function ensureAtlas() {
   if (result.atlas !== undefined) return;
+  if (result.encoderDecoder) { result.atlas = null; return; }  // the atlas reads one-stack models
   const shown = result;
   shown.atlas = null;
   compute.atlas(shown, Boolean(model)).then((atlas) => { shown.atlas = atlas; },
@@ -193,7 +194,7 @@ function ensureAtlas() {
 }
 
 function renderPredictions() {
-  if (!model || !result) { predictions.clear(); return; }
+  if (!model || !result || result.encoderDecoder) { predictions.clear(); return; }
   const position = state.position !== null && state.position < result.tokens.length ? state.position : null;
   predictions.update({ tokens: result.tokens, topk: result.topk, causal: model.config.causal, masked: state.masked,
     selected: position, maskToken: model.maskToken, problem: model.lmHead.usable ? null : model.lmHead.problem });
@@ -209,6 +210,12 @@ function render() {
   try {
     if (state.view === 'step') {
       // Steps are kept for one layer; another layer was picked elsewhere (layer select, model view).
+      if (result.encoderDecoder) {
+        stepHost.replaceChildren();
+        stepNote.textContent = 'The step view shows one-stack models; for this encoder–decoder model use the matrix, head '
+          + 'and model views (encoder, decoder and cross-attention).';
+        return finishRender(panel, started);
+      }
       if (result.steps && result.steps.layer !== state.layer) {
         if (!model) { recompute(); return; }
         const shown = result;
@@ -236,10 +243,15 @@ function render() {
   } catch (err) {
     showNote(panel, `Could not draw this view: ${err.message}`);
   }
+  finishRender(panel, started);
+}
+
+function finishRender(panel, started) {
   renderPredictions();
   const drawMs = performance.now() - started;
   panel.dataset.drawMs = drawMs.toFixed(1);
-  const pair = result.sentenceBStart != null ? ` (sentence B from #${result.sentenceBStart})` : '';
+  const pair = result.sentenceBStart != null ? ` (sentence B from #${result.sentenceBStart})`
+    : result.encoderDecoder ? ` → ${result.targetTokens.length} target tokens` : '';
   setMessage(`${result.tokens.length} tokens${pair} · ${result.numLayers} layers × ${result.numHeads} heads · computed in `
     + `${result.computeMs.toFixed(0)} ms · drawn in ${drawMs.toFixed(0)} ms${core?.relaxedSimd ? ' · wasm SIMD (relaxed, FMA)' : core?.simd ? ' · wasm SIMD' : ' · wasm (scalar)'}`
     + `${core?.threads > 1 ? ` · ${core.threads} threads` : ''}`);

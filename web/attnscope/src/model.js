@@ -13,6 +13,7 @@ import { MAX_WASM_BYTES, throwIfFailed } from './heap.js';
 import { maskTokenOf, modelAtlas } from './model-atlas.js';
 import { openFolder } from './model-files.js';
 import { pairTokenTypes, parseRunOptions, parseTokenTypes, runModel, textInput } from './model-run.js';
+import { isSourceTarget, runSeq2Seq } from './model-seq2seq.js';
 import { describe, requireOptions } from './validate.js';
 
 const WEIGHTS_FILE = 'model.safetensors';
@@ -174,6 +175,11 @@ function wrapModel(wasm, handle, architecture) {
     rotaryDim: info.rotaryDim, ropeTheta: info.ropeTheta, ropeScaling: info.ropeScaling,
     slidingWindow: info.slidingWindow, slidingLayers: Object.freeze(info.slidingLayers),
     tieWordEmbeddings: info.tieWordEmbeddings, weightBytes: info.weightBytes,
+    encoderDecoder: info.encoderDecoder,
+    ...(info.encoderDecoder ? {
+      decoderLayers: info.decoderLayers, decoderHeads: info.decoderHeads, decoderDFF: info.decoderDFF,
+      decoderStartTokenId: info.decoderStartTokenId, padTokenId: info.padTokenId, relativeBuckets: info.relativeBuckets,
+    } : {}),
   });
   const hasTokenizer = handle.hasTokenizer();
   let disposed = false;
@@ -263,6 +269,18 @@ function wrapModel(wasm, handle, architecture) {
       const what = 'model.run';
       live(what);
       requireOptions(options, what);
+      if (config.encoderDecoder) {
+        if (!isSourceTarget(input)) {
+          throw new TypeError(`${what}: ${architecture} is an encoder-decoder model: give { source, target } ` +
+            `(each a text or token ids), got ${describe(input)}`);
+        }
+        const tokenOf = (id) => handle.tokenOf(id);
+        return runSeq2Seq({ wasm, handle, config, tokenize, toIds, tokenOf }, input, options, what);
+      }
+      if (isSourceTarget(input)) {
+        throw new TypeError(`${what}: source and target are for encoder-decoder models (bart, mbart, marian, t5); ` +
+          `${architecture} takes a text, { text, textPair } or token ids`);
+      }
       const { ids, tokens, pair } = encode(input, options, what);
       const n = ids.length;
       if (n === 0) throw new RangeError(`${what}: no tokens to run (empty input)`);
