@@ -13,9 +13,7 @@
 #include <string>
 #include <vector>
 
-#ifdef __EMSCRIPTEN__
-#include <emscripten.h>
-#endif
+#include "cpu_time.hpp"
 
 #include "kernels/profile.hpp"
 #include "model/transformer.hpp"
@@ -132,17 +130,6 @@ std::string config_of(const Shape& s) {
          ",\"layer_norm_epsilon\":1e-5,\"activation_function\":\"gelu_new\"}";
 }
 
-// This process's CPU time in ms (the kernels' profile and the forward's total are taken with it: on a
-// shared machine it excludes the time spent waiting for a core). Under Emscripten clock() counts
-// wall time, so the wasm build asks Node, which runs it, for process.cpuUsage().
-#ifdef __EMSCRIPTEN__
-EM_JS(double, cpu_now_ms, (), {
-  const usage = process.cpuUsage();
-  return (usage.user + usage.system) / 1000;
-});
-#else
-double cpu_now_ms() { return 1000.0 * double(std::clock()) / CLOCKS_PER_SEC; }
-#endif
 
 double ms_since(Clock::time_point t0) { return std::chrono::duration<double, std::milli>(Clock::now() - t0).count(); }
 

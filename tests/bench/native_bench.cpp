@@ -16,9 +16,7 @@
 #include <string>
 #include <vector>
 
-#ifdef __EMSCRIPTEN__
-#include <emscripten.h>
-#endif
+#include "cpu_time.hpp"
 
 #include "attention/multi_head.hpp"
 #include "attention/streaming.hpp"
@@ -41,16 +39,6 @@ struct Timing {
   double wall_ms, cpu_ms;  // medians
 };
 
-// This process's CPU time in ms. Under Emscripten clock() only counts wall milliseconds, so the
-// wasm build asks Node (the bench runs it under Node) for process.cpuUsage().
-#ifdef __EMSCRIPTEN__
-EM_JS(double, cpu_now_ms, (), {
-  const usage = process.cpuUsage();
-  return (usage.user + usage.system) / 1000;
-});
-#else
-double cpu_now_ms() { return 1000.0 * double(std::clock()) / CLOCKS_PER_SEC; }
-#endif
 
 // Medians of `reps` calls after one warm-up call; reps shrinks for slow calls so that each
 // measurement takes about `budget_ms`. A call slower than the budget is timed once, cold. CPU time is

@@ -101,6 +101,13 @@ def softmax_attention(q, k, v, scale, causal):
     return torch.matmul(probs, v), probs
 
 
+def activation(act, x):
+    """The BERT and GPT-2 configs' activation_function / hidden_act."""
+    if act == "relu":
+        return F.relu(x)
+    return F.gelu(x, approximate="tanh" if act == "gelu_new" else "none")
+
+
 def split_heads(x, heads, d_head):
     """[n, heads * d_head] -> [heads, n, d_head]."""
     return x.reshape(x.shape[0], heads, d_head).transpose(0, 1)
@@ -142,11 +149,6 @@ class Bert(nn.Module):
             layer.ln2 = w.layer_norm(p + "output.LayerNorm", eps)
             self.layers.append(layer)
 
-    def activation(self, x):
-        if self.act == "relu":
-            return F.relu(x)
-        return F.gelu(x, approximate="tanh" if self.act == "gelu_new" else "none")
-
     def forward(self, input_ids):
         ids = input_ids[0]
         n = ids.shape[0]
@@ -159,7 +161,7 @@ class Bert(nn.Module):
             context, probs = softmax_attention(q, k, v, scale, causal=False)
             probs_all.append(probs)
             x = layer.ln1(x + layer.o(merge_heads(context)))
-            x = layer.ln2(x + layer.ff2(self.activation(layer.ff1(x))))
+            x = layer.ln2(x + layer.ff2(activation(self.act, layer.ff1(x))))
         return x, probs_all
 
 
@@ -202,11 +204,6 @@ class Gpt2(nn.Module):
             self.layers.append(layer)
         self.ln_f = w.layer_norm("ln_f", eps)
 
-    def activation(self, x):
-        if self.act == "relu":
-            return F.relu(x)
-        return F.gelu(x, approximate="tanh" if self.act == "gelu_new" else "none")
-
     def forward(self, input_ids):
         ids = input_ids[0]
         n = ids.shape[0]
@@ -220,7 +217,7 @@ class Gpt2(nn.Module):
             context, probs = softmax_attention(q, k, v, scale, causal=True)
             probs_all.append(probs)
             x = x + layer.proj(merge_heads(context))
-            x = x + layer.out(self.activation(layer.fc(layer.ln2(x))))
+            x = x + layer.out(activation(self.act, layer.fc(layer.ln2(x))))
         return self.ln_f(x), probs_all
 
 
