@@ -123,7 +123,9 @@ ModelConfig parse_config(std::string_view config_json) {
   const std::string& model_type = type->as_string();
 
   ModelConfig c;
-  if (model_type == "bert" || model_type == "roberta") {
+  // XLM-RoBERTa is RoBERTa's architecture with another vocabulary (Hugging Face's XLMRobertaModel is
+  // its copy, tensor names included); its SentencePiece Unigram tokenizer comes from tokenizer.json.
+  if (model_type == "bert" || model_type == "roberta" || model_type == "xlm-roberta") {
     c.architecture = model_type == "bert" ? Architecture::bert : Architecture::roberta;
     c.d_model = size_key(config, {"hidden_size"});
     c.num_layers = size_key(config, {"num_hidden_layers"});

@@ -18,7 +18,7 @@ enum class Architecture : std::uint8_t {
 const char* architecture_name(Architecture a) noexcept;
 // The list for error messages.
 inline constexpr const char* kSupportedModelTypes =
-    "bert, roberta, distilbert, gpt2, llama, mistral, qwen2, qwen3, gemma, phi3, bart, mbart, marian, t5";
+    "bert, roberta, xlm-roberta, distilbert, gpt2, llama, mistral, qwen2, qwen3, gemma, phi3, bart, mbart, marian, t5";
 
 enum class Activation : std::uint8_t { gelu_erf, gelu_tanh, relu, silu };
 

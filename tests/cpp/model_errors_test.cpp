@@ -119,7 +119,7 @@ TEST_F(ModelErrors, CorruptedHeaderBytesNeverCrash) {
 
 TEST_F(ModelErrors, UnsupportedModelTypeListsTheSupportedOnes) {
   const std::string e = load_error(R"({"model_type": "pegasus", "d_model": 512})", bert);
-  EXPECT_CONTAINS(e, "model_type 'pegasus' is not supported (supported: bert, roberta, distilbert, gpt2, llama, mistral, "
+  EXPECT_CONTAINS(e, "model_type 'pegasus' is not supported (supported: bert, roberta, xlm-roberta, distilbert, gpt2, llama, mistral, "
                      "qwen2, qwen3, gemma, phi3, bart, mbart, marian, t5)");
   EXPECT_CONTAINS(load_error(R"({"hidden_size": 32})", bert), "missing string 'model_type'");
   EXPECT_CONTAINS(load_error("{", bert), "config.json: not valid JSON");

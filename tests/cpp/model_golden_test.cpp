@@ -55,6 +55,27 @@ TEST_P(ModelGolden, MatchesTorchReference) {
   }
 }
 
+// An xlm-roberta config loads as RoBERTa (the same architecture and tensor names in Hugging Face):
+// the RoBERTa checkpoint relabelled gives the RoBERTa reference's numbers.
+TEST(ModelGoldenXlmRoberta, LoadsAsRoberta) {
+  const auto ref = attnscope::testing::read_reference("roberta-f32");
+  const std::string dir = model_dir("roberta-f32");
+  std::string config = attnscope::testing::read_text(dir + "/config.json");
+  const std::string from = "\"model_type\": \"roberta\"";
+  const auto at = config.find(from);
+  ASSERT_NE(at, std::string::npos) << config;
+  config.replace(at, from.size(), "\"model_type\": \"xlm-roberta\"");
+  const auto weights = attnscope::testing::read_bytes(dir + "/model.safetensors");
+  const model::TransformerModel m = model::load_transformer(config, weights);
+  EXPECT_EQ(m.config().architecture, model::Architecture::roberta);
+  const auto out = m.forward(ref.ids);
+  ASSERT_EQ(out.attentions.size(), ref.attentions.size());
+  for (std::size_t l = 0; l < ref.attentions.size(); ++l) {
+    EXPECT_LE(max_abs_diff(out.attentions[l], ref.attentions[l]), 1e-5f) << "layer " << l;
+  }
+  EXPECT_LE(max_abs_diff(out.hidden, ref.hidden), 1e-4f);
+}
+
 INSTANTIATE_TEST_SUITE_P(
     Checkpoints, ModelGolden,
     ::testing::Values(GoldenCase{"bert-f32", model::Architecture::bert},

@@ -71,7 +71,7 @@ describe('loadModel errors', () => {
 
   test('unsupported model_type lists the supported ones (before the weights are read)', async () => {
     await rejects({ ...bert(), 'config.json': '{"model_type": "pegasus"}' }, Error,
-      /model_type 'pegasus' is not supported \(supported: bert, roberta, distilbert, gpt2, llama, mistral, qwen2, qwen3, gemma, phi3, bart, mbart, marian, t5\)/);
+      /model_type 'pegasus' is not supported \(supported: bert, roberta, xlm-roberta, distilbert, gpt2, llama, mistral, qwen2, qwen3, gemma, phi3, bart, mbart, marian, t5\)/);
   });
 
   test('hostile safetensors files', async () => {

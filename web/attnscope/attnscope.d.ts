@@ -590,6 +590,7 @@ export interface TokenizeResult {
 }
 
 export interface Model {
+  /** An xlm-roberta checkpoint reports 'roberta' (the same architecture). */
   readonly architecture: 'bert' | 'roberta' | 'distilbert' | 'gpt2' | 'llama' | 'mistral' | 'qwen2' | 'qwen3' | 'gemma' | 'phi3'
     | 'bart' | 'mbart' | 'marian' | 't5';
   readonly config: Readonly<ModelConfig>;
