@@ -12,6 +12,7 @@
 #include "model/checkpoint.hpp"
 #include "model/config.hpp"
 #include "model/shard_index.hpp"
+#include "model/transformer.hpp"
 
 namespace {
 
