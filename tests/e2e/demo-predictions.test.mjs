@@ -78,6 +78,7 @@ test('the default model: hover for predictions, click to mask, and the head atla
 
   // The Model view: every head badged by the atlas of the (masked) input, the supervised head noted.
   await showView(page, 'model');
+  await page.waitForSelector('#view-model[data-atlas="ready"]');  // the atlas is computed in the worker
   const thumbs = page.locator('#view-model .attnscope-thumb');
   assert.equal(await thumbs.count(), 16);
   const patterns = await thumbs.evaluateAll((els) => els.map((el) => el.dataset.pattern || null));

@@ -238,7 +238,11 @@ function render() {
     } else {
       if (state.view === 'model') ensureAtlas();
       views[state.view].update(result, viewOptions());
-      if (state.view === 'model' && result.atlasError) showNoteBelow(panel, `No head atlas: ${result.atlasError}`);
+      if (state.view === 'model') {
+        if (result.atlasError) showNoteBelow(panel, `No head atlas: ${result.atlasError}`);
+        // 'pending' until the worker's atlas arrives and the view is drawn again with it (tests wait on this).
+        panel.dataset.atlas = result.atlas ? 'ready' : result.atlasError || result.encoderDecoder ? 'none' : 'pending';
+      }
     }
   } catch (err) {
     showNote(panel, `Could not draw this view: ${err.message}`);
