@@ -136,8 +136,9 @@ test('the Step view of an encoder-decoder model: cross-attention steps with targ
   for (const step of ['scores', 'scaled', 'masked', 'softmax']) {
     assert.deepEqual(await panelLabels(page, step), { rows: ref.targetTokens, cols: ref.sourceTokens }, `${step}: target rows, source columns`);
   }
-  assert.deepEqual((await panelLabels(page, 'k')).rows, ref.sourceTokens, 'K: a row per source token');
-  assert.deepEqual((await panelLabels(page, 'q')).rows, ref.targetTokens, 'Q: a row per target token');
+  // Q has a row per target token, K and V one per source token (too narrow for labels: the tooltips name them).
+  const rowsOf = (step) => page.$eval(`#view-step figure[data-step="${step}"] canvas:not(.attnscope-overlay)`, (c) => Number(c.dataset.rows));
+  assert.deepEqual([await rowsOf('q'), await rowsOf('k'), await rowsOf('v')], [nt, ns, ns]);
   const subtitle = (step) => page.textContent(`#view-step figure[data-step="${step}"] .attnscope-subtitle`);
   assert.match(await subtitle('k'), /^K = E·W_K, from the encoder’s output E/);
   assert.match(await subtitle('q'), /^Q = X·W_Q, from the decoder/);
@@ -159,6 +160,8 @@ test('the Step view of an encoder-decoder model: cross-attention steps with targ
     tip = await hoverCell(page, cell('softmax'), i, j);
     close(numberAfter(tip, '] = '), at(ref.weights, i, j), `weights[${i}, ${j}]`);
   }
+  assert.ok((await hoverCell(page, cell('k'), ns - 1, 3)).startsWith(`K[${ref.sourceTokens[ns - 1]}, 3] = `));
+  assert.ok((await hoverCell(page, cell('q'), nt - 1, 3)).startsWith(`Q[${ref.targetTokens[nt - 1]}, 3] = `));
   const d = ref.encoderHidden.length / ns;
   let tip = await hoverCell(page, cell('e'), 3, 5);
   close(numberAfter(tip, '] = '), ref.encoderHidden[3 * d + 5], 'E[3, 5]: the encoder\'s output');
@@ -186,10 +189,11 @@ test('the Step view of an encoder-decoder model: cross-attention steps with targ
   assert.deepEqual(await panelLabels(page, 'scaled'), { rows: dec.targetTokens, cols: dec.targetTokens });
   assert.match(await page.textContent('#view-step figure[data-step="scaled"] figcaption'), /Scaled \+ position bias.*S \+ B/);
   tip = await hoverCell(page, cell('scaled'), 3, 1);
-  close(numberAfter(tip, '] = '), dec.scaled[(0 * nt + 3) * nt + 1], 'decoder scaled[3, 1] (head 0)');
+  assert.equal(await page.inputValue('#view-step .attnscope-step-head'), String(head), 'the head picked is kept');
+  close(numberAfter(tip, '] = '), dec.scaled[(head * nt + 3) * nt + 1], `decoder scaled[3, 1] (head ${head})`);
   const [, product, bias] = tip.match(/\+ B = (-?[\d.e+-]+) \+ (-?[\d.e+-]+)/).map(Number);
-  close(product, dec.scores[(0 * nt + 3) * nt + 1] * dec.scale, 'score × scale (decoder [3, 1])');
-  close(product + bias, dec.scaled[(0 * nt + 3) * nt + 1], 'score × scale + B adds up');
+  close(product, dec.scores[(head * nt + 3) * nt + 1] * dec.scale, 'score × scale (decoder [3, 1])');
+  close(product + bias, dec.scaled[(head * nt + 3) * nt + 1], 'score × scale + B adds up');
   assert.ok(Math.abs(bias) > 1e-3, `a position bias is there: ${tip}`);
   assert.match(await subtitle('masked'), /causal/);
   // Back to the encoder: its 2 layers, the layer clamped.

@@ -19,20 +19,20 @@ const random = (count, seed) => {
 
 /**
  * Cross-attention steps computed directly: X [nq*d] and E [nk*d] projected by random weights (no
- * biases), head-major Q [H*nq*dk], K and V [H*nk*dk], S = Q·Kᵀ, scaled = S·scale + bias, softmax per row,
+ * biases; heads × dk may differ from d, as in T5), head-major Q [H*nq*dk], K and V [H*nk*dk], S = Q·Kᵀ, scaled = S·scale + bias, softmax per row,
  * heads = A·V, output = concat·W_O.
  */
-function crossSteps({ H = 2, dk = 3, scale = 1 / Math.sqrt(3), bias = null, allowed = null } = {}) {
-  const nq = TARGET.length, nk = SOURCE.length, d = H * dk;
+function crossSteps({ H = 2, dk = 3, d = H * dk, scale = 1 / Math.sqrt(3), bias = null, allowed = null } = {}) {
+  const nq = TARGET.length, nk = SOURCE.length, inner = H * dk;
   const x = random(nq * d, 1), context = random(nk * d, 2);
-  const W = { q: random(d * d, 3), k: random(d * d, 4), v: random(d * d, 5), o: random(d * d, 6) };
+  const W = { q: random(d * inner, 3), k: random(d * inner, 4), v: random(d * inner, 5), o: random(inner * d, 6) };
   const project = (input, rows, w) => {
     const out = new Float32Array(H * rows * dk);
     for (let h = 0; h < H; h++) {
       for (let i = 0; i < rows; i++) {
         for (let c = 0; c < dk; c++) {
           let sum = 0;
-          for (let t = 0; t < d; t++) sum += input[i * d + t] * w[t * d + h * dk + c];
+          for (let t = 0; t < d; t++) sum += input[i * d + t] * w[t * inner + h * dk + c];
           out[(h * rows + i) * dk + c] = sum;
         }
       }
@@ -80,15 +80,15 @@ const byTitle = (panels, start) => panels.find((p) => p.title.startsWith(start))
 const first = (line) => Number(line.slice(line.indexOf('] = ') + 4));
 
 test('cross-attention steps: target queries × source keys, panel by panel', () => {
-  const steps = crossSteps();
+  const steps = crossSteps({ d: 5 });
   const s = normalizeSteps(steps);
   assert.deepEqual([s.nq, s.nk, s.n, s.cross, s.causal], [3, 5, 3, true, false]);
   assert.deepEqual(s.queryTokens, TARGET);
   assert.deepEqual(s.keyTokens, SOURCE);
   const panels = stepPanels(s, 1);
   const shape = (start) => { const p = byTitle(panels, start); return [p.rows, p.cols, p.rowLabels, p.colLabels.length]; };
-  assert.deepEqual(shape('X'), [3, 6, TARGET, 6], 'X: the decoder side');
-  assert.deepEqual(shape('E'), [5, 6, SOURCE, 6], 'E: the encoder’s output');
+  assert.deepEqual(shape('X'), [3, 5, TARGET, 5], 'X: the decoder side');
+  assert.deepEqual(shape('E'), [5, 5, SOURCE, 5], 'E: the encoder’s output');
   assert.deepEqual(shape('Q'), [3, 6, TARGET, 6]);
   assert.deepEqual(shape('K'), [5, 6, SOURCE, 6]);
   assert.deepEqual(shape('V'), [5, 6, SOURCE, 6]);
@@ -97,7 +97,10 @@ test('cross-attention steps: target queries × source keys, panel by panel', () 
     assert.deepEqual([p.rows, p.cols, p.rowLabels, p.colLabels], [3, 5, TARGET, SOURCE], title);
   }
   assert.deepEqual(shape('Head 1 output'), [3, 3, TARGET, 3]);
-  assert.deepEqual(shape('Output'), [3, 6, TARGET, 6]);
+  assert.deepEqual(shape('Output'), [3, 5, TARGET, 5], 'd_model wide, not heads × d_k');
+  const out = byTitle(panels, 'Output');
+  assert.equal(first(out.describe(2, 4)[0]), Number(steps.output[2 * 5 + 4].toFixed(4)), 'Y[2, 4]');
+  assert.equal(first(byTitle(panels, 'E').describe(4, 1)[0]), Number(steps.context[4 * 5 + 1].toFixed(4)), 'E[4, 1]');
   // Where Q, K and V come from, and no bias terms for a model without them.
   assert.match(byTitle(panels, 'Q').formula, /^Q = X·W_Q, from the decoder$/);
   assert.match(byTitle(panels, 'K').formula, /^K = E·W_K, from the encoder’s output E$/);
@@ -123,6 +126,7 @@ test('cross-attention steps: target queries × source keys, panel by panel', () 
   assert.deepEqual([...k.m.subarray(6 * 4, 6 * 5)], [...steps.k.subarray(12, 15), ...steps.k.subarray(27, 30)],
     'K side by side: the last source token, head 0 then head 1');
   assert.match(k.describe(4, 5)[1], /^= E\[<\/s>, :\] · W_K\[:, 5\]$/);
+  assert.equal(first(k.describe(4, 5)[0]), Number(steps.k[15 + 4 * 3 + 2].toFixed(4)), 'K[</s>, 5]: head 1, dimension 2');
 });
 
 test('a position bias (T5) is named in the scaled step and recovered per cell; scale 1 says so', () => {
@@ -184,6 +188,7 @@ test('the square format (one token list) reads as before', () => {
   assert.equal(byTitle(panels, 'Scaled').formula, 'S × 0.7071 (÷ √2)');
   assert.ok(!panels.some((p) => p.title === 'E' || p.title === 'C'), 'no keys’ input of its own');
   for (const p of panels) assert.deepEqual(p.rowLabels, tokens, p.title);
+  assert.deepEqual(normalizeSteps(s).queryTokens, tokens, 'normalizeSteps takes its own result (the neuron view gets it)');
 });
 
 test('steps that do not fit together are refused, naming the array and the length expected', () => {

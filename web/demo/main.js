@@ -256,7 +256,8 @@ function render() {
  */
 function renderSteps(panel) {
   const kind = result.encoderDecoder ? stepKind() : null;
-  const what = kind ? `${KINDS[kind].toLowerCase()} layer ${state.layer}` : `layer ${state.layer}`;
+  const what = kind === 'cross' ? `the cross-attention of decoder layer ${state.layer}`
+    : kind ? `${KINDS[kind].toLowerCase()} layer ${state.layer}` : `layer ${state.layer}`;
   if (result.steps && (result.steps.layer !== state.layer || (result.steps.kind ?? null) !== kind)) {
     if (!model) { recompute(); return false; }
     const shown = result;
@@ -268,10 +269,8 @@ function renderSteps(panel) {
     }, (err) => showNote(panel, `Could not compute the steps: ${err.message}`));
     return false;
   }
-  stepNote.textContent = !model ? ''
-    : kind === 'cross' ? `${model.label}, cross-attention of ${what}: its own numbers, every head. Queries come from the `
-      + 'decoder (the target’s tokens), keys and values from the encoder’s output (the source’s tokens).'
-      : `${model.label}, ${what}: its own numbers, every head.`;
+  stepNote.textContent = !model ? '' : `${model.label}, ${what}: its own numbers, every head.${kind === 'cross'
+    ? ' Queries come from the decoder (the target’s tokens), keys and values from the encoder’s output (the source’s tokens).' : ''}`;
   if (result.steps) {
     views.step.update(result.steps, { head: state.head === 'all' ? 0 : state.head, query: state.query ?? undefined,
       kinds: kind ? Object.keys(result.parts) : undefined });

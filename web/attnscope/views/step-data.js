@@ -79,8 +79,12 @@ function stepTokens(steps) {
   };
   const twoLists = steps.queryTokens !== undefined || steps.keyTokens !== undefined;
   if (steps.tokens !== undefined) {
-    if (twoLists) throw new TypeError('step view: give tokens (self-attention) or queryTokens and keyTokens, not both');
     const tokens = list(steps.tokens, 'tokens');
+    // Both forms at once only as normalizeSteps returns square steps (so that it can take its own result).
+    const same = (other) => Array.isArray(other) && other.length === tokens.length && other.every((t, i) => String(t) === tokens[i]);
+    if (twoLists && !(same(steps.queryTokens) && same(steps.keyTokens))) {
+      throw new TypeError('step view: give tokens (self-attention) or queryTokens and keyTokens, not both');
+    }
     return { queryTokens: tokens, keyTokens: tokens };
   }
   if (!twoLists) {

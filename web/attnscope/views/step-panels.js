@@ -46,13 +46,15 @@ export function stepPanels(s, h) {
   const width = all ? s.numHeads * dk : dk;
   const offset = all ? s.firstHead * dk : h * dk;
   const projectionOf = (m, mh, rows) => (all ? sideBySide(m, s.numHeads, rows, dk) : mh);
-  const projection = (name, M, W, B, input, inputName, inWidth, tokens) => (i, c) => {
-    const col = offset + c;
+  // M [rows*outWidth] holds columns colOffset… of input·W + B (Q, K, V: this head's or every head's;
+  // the output: all d_model columns, whose width differs from the heads' when heads × d_k ≠ d_model, as in T5).
+  const projection = (name, M, W, B, input, inputName, inWidth, tokens, outWidth = width, colOffset = offset) => (i, c) => {
+    const col = colOffset + c;
     const ld = W ? W.length / inWidth : 0;
     const linear = `${inputName}[${tokens[i]}, :] · W_${name}[:, ${col}]${B?.length ? ` + b_${name}[${col}]` : ''}`;
     const moved = transformed(name);
     return [
-      `${name}[${tokens[i]}, ${col}] = ${f(M[i * width + c])}`,
+      `${name}[${tokens[i]}, ${col}] = ${f(M[i * outWidth + c])}`,
       moved ? `= ${moved.replace('·', linear)}` : `= ${linear}`,
       ...(moved ? [rotaryNote(i, c % dk)] : []),
       ...(W && input && !moved ? [`= ${sumText(inWidth, (t) => [input[i * inWidth + t], W[t * ld + col]])}${B?.length ? ` + ${f(B[col])}` : ''}`] : []),
@@ -125,7 +127,7 @@ export function stepPanels(s, h) {
         `= head_${s.firstHead + Math.floor(c / dk)}[${qt[i]}, ${c % dk}]`] });
   }
   panels.push({ title: 'Output', formula: `Y = concat·W_O${bias('O')}`, m: s.output, rows: nq, cols: d, rowLabels: qt, colLabels: dims(d),
-    describe: all ? projection('O', s.output, P.wo, P.bo, sideBySide(s.headOutput, s.numHeads, nq, dk), 'concat', width, qt)
+    describe: all ? projection('O', s.output, P.wo, P.bo, sideBySide(s.headOutput, s.numHeads, nq, dk), 'concat', width, qt, d, 0)
       : (i, c) => [`Y[${qt[i]}, ${c}] = ${f(s.output[i * d + c])}`, `= concat(every head)·W_O${bias('O')}`] });
   return panels;
 }
