@@ -444,6 +444,12 @@ export interface ModelRunOptions {
    * multiplying its attention weights before ·V; 0 ablates the head. The attentions returned are the multiplied ones.
    */
   headMask?: ArrayLike<number> | ArrayLike<number>[];
+  /**
+   * An earlier result whose arrays (attentions, valueNorms, hidden, hiddenStates) this run overwrites and
+   * returns again where their lengths match; the others are fresh. For loops over many inputs: copying
+   * into memory already in use costs only the copy, where fresh arrays are new pages to map.
+   */
+  reuse?: ModelRunResult | null;
 }
 
 /** Per position the k most probable tokens, most probable first (softmax over the whole vocabulary). */
@@ -542,6 +548,8 @@ export interface Seq2SeqRunOptions {
   steps?: { layer: number; head?: number; kind: AttentionKind };
   /** The source's attention_mask [n_src]: 0 marks a padding token no encoder or cross-attention query attends to. */
   attentionMask?: ArrayLike<number>;
+  /** An earlier result whose attention and hidden arrays this run overwrites where their lengths match (see ModelRunOptions.reuse). */
+  reuse?: Seq2SeqRunResult | null;
 }
 
 export interface Seq2SeqSteps extends Omit<ModelSteps, 'rotaryDim' | 'qkNorm'> {

@@ -1,6 +1,7 @@
 // model.run(input, options): the options a user gives, checked against the model before anything is
 // allocated, turned into the core's request, and the outputs copied out of the wasm heap.
 import { MAX_WASM_BYTES, throwIfFailed } from './heap.js';
+import { OutputArrays, parseReuse } from './output-arrays.js';
 import { describe, optionalBoolean, requireOptions } from './validate.js';
 
 const HIDDEN = Object.freeze({ none: 0, last: 1, all: 2 });
@@ -162,6 +163,7 @@ export function parseRunOptions(options, config, n, what) {
     types: parseTokenTypes(options.tokenTypes, config, n, what),
     topK: parseTopK(options.logits, options.k, config, what),
     headMask: parseHeadMask(options.headMask, config, what),
+    reuse: parseReuse(options.reuse, what),
   };
   if (request.valueNorms && !layers) {
     throw new Error(`${what}: valueNorms needs the attentions (they are weighted by them); drop attentions: false`);
@@ -246,14 +248,14 @@ function stepsMask(config, n, layer, padding) {
 
 function copyResult(views, tokens, ids, request, config) {
   const out = { tokens, ids: ids.slice() };
-  const copies = (list) => list.map((view) => view.slice());
+  const arrays = new OutputArrays(request.reuse);
   if (request.layers) {
-    out.attentions = copies(views.attentions);
+    out.attentions = arrays.copyList(views.attentions, 'attentions');
     out.attentionLayers = views.attentionLayers;
-    if (request.valueNorms) out.valueNorms = copies(views.valueNorms);
+    if (request.valueNorms) out.valueNorms = arrays.copyList(views.valueNorms, 'valueNorms');
   }
-  if (request.hidden !== HIDDEN.none) out.hidden = views.hidden.slice();
-  if (request.hidden === HIDDEN.all) out.hiddenStates = copies(views.hiddenStates);
+  if (request.hidden !== HIDDEN.none) out.hidden = arrays.copy(views.hidden, 'hidden');
+  if (request.hidden === HIDDEN.all) out.hiddenStates = arrays.copyList(views.hiddenStates, 'hiddenStates');
   if (views.steps) {
     const s = views.steps;
     out.steps = {

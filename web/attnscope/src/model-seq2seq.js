@@ -2,6 +2,7 @@
 // input and options checked against the model before anything is allocated, the core's
 // runSeq2Seq, and the outputs copied out of the wasm heap.
 import { MAX_WASM_BYTES, throwIfFailed } from './heap.js';
+import { OutputArrays, parseReuse } from './output-arrays.js';
 import { describe, optionalBoolean, requireOptions } from './validate.js';
 
 const KIND_CODES = Object.freeze({ encoder: 0, decoder: 1, cross: 2 });
@@ -110,6 +111,7 @@ export function runSeq2Seq(parts, input, options, what) {
     hidden: optionalBoolean(options.hidden, 'hidden', true, what),
     steps: parseSteps(options.steps, config, what),
     mask: parseMask(options.attentionMask, ns, what),
+    reuse: parseReuse(options.reuse, what),
   };
   const needed = runBytes(config, ns, nt, request);
   const left = MAX_WASM_BYTES - wasm.heapBytesInUse();
@@ -135,17 +137,15 @@ export function runSeq2Seq(parts, input, options, what) {
 }
 
 function copyResult(views, source, target, request, config) {
-  const copies = (list) => list.map((view) => view.slice());
   const out = { sourceTokens: source.tokens, targetTokens: target.tokens, sourceIds: source.ids.slice(),
     targetIds: target.ids.slice() };
+  const arrays = new OutputArrays(request.reuse);
   if (request.attentions) {
-    out.encoderAttentions = copies(views.encoderAttentions);
-    out.decoderAttentions = copies(views.decoderAttentions);
-    out.crossAttentions = copies(views.crossAttentions);
+    for (const key of ['encoderAttentions', 'decoderAttentions', 'crossAttentions']) out[key] = arrays.copyList(views[key], key);
   }
   if (request.hidden) {
-    out.encoderHidden = views.encoderHidden.slice();
-    out.hidden = views.hidden.slice();
+    out.encoderHidden = arrays.copy(views.encoderHidden, 'encoderHidden');
+    out.hidden = arrays.copy(views.hidden, 'hidden');
   }
   if (views.steps) {
     const s = views.steps;
