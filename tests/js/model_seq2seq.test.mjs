@@ -77,6 +77,16 @@ for (const { name: flavourName, options } of FLAVOURS) describe(`encoder-decoder
             const tolerance = ours === 'weights' ? 1e-5 : (ours === 'scores' ? 1e-3 : 1e-4) * scale;
             assert.ok(maxAbsDiff(steps[ours], want) < tolerance, `${name} steps.${kind}.${ours}`);
           }
+          // What the Step view writes of the scaled step holds for torch's numbers: scaled = scores × scale,
+          // plus T5's position bias in its self-attentions only (steps.positionBias).
+          const t5 = model.architecture === 't5';
+          assert.equal(steps.positionBias, t5 && kind !== 'cross', `${name} steps.${kind}.positionBias`);
+          assert.ok(Math.abs(steps.scale - (t5 ? 1 : 1 / Math.sqrt(steps.dHead))) < 1e-6, `${name} steps.${kind}.scale`);
+          const scores = t[`steps.${kind}.scores`], scaled = t[`steps.${kind}.scaled`];
+          const rest = Float32Array.from(scaled, (v, i) => v - scores[i] * steps.scale);
+          const restMax = Math.max(...Array.from(rest, Math.abs));
+          if (steps.positionBias) assert.ok(restMax > 1e-2, `${name} ${kind}: a position bias in torch's scaled (${restMax})`);
+          else assert.ok(restMax < 1e-4 * Math.max(1, ...Array.from(scaled, Math.abs)), `${name} ${kind}: scaled = scores × scale (${restMax})`);
         }
       } finally {
         model.dispose();

@@ -557,6 +557,8 @@ export interface Seq2SeqSteps extends Omit<ModelSteps, 'rotaryDim' | 'qkNorm'> {
   /** Query rows (n_src for the encoder, n_tgt otherwise) and key columns (n_src for cross, else as queries) of scores, scaled and weights. */
   queries: number;
   keys: number;
+  /** True when scaled = scores × scale + a per-head position bias (T5's self-attentions: relative position buckets; scale is 1). */
+  positionBias: boolean;
 }
 
 export interface Seq2SeqRunResult {

@@ -6,8 +6,9 @@
 //                                            (File[], a URL or 'hf:<id>'; callbacks and signal included)
 //   compute.latest('seeded' | 'model', text, state)   what an edit recomputes (compute.js), or
 //                                            SUPERSEDED when a newer edit came before its result
-//   compute.steps(result, layer) (one layer's steps of the model), compute.atlas(result, ofModel) (the head
-//   atlas of the model's run or of the seeded attentions), compute.disposeModel()
+//   compute.steps(result, layer, kind?) (one layer's steps of the model; kind: the part of an
+//   encoder–decoder model), compute.atlas(result, ofModel) (the head atlas of the model's run or of the
+//   seeded attentions), compute.disposeModel()
 
 /** What compute.latest resolves to when a newer request replaced it. */
 export const SUPERSEDED = Symbol('superseded');
@@ -81,7 +82,8 @@ export function startComputeWorker() {
       waiting = { op, args: [text, { ...state }], resolve, reject };
       pump();
     }),
-    steps: (result, layer) => call('steps', [{ input: result.input, runOptions: result.runOptions, tokens: result.tokens }, layer]),
+    steps: (result, layer, kind = null) => call('steps', [{ input: result.input, runOptions: result.runOptions, tokens: result.tokens,
+      targetTokens: result.targetTokens, encoderDecoder: result.encoderDecoder }, layer, kind]),
     atlas: (result, ofModel) => call('atlas', [ofModel ? { input: result.input, runOptions: result.runOptions }
       : { attentions: result.attentions, numHeads: result.numHeads, causal: result.causal }, ofModel]),
   };

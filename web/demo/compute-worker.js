@@ -44,8 +44,9 @@ const ops = {
   // The result of an edit, with the rollout already in it when that is the measure drawn.
   seeded: (id, text, state) => viewData(core, computeSeeded(core, text, state), state.measure),
   model: (id, text, state) => viewData(core, computeModel(requireModel(), text, state), state.measure),
-  // One layer's steps for a result ({ input, runOptions, tokens }) of the loaded model.
-  steps: (id, result, layer) => modelSteps(requireModel(), result, layer),
+  // One layer's steps for a result ({ input, runOptions, tokens, targetTokens?, encoderDecoder? }) of the
+  // loaded model; of the part `kind` for an encoder–decoder model.
+  steps: (id, result, layer, kind) => modelSteps(requireModel(), result, layer, kind),
   // The head atlas of a result: the loaded model's ({ input, runOptions }) or the seeded attentions'.
   atlas: (id, result, ofModel) => computeAtlas(core, ofModel ? requireModel() : null, result),
 };

@@ -4,10 +4,11 @@
 //   { tokens, attentions, numHeads, numKvHeads, numLayers, causal, sentenceBStart (null without sentence B),
 //     valueNorms?, steps? (one layer, step-data.js), rollout? and atlas? (filled on demand); loaded models:
 //     input and runOptions (what the model ran), topk (its predictions) }
-// or, for an encoder–decoder model, { encoder, decoder, cross, tokens, targetTokens, numHeads, numLayers, … }.
+// or, for an encoder–decoder model, { encoder, decoder, cross, tokens, targetTokens, numHeads, numLayers,
+//     parts (each part's numLayers and numHeads), steps? (one part's), … }.
 import { runSeeded, SEEDED_LIMITS, tokenize, tokenizePair } from '../attnscope/embed/seeded-model.js';
 
-/** The most tokens whose steps the demo computes (every head's n×n scores, scaled and weights). */
+/** The most tokens (per side of an encoder–decoder input) whose steps the demo computes (every head's n×n scores, scaled and weights). */
 export const STEPS_MAX_TOKENS = SEEDED_LIMITS.stepsMaxTokens;
 
 /** True when the state holds a second sentence (a pair). */
@@ -29,20 +30,32 @@ export function computeSeeded(core, text, state) {
 /**
  * An encoder–decoder model (BART, T5, …): the text is the source, sentence B the target (the text
  * itself when there is none), drawn as { encoder, decoder, cross } with both token lists. The layer
- * and head menus cover what every part has (the decoder may have more layers or fewer heads).
+ * and head menus cover what every part has (the decoder may have more layers or fewer heads); parts
+ * holds each part's own counts, which the Step view's menus follow. Steps: of the part state.kind
+ * names (default the encoder) at state.layer, when neither side is longer than STEPS_MAX_TOKENS.
  */
 function computeEncoderDecoder(model, text, state) {
   const c = model.config;
   const target = hasSentenceB(state) ? state.textB : text;
   const out = model.run({ source: text, target }, { attentions: true, hidden: false });
-  return {
+  const decoder = { numLayers: c.decoderLayers, numHeads: c.decoderHeads };
+  const result = {
     encoder: { tokens: out.sourceTokens, attentions: out.encoderAttentions },
     decoder: { tokens: out.targetTokens, attentions: out.decoderAttentions },
     cross: { queryTokens: out.targetTokens, keyTokens: out.sourceTokens, attentions: out.crossAttentions },
     tokens: out.sourceTokens, targetTokens: out.targetTokens, numHeads: Math.min(c.numHeads, c.decoderHeads),
     numKvHeads: Math.min(c.numHeads, c.decoderHeads), numLayers: Math.min(c.numLayers, c.decoderLayers), causal: false,
+    parts: { encoder: { numLayers: c.numLayers, numHeads: c.numHeads }, decoder, cross: decoder },
     sentenceBStart: null, steps: null, encoderDecoder: true, input: { source: text, target },
   };
+  const kind = state.kind ?? 'encoder';
+  if (stepsFit(result)) result.steps = modelSteps(model, result, Math.min(state.layer, result.parts[kind].numLayers - 1), kind);
+  return result;
+}
+
+/** Whether a result is short enough for the Step view (both sides of an encoder–decoder input). */
+export function stepsFit(result) {
+  return result.tokens.length <= STEPS_MAX_TOKENS && (result.targetTokens?.length ?? 0) <= STEPS_MAX_TOKENS;
 }
 
 /**
@@ -57,11 +70,10 @@ export function computeModel(model, text, state) {
   const { input, options, sentenceBStart } = modelInput(model, text, state);
   const out = model.run(input, { ...options, attentions: true, hidden: false, valueNorms: state.measure === 'value',
     ...(model.lmHead.usable ? { logits: 'topk', k: PREDICTIONS } : {}) });
-  const n = out.tokens.length;
   const result = { tokens: out.tokens, attentions: out.attentions, valueNorms: out.valueNorms, numHeads: c.numHeads,
     numKvHeads: c.numKvHeads, numLayers: c.numLayers, causal: c.causal,
     sentenceBStart: out.sentenceBStart ?? sentenceBStart, steps: null, topk: out.topk ?? null, input, runOptions: options };
-  if (n <= STEPS_MAX_TOKENS) result.steps = modelSteps(model, result, layer);
+  if (stepsFit(result)) result.steps = modelSteps(model, result, layer);
   return result;
 }
 
@@ -89,13 +101,43 @@ export function computeAtlas(core, model, result) {
   return core.headAtlas({ attentions: result.attentions, numHeads: result.numHeads, causal: result.causal });
 }
 
-/** One layer's steps of a loaded model (every head) on the result's input, in the form the Step view takes. */
-export function modelSteps(model, result, layer) {
+/**
+ * One layer's steps of a loaded model (every head) on the result's input, in the form the Step view
+ * takes; for an encoder–decoder model those of the part `kind` ('encoder', 'decoder' or 'cross').
+ */
+export function modelSteps(model, result, layer, kind = null) {
+  if (result.encoderDecoder) return seq2seqSteps(model, result, layer, kind ?? 'encoder');
   const out = model.run(result.input, { ...result.runOptions, attentions: false, hidden: false, steps: { layer } });
   return { ...out.steps, tokens: result.tokens, dModel: model.config.dModel, causal: model.config.causal,
     inputFormula: model.config.preLayerNorm
-      ? `X = ${model.config.normalization === 'rms' ? 'RMSNorm' : 'LayerNorm'}(x) at the input of layer ${layer}`
+      ? `X = ${normName(model.config)}(x) at the input of layer ${layer}`
       : layer === 0 ? 'X = LayerNorm(token + position embeddings)' : `X = the output of layer ${layer - 1}` };
+}
+
+const normName = (config) => (config.normalization === 'rms' ? 'RMSNorm' : 'LayerNorm');
+
+/**
+ * One attention's steps of an encoder–decoder model: the encoder's or decoder's self-attention (one
+ * token list) or cross-attention (queries: the target's tokens, keys and values: the encoder's output
+ * for the source's tokens, drawn as E). T5's projections have no biases.
+ */
+function seq2seqSteps(model, result, layer, kind) {
+  const c = model.config;
+  const out = model.run(result.input, { attentions: false, hidden: kind === 'cross', steps: { layer, kind } });
+  const [queryTokens, keyTokens] = kind === 'encoder' ? [result.tokens, result.tokens]
+    : kind === 'decoder' ? [result.targetTokens, result.targetTokens] : [result.targetTokens, result.tokens];
+  const stack = kind === 'encoder' ? 'encoder' : 'decoder';
+  const norm = normName(c);
+  const inputFormula = kind === 'cross'
+    ? (c.preLayerNorm ? `X = ${norm}(y) after decoder layer ${layer}’s self-attention`
+      : `X = ${norm}(y + self-attention) in decoder layer ${layer}`)
+    : c.preLayerNorm ? `X = ${norm}(x) at the input of ${stack} layer ${layer}`
+      : layer === 0 ? `X = the ${stack}’s embedded ${stack === 'encoder' ? 'source' : 'target'} tokens`
+        : `X = the output of ${stack} layer ${layer - 1}`;
+  return { ...out.steps, queryTokens, keyTokens, dModel: c.dModel, causal: kind === 'decoder',
+    projectionBiases: model.architecture !== 't5', inputFormula,
+    ...(kind === 'cross' ? { context: out.encoderHidden,
+      contextFormula: `E = the encoder’s output${c.preLayerNorm ? ` (after its final ${norm})` : ''}, one row per source token` } : {}) };
 }
 
 /** The data the Matrix, Head and Model views draw for a measure (rollout computed once per result). */

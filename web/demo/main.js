@@ -6,7 +6,7 @@ import { MatrixView } from '../attnscope/views/matrix-view.js';
 import { ModelView } from '../attnscope/views/model-view.js';
 import { StepView } from '../attnscope/views/step-view.js';
 import { attentionJSON, download, viewToPNG, viewToSVG } from '../attnscope/views/export.js';
-import { isEncoderDecoder } from '../attnscope/views/attention-data.js';
+import { isEncoderDecoder, KINDS } from '../attnscope/views/attention-data.js';
 import { hasSentenceB, SEEDED_LIMITS, STEPS_MAX_TOKENS } from './compute.js';
 import { startComputeWorker, SUPERSEDED } from './compute-client.js';
 import { setupModelLoader, startModelLoad } from './model-loader.js';
@@ -50,7 +50,12 @@ const predictions = new PredictionsPanel($('predictions'), {
 });
 const views = {
   step: new StepView(stepHost, {
-    onChange: ({ head }) => { state.head = head; syncControls(); writeState(state); },
+    onChange: ({ head, kind }) => {
+      state.head = head;
+      if (kind && kind !== stepKind()) { picked({ kind, pairFilter: 'all' }); render(); return; }
+      syncControls();
+      writeState(state);
+    },
     onQuery: (query) => { state.query = query; writeState(state); },
   }),
   matrix: new MatrixView(panels.matrix, { onChange: picked }),
@@ -75,6 +80,28 @@ function setMessage(text, kind = 'info') {
   if (kind === 'error' || !result) document.body.dataset.state = kind === 'error' ? 'error' : 'idle';
 }
 
+/** The part of an encoder–decoder model the Step view shows: the one picked in any view, else the encoder. */
+function stepKind() {
+  return state.kind ?? 'encoder';
+}
+
+/**
+ * The layers and heads the layer and head menus offer: what every part has, or in the Step view of an
+ * encoder–decoder model, what its part has (the decoder may have more layers or fewer heads).
+ */
+function layerHeadCounts() {
+  if (!result) return { numLayers: state.numLayers, numHeads: state.numHeads };
+  if (result.encoderDecoder && state.view === 'step') return result.parts[stepKind()];
+  return { numLayers: result.numLayers, numHeads: result.numHeads };
+}
+
+/** Keeps the layer and head within what the menus offer. */
+function clampLayerHead() {
+  const { numLayers, numHeads } = layerHeadCounts();
+  state.layer = Math.min(state.layer, numLayers - 1);
+  if (state.head !== 'all' && state.head >= numHeads) state.head = 'all';
+}
+
 function fillSelect(select, values, selected) {
   select.replaceChildren(...values.map(([value, label]) => new Option(label, String(value), false, String(value) === String(selected))));
 }
@@ -94,8 +121,7 @@ function syncControls() {
   els.hideSpecial.checked = state.hideSpecial;
   els.normalize.value = state.norm;
   els.measure.value = state.measure;
-  const numLayers = result?.numLayers ?? state.numLayers;
-  const numHeads = result?.numHeads ?? state.numHeads;
+  const { numLayers, numHeads } = layerHeadCounts();
   fillSelect(els.layer, [...Array(numLayers).keys()].map((l) => [l, String(l)]), state.layer);
   fillSelect(els.head, [['all', 'all'], ...[...Array(numHeads).keys()].map((h) => [h, String(h)])], state.head);
   els.head.disabled = state.average;
@@ -132,8 +158,6 @@ async function recompute() {
     result.computeMs = performance.now() - started;
     if ((result.sentenceBStart ?? null) === null) state.pairFilter = 'all';
     if (!isEncoderDecoder(result)) state.kind = null;
-    state.layer = Math.min(state.layer, result.numLayers - 1);
-    if (state.head !== 'all' && state.head >= result.numHeads) state.head = 'all';
     render();
   } catch (err) {
     if (edit !== edits) return;
@@ -202,6 +226,7 @@ function renderPredictions() {
 
 /** Draws the active view only; the others are drawn when their tab opens. */
 function render() {
+  if (result) clampLayerHead();
   syncControls();
   writeState(state);
   if (!result) return;
@@ -209,32 +234,7 @@ function render() {
   const started = performance.now();
   try {
     if (state.view === 'step') {
-      // Steps are kept for one layer; another layer was picked elsewhere (layer select, model view).
-      if (result.encoderDecoder) {
-        stepHost.replaceChildren();
-        stepNote.textContent = 'The step view shows one-stack models; for this encoder–decoder model use the matrix, head '
-          + 'and model views (encoder, decoder and cross-attention).';
-        return finishRender(panel, started);
-      }
-      if (result.steps && result.steps.layer !== state.layer) {
-        if (!model) { recompute(); return; }
-        const shown = result;
-        stepNote.textContent = `Computing the steps of layer ${state.layer}…`;
-        compute.steps(result, state.layer).then((steps) => {
-          if (result !== shown) return;
-          result.steps = steps;
-          render();
-        }, (err) => showNote(panel, `Could not compute the steps: ${err.message}`));
-        return;
-      }
-      stepNote.textContent = model ? `${model.label}, layer ${state.layer}: its own numbers, every head.` : '';
-      if (result.steps) {
-        views.step.update(result.steps, { head: state.head === 'all' ? 0 : state.head, query: state.query ?? undefined });
-      } else {
-        stepHost.replaceChildren();
-        stepNote.textContent = `The step view is limited to ${STEPS_MAX_TOKENS} tokens; this input has `
-          + `${result.tokens.length}. The matrix view handles long inputs.`;
-      }
+      if (!renderSteps(panel)) return;
     } else {
       if (state.view === 'model') ensureAtlas();
       views[state.view].update(result, viewOptions());
@@ -248,6 +248,41 @@ function render() {
     showNote(panel, `Could not draw this view: ${err.message}`);
   }
   finishRender(panel, started);
+}
+
+/**
+ * Draws the Step view, or asks the worker for the steps of the layer (and part) picked when the result
+ * holds another's; returns false when it did (render runs again when they arrive).
+ */
+function renderSteps(panel) {
+  const kind = result.encoderDecoder ? stepKind() : null;
+  const what = kind === 'cross' ? `the cross-attention of decoder layer ${state.layer}`
+    : kind ? `${KINDS[kind].toLowerCase()} layer ${state.layer}` : `layer ${state.layer}`;
+  if (result.steps && (result.steps.layer !== state.layer || (result.steps.kind ?? null) !== kind)) {
+    if (!model) { recompute(); return false; }
+    const shown = result;
+    stepNote.textContent = `Computing the steps of ${what}…`;
+    compute.steps(result, state.layer, kind).then((steps) => {
+      if (result !== shown) return;
+      result.steps = steps;
+      render();
+    }, (err) => showNote(panel, `Could not compute the steps: ${err.message}`));
+    return false;
+  }
+  stepNote.textContent = !model ? '' : `${model.label}, ${what}: its own numbers, every head.${kind === 'cross'
+    ? ' Queries come from the decoder (the target’s tokens), keys and values from the encoder’s output (the source’s tokens).' : ''}`;
+  if (result.steps) {
+    views.step.update(result.steps, { head: state.head === 'all' ? 0 : state.head, query: state.query ?? undefined,
+      kinds: kind ? Object.keys(result.parts) : undefined });
+  } else {
+    stepHost.replaceChildren();
+    stepNote.textContent = result.encoderDecoder
+      ? `The step view is limited to ${STEPS_MAX_TOKENS} tokens per side; this input has ${result.tokens.length} source and `
+        + `${result.targetTokens.length} target tokens. The matrix view handles long inputs.`
+      : `The step view is limited to ${STEPS_MAX_TOKENS} tokens; this input has `
+        + `${result.tokens.length}. The matrix view handles long inputs.`;
+  }
+  return true;
 }
 
 function finishRender(panel, started) {

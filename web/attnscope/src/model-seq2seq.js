@@ -129,14 +129,14 @@ export function runSeq2Seq(parts, input, options, what) {
       attentions: request.attentions, hidden: request.hidden, stepsLayer: request.steps?.layer ?? -1,
       stepsHead: request.steps?.head ?? -1, stepsKind: KIND_CODES[request.steps?.kind ?? 'encoder'], mask: maskAt,
     }), what);
-    return copyResult(handle.result(), source, target, request);
+    return copyResult(handle.result(), source, target, request, config);
   } finally {
     handle.releaseResult();
     wasm._free(base);
   }
 }
 
-function copyResult(views, source, target, request) {
+function copyResult(views, source, target, request, config) {
   const out = { sourceTokens: source.tokens, targetTokens: target.tokens, sourceIds: source.ids.slice(),
     targetIds: target.ids.slice() };
   const arrays = new OutputArrays(request.reuse);
@@ -150,7 +150,9 @@ function copyResult(views, source, target, request) {
   if (views.steps) {
     const s = views.steps;
     out.steps = { kind: request.steps.kind, layer: s.layer, head: request.steps.head >= 0 ? s.firstHead : null,
-      numHeads: s.numHeads, dHead: s.dHead, scale: s.scale, kvHeads: s.kvHeads, queries: s.queries, keys: s.keys };
+      numHeads: s.numHeads, dHead: s.dHead, scale: s.scale, kvHeads: s.kvHeads, queries: s.queries, keys: s.keys,
+      // T5's self-attentions add their relative position bias to the scaled scores (the core's `scaled` holds it).
+      positionBias: (config.relativeBuckets ?? 0) > 0 && request.steps.kind !== 'cross' };
     for (const key of ['x', 'q', 'k', 'v', 'scores', 'scaled', 'weights', 'headOutput', 'output']) {
       out.steps[key] = s[key].slice();
     }

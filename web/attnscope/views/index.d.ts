@@ -157,17 +157,30 @@ export declare class ModelView {
 /**
  * One layer's attention step by step, as model.run(…, { steps: { layer } }) returns it (or
  * stepsFromMultiHead makes it from core.multiHeadAttention's steps): what the Step and Neuron views take.
+ * Self-attention gives tokens (n = nq = nk); attention whose keys are another sequence's (an
+ * encoder–decoder model's cross-attention: model.run({ source, target }, { steps: { layer, kind: 'cross' } }))
+ * gives queryTokens (the target's) and keyTokens (the source's) instead.
  */
 export interface Steps {
-  tokens: readonly string[];
+  /** Self-attention: the one token list (then no queryTokens or keyTokens). */
+  tokens?: readonly string[];
+  /** The query rows [nq] and key columns [nk] (with them, no tokens). */
+  queryTokens?: readonly string[];
+  keyTokens?: readonly string[];
+  /** The part of an encoder–decoder model: its formulas say where Q, K and V come from (cross: Q from the decoder, K and V from the encoder's output). */
+  kind?: 'encoder' | 'decoder' | 'cross' | null;
   layer: number;
   /** Heads in the arrays; firstHead is the model index of the first (default 0). */
   numHeads: number;
   firstHead?: number;
   dHead: number;
   dModel?: number;
-  /** Default 1/√dHead. */
+  /** Default 1/√dHead; T5's is 1. */
   scale?: number;
+  /** scaled = scores × scale + a per-head position bias (T5's self-attentions); the view shows the bias, scaled − scores × scale. */
+  positionBias?: boolean;
+  /** Default true; false: the projections have no biases (T5), and the formulas write none. */
+  projectionBiases?: boolean;
   /** The K/V head each query head reads (grouped-query attention). */
   kvHeads?: readonly number[];
   /** Q and K rotate by position in their first rotaryDim values (RoPE): the formulas say so. */
@@ -175,34 +188,46 @@ export interface Steps {
   /** Q and K get a per-head RMSNorm before the rotation (Qwen3). */
   qkNorm?: boolean;
   causal?: boolean;
+  /** [nq*nk]: 1 where query i may attend to key j. */
   allowed?: Uint8Array;
-  /** [n*dModel] each. */
+  /** [nq*dModel] each: the queries' input and the block's output. */
   x: Float32Array; output: Float32Array;
-  /** [heads*n*dHead] each, head-major. */
+  /** [nk*dModel]: the keys' and values' input when it is another sequence's (cross-attention: the encoder's output), drawn as E. */
+  context?: Float32Array | null;
+  /** q and headOutput [heads*nq*dHead], k and v [heads*nk*dHead], head-major. */
   q: Float32Array; k: Float32Array; v: Float32Array; headOutput: Float32Array;
-  /** [heads*n*n] each. */
+  /** [heads*nq*nk] each. */
   scores: Float32Array; scaled: Float32Array; weights: Float32Array;
   params?: { wq: Float32Array; wk: Float32Array; wv: Float32Array; wo: Float32Array;
     bq?: Float32Array | null; bk?: Float32Array | null; bv?: Float32Array | null; bo?: Float32Array | null };
+  /** What X is (the X panel's caption); contextFormula: what the context is. */
   inputFormula?: string;
+  contextFormula?: string;
   embedding?: Float32Array | null;
   position?: Float32Array | null;
 }
 
 /** One panel per textbook step (X; Q, K, V; Q·Kᵀ; ÷√d_k; mask; softmax; weights·V; heads; ·W_O), with the neuron view below. */
 export declare class StepView {
-  constructor(container: HTMLElement, callbacks?: { onChange?: (state: { head: number }) => void; onQuery?: (query: number) => void });
-  update(steps: Steps, options?: { head?: number | 'all'; query?: number; theme?: Theme; maxWidth?: number }): this;
+  /** onChange: a head picked here, or (with options.kinds) another part of an encoder–decoder model, whose steps the caller then gives. */
+  constructor(container: HTMLElement, callbacks?: { onChange?: (state: { head: number; kind: 'encoder' | 'decoder' | 'cross' | null }) => void;
+    onQuery?: (query: number) => void });
+  /** kinds: the parts to offer in an Attention menu (steps.kind is the one shown). */
+  update(steps: Steps, options?: { head?: number | 'all'; query?: number; kinds?: readonly ('encoder' | 'decoder' | 'cross')[];
+    theme?: Theme; maxWidth?: number }): this;
 }
 
 /** For one query and one head: q, every k_j, q ⊙ k_j, the score, the scaled score and the weight (as BertViz's neuron view). */
 export declare class NeuronView {
   constructor(container: HTMLElement);
+  /** query: an index among the query tokens (default the last). */
   update(steps: Steps, options?: { head?: number; query?: number; onQuery?: (query: number) => void }): this;
 }
 
-/** Checks `steps` (throws naming the problem) and returns it with its defaults filled in. */
-export declare function normalizeSteps(steps: Steps): Steps & { n: number; firstHead: number; scale: number; causal: boolean; dModel: number };
+/** Checks `steps` (throws naming the wrong field and the length it should have) and returns it with its defaults filled in (n = nq). */
+export declare function normalizeSteps(steps: Steps): Steps & { n: number; nq: number; nk: number; queryTokens: string[];
+  keyTokens: string[]; cross: boolean; firstHead: number; scale: number; causal: boolean; positionBias: boolean;
+  projectionBiases: boolean; dModel: number };
 
 /** Steps from core.multiHeadAttention's result with steps: true (one layer, all heads). */
 export declare function stepsFromMultiHead(result: { q?: Float32Array; k?: Float32Array; v?: Float32Array; heads?: Float32Array;
