@@ -4,6 +4,9 @@
 //   options: --json FILE (write the results), --shapes 0,3 (indices into BENCH_SHAPES),
 //            --no-relaxed (without attnscope's relaxed-SIMD build),
 //            --brief (timed as an application calls it: ~0.5 s of warm-up and ~1 s of runs per engine)
+// Engines: attnscope's SIMD128 and relaxed-SIMD builds, the relaxed build writing into its previous
+// result's arrays ("reused": the `reuse` option; fresh arrays are new pages to map, see
+// docs/performance.md), onnxruntime-web and tfjs-backend-wasm (fresh arrays every call).
 // Every engine gets the same seeded inputs. Before anything is timed, each peer's output and
 // attention weights must agree with attnscope's within 1e-4 (and, at small shapes, attnscope's
 // with a float64 reference); a disagreement is reported and the run exits non-zero.
@@ -43,7 +46,10 @@ function parseArgs(argv) {
 // where affordable). Returns [{ engine, against, what, diff, ok }].
 async function checkAgreement(problem, engines, runs) {
   const results = new Map();
-  for (const e of engines) results.set(e, await runs.get(e)());
+  for (const e of engines) {
+    if (e.reuses) await runs.get(e)();  // the result checked is then one written into reused arrays
+    results.set(e, await runs.get(e)());
+  }
   const [base, ...others] = engines;
   const baseResult = results.get(base);
   const checks = [];
@@ -108,7 +114,7 @@ const pad = (s, w, right = true) => (right ? String(s).padStart(w) : String(s).p
 
 function printTable(rows) {
   const header = ['shape (n×d×h)', 'engine', 'wall ms', 'cpu ms', 'GFLOP/s', '× fastest peer', '% ceiling'];
-  const widths = [20, 18, 9, 9, 8, 14, 9];
+  const widths = [20, 26, 9, 9, 8, 14, 9];
   const line = (cells) => cells.map((c, i) => pad(c, widths[i], i >= 2)).join(' | ');
   console.log(line(header));
   console.log(widths.map((w) => '-'.repeat(w)).join('-|-'));
@@ -118,13 +124,15 @@ function printTable(rows) {
   }
   console.log('Medians. GFLOP/s, "× fastest peer" (fastest peer\'s time / this engine\'s time; above 1 = faster than');
   console.log('every peer) and "% ceiling" use the CPU time, which on a shared machine excludes waiting for a core.');
-  console.log('"% ceiling" is against the SIMD128 ceiling, and for "attnscope relaxed" against the relaxed-SIMD (FMA) one.');
+  console.log('"% ceiling" is against the SIMD128 ceiling, and for "attnscope relaxed" (and its reused run) against the');
+  console.log('relaxed-SIMD (FMA) one. "reused": each forward written into the previous forward\'s arrays (the reuse option).');
 }
 
 async function main() {
   const args = parseArgs(process.argv.slice(2));
   const relaxed = relaxedSimdSupported();
-  const engines = [await createAttnscopeEngine(), ...(relaxed ? [await createAttnscopeEngine({ relaxed: true })] : []),
+  const engines = [await createAttnscopeEngine(), ...(relaxed ? [await createAttnscopeEngine({ relaxed: true }),
+    await createAttnscopeEngine({ relaxed: true, reuse: true })] : []),
     await createOrtEngine(), await createTfjsEngine()];
   const peers = engines.filter((e) => e.peer !== false);
   console.log(`node ${process.version}; engines: ${engines.map((e) => `${e.name} ${e.version}`).join(', ')}; one thread each`);
@@ -168,7 +176,7 @@ async function main() {
     for (const c of checks) {
       const status = c.ok ? 'ok  ' : 'FAIL';
       if (!c.ok) failures++;
-      console.log(`${status} ${pad(shapeLabel(shape), 20, false)} ${pad(c.engine, 18, false)} ${c.what} vs ` +
+      console.log(`${status} ${pad(shapeLabel(shape), 20, false)} ${pad(c.engine, 26, false)} ${c.what} vs ` +
         `${c.against}: max |diff| ${c.diff.toExponential(2)}${c.why ? ` (${c.why})` : ''}`);
     }
     if (!args.quick && checks.every((c) => c.ok)) {

@@ -19,10 +19,10 @@ test('bench --quick: every engine agrees with attnscope within 1e-4', () => {
   });
   assert.equal(run.status, 0, `run_bench --quick failed:\n${run.stdout}\n${run.stderr}`);
   const ok = run.stdout.split('\n').filter((l) => l.startsWith('ok '));
-  // 2 shapes × (attnscope and attnscope relaxed vs float64, attnscope relaxed and 2 peers vs
-  // attnscope) × (output, weights): run_bench turns relaxed SIMD on in Node 20.
-  assert.equal(ok.length, 20, run.stdout);
-  for (const engine of ['attnscope', 'attnscope relaxed', 'onnxruntime-web', 'tfjs-backend-wasm']) {
+  // 2 shapes × (attnscope, attnscope relaxed and its reused-arrays run vs float64; the last two and
+  // 2 peers vs attnscope) × (output, weights): run_bench turns relaxed SIMD on in Node 20.
+  assert.equal(ok.length, 28, run.stdout);
+  for (const engine of ['attnscope', 'attnscope relaxed', 'attnscope relaxed, reused', 'onnxruntime-web', 'tfjs-backend-wasm']) {
     assert.ok(ok.some((l) => l.includes(engine)), `no check of ${engine}:\n${run.stdout}`);
   }
   assert.doesNotMatch(run.stdout, /FAIL/);

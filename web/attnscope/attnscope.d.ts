@@ -70,6 +70,11 @@ export interface AttentionOptions {
    * 16,384 tokens of a 64-wide head fit in well under 64 MB of wasm memory.
    */
   weights?: boolean;
+  /**
+   * An earlier result of attention() whose arrays this call overwrites and returns again where their
+   * lengths match (the others are fresh): for repeated calls, the copy without mapping new pages.
+   */
+  reuse?: Partial<AttentionResult> | null;
 }
 
 /** The result of attention({ ..., weights: false }). */
@@ -133,6 +138,12 @@ export interface ForwardOptions {
    * valueNorms[h, j] is the norm of what key j adds to query i's output through head h.
    */
   valueNorms?: boolean;
+  /**
+   * An earlier result of forward() (or multiHeadAttention()) whose arrays this call overwrites and
+   * returns again where their lengths match (the others are fresh): for repeated calls, the copy
+   * without mapping new pages.
+   */
+  reuse?: Partial<MultiHeadResult> | null;
 }
 
 export interface MultiHeadAttentionOptions extends MultiHeadParameters, ForwardOptions {

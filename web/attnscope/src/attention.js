@@ -1,6 +1,8 @@
 // attention(), multiHeadAttention() and createMultiHeadAttention(): validate in JS, lay out one
-// heap block per call, call the bindings, copy the results out, free the block (also on error).
+// heap block per call, call the bindings, copy the results out (into fresh arrays, or with `reuse`
+// into an earlier result's: output-arrays.js), free the block (also on error).
 import { HeapBlock, throwIfFailed } from './heap.js';
+import { OutputArrays, parseReuse } from './output-arrays.js';
 import {
   describe, optionalBoolean, optionalFloats, parseMask, requireFloats, requireOptions, requireSize,
 } from './validate.js';
@@ -19,6 +21,7 @@ export function attention(wasm, options) {
   const mask = parseMask(options.mask, n, m, what);
   const steps = optionalBoolean(options.steps, 'steps', false, what);
   const wantWeights = optionalBoolean(options.weights, 'weights', true, what);
+  const outputs = new OutputArrays(parseReuse(options.reuse, what));
   // Neither weights nor steps: the streaming core (online softmax), no [n*m] buffer anywhere.
   const streaming = !wantWeights && !steps;
 
@@ -39,15 +42,13 @@ export function attention(wasm, options) {
     if (streaming) {
       throwIfFailed(wasm.streamingAttention(a(slots.q), a(slots.k), a(slots.v), n, m, dK, dV, mask.kind,
         a(slots.mask), a(slots.output)), what);
-      return { output: block.take(slots.output) };
+      return { output: outputs.copy(block.view(slots.output), 'output') };
     }
     throwIfFailed(wasm.attention(a(slots.q), a(slots.k), a(slots.v), n, m, dK, dV, mask.kind,
       a(slots.mask), a(slots.output), a(slots.weights), a(slots.scores), a(slots.scaled)), what);
-    const result = { output: block.take(slots.output) };
-    if (wantWeights) result.weights = block.take(slots.weights);
-    if (steps) {
-      result.scores = block.take(slots.scores);
-      result.scaled = block.take(slots.scaled);
+    const result = { output: outputs.copy(block.view(slots.output), 'output') };
+    for (const name of ['weights', 'scores', 'scaled']) {
+      if (name === 'weights' ? wantWeights : steps) result[name] = outputs.copy(block.view(slots[name]), name);
     }
     return result;
   } finally {
@@ -152,6 +153,7 @@ function forward(wasm, handle, dModel, numHeads, x, options, what) {
   const wantWeights = optionalBoolean(options.weights, 'weights', true, what);
   const wantHeads = optionalBoolean(options.heads, 'heads', true, what);
   const valueNorms = optionalBoolean(options.valueNorms, 'valueNorms', false, what);
+  const outputs = new OutputArrays(parseReuse(options.reuse, what));
 
   const block = new HeapBlock(wasm, what);
   const perHead = numHeads * n * m;  // only allocated for weights / steps
@@ -180,9 +182,9 @@ function forward(wasm, handle, dModel, numHeads, x, options, what) {
     throwIfFailed(handle.forward(a(slots.x), n, a(slots.context), m, mask.kind, a(slots.mask),
       a(slots.output), a(slots.weights), a(slots.heads), a(slots.q), a(slots.k), a(slots.v),
       a(slots.scores), a(slots.scaled), a(slots.valueNorms)), what);
-    const result = { output: block.take(slots.output) };
+    const result = { output: outputs.copy(block.view(slots.output), 'output') };
     for (const name of ['weights', 'heads', 'q', 'k', 'v', 'scores', 'scaled', 'valueNorms']) {
-      if (slots[name]) result[name] = block.take(slots[name]);
+      if (slots[name]) result[name] = outputs.copy(block.view(slots[name]), name);
     }
     return result;
   } finally {
@@ -194,10 +196,10 @@ function forward(wasm, handle, dModel, numHeads, x, options, what) {
 export function multiHeadAttention(wasm, options) {
   const what = 'multiHeadAttention';
   requireOptions(options, what);
-  const { x, context, n, m, mask, weights, heads, steps, valueNorms } = options;
+  const { x, context, n, m, mask, weights, heads, steps, valueNorms, reuse } = options;
   const { handle, dModel, numHeads } = createHandle(wasm, options, what);
   try {
-    return forward(wasm, handle, dModel, numHeads, x, { context, n, m, mask, weights, heads, steps, valueNorms }, what);
+    return forward(wasm, handle, dModel, numHeads, x, { context, n, m, mask, weights, heads, steps, valueNorms, reuse }, what);
   } finally {
     handle.delete();
   }

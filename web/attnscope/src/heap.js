@@ -72,8 +72,13 @@ export class HeapBlock {
 
   /** A caller-owned copy of a float slot (a fresh Float32Array, independent of the heap). */
   take(slot) {
+    return this.view(slot).slice();
+  }
+
+  /** A float slot as a view of the heap: valid only until the next allocation or free. */
+  view(slot) {
     const start = this.address(slot) >>> 2;
-    return this.wasm.HEAPF32.slice(start, start + slot.count);
+    return this.wasm.HEAPF32.subarray(start, start + slot.count);
   }
 
   free() {

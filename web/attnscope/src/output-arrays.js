@@ -1,15 +1,15 @@
-// Where model.run puts its outputs when they leave the wasm heap: fresh Float32Arrays, or with the
-// `reuse` option the arrays of an earlier result, overwritten in place. Fresh arrays are new memory that
-// the OS maps page by page on first write, which on some machines costs far more than the copy itself
-// (docs/performance.md: 144 MiB of attentions); a loop over many inputs that reuses its arrays copies at
-// memory bandwidth.
+// Where model.run and the attention functions put their outputs when they leave the wasm heap: fresh
+// Float32Arrays, or with the `reuse` option the arrays of an earlier result, overwritten in place.
+// Fresh arrays are new memory that the OS maps page by page on first write, which on some machines
+// costs far more than the copy itself (docs/performance.md, "Returning the attentions"); a loop over
+// many inputs that reuses its arrays copies at memory bandwidth.
 import { describe } from './validate.js';
 
-/** Checks the `reuse` option: an earlier result of model.run (or any object of such arrays), or null. */
+/** Checks the `reuse` option: an earlier result of the same call (or any object of such arrays), or null. */
 export function parseReuse(value, what) {
   if (value === undefined || value === null || value === false) return null;
   if (typeof value !== 'object' || Array.isArray(value) || ArrayBuffer.isView(value)) {
-    throw new TypeError(`${what}: reuse must be an earlier result of model.run (whose arrays are overwritten), got ${describe(value)}`);
+    throw new TypeError(`${what}: reuse must be an earlier result of the same call (whose arrays are overwritten), got ${describe(value)}`);
   }
   return value;
 }
