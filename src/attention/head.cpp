@@ -10,6 +10,13 @@
 #include "util/parallel.hpp"
 
 namespace attnscope::detail {
+namespace {
+
+// Rows per Q·Kᵀ block under a causal mask: smaller blocks skip more of the upper triangle, larger ones
+// repack K less often.
+constexpr std::size_t kCausalScoreRows = 64;
+
+}  // namespace
 
 float default_scale(std::size_t d_k) { return 1.0f / std::sqrt(static_cast<float>(d_k)); }
 
@@ -28,7 +35,18 @@ void attend_one_head(StridedInput q, StridedInput k, StridedInput v, const Atten
   // Scores land in the caller's `scores` when it keeps them, else directly in `weights`, which the
   // softmax then overwrites in place.
   float* scores = out.scores != nullptr ? out.scores : out.weights;
-  kernels::gemm_nt(n, m, shape.d_k, q.data, q.ld, k.data, k.ld, scores, m);
+  if (mask.kind == MaskKind::causal && scores == out.weights && out.scaled == nullptr && bias == nullptr) {
+    // Nobody sees these scores but the causal softmax, which reads only the first i + 1 of row i
+    // (and zeroes the rest): Q·Kᵀ in row blocks, each up to its last row's kept column, is about
+    // half the products at large n.
+    for (std::size_t i0 = 0; i0 < n; i0 += kCausalScoreRows) {
+      const std::size_t rows = std::min(kCausalScoreRows, n - i0);
+      kernels::gemm_nt(rows, std::min(i0 + rows, m), shape.d_k, q.data + i0 * q.ld, q.ld, k.data, k.ld,
+                       scores + i0 * m, m);
+    }
+  } else {
+    kernels::gemm_nt(n, m, shape.d_k, q.data, q.ld, k.data, k.ld, scores, m);
+  }
   if (bias != nullptr) {
     // scaled = scores·scale + bias, then the softmax of it unscaled. The [n, m] rows are contiguous,
     // so the bias is one "row" of n·m values for add_bias.

@@ -93,6 +93,24 @@ void check_case(const Case& c, Path path) {
   }
   EXPECT_LT(worst_vs_regular, 2e-5);
   EXPECT_LT(worst_vs_reference, 2e-5);
+
+  // The weights without the scores kept, against the path that keeps them (full Q·Kᵀ): under a causal
+  // mask Q·Kᵀ is then computed only up to each row block's last kept column. The buffers start as NaN, so an entry the kernels never wrote shows.
+  std::vector<float> output(c.n * c.d_v, NAN), weights(c.n * c.m, NAN);
+  scaled_dot_product_attention(q, k, v, shape, mask, {output, weights, {}, {}});
+  const AttentionResult full = scaled_dot_product_attention(q, k, v, shape, mask, /*keep_steps=*/true);
+  double worst_output = 0.0, worst_weights = 0.0;
+  for (std::size_t i = 0; i < output.size(); ++i) worst_output = std::max(worst_output, std::fabs(output[i] - expected[i]));
+  for (std::size_t i = 0; i < weights.size(); ++i) {
+    worst_weights = std::max(worst_weights, double(std::fabs(weights[i] - full.weights[i])));
+  }
+  EXPECT_LT(worst_output, 2e-5);  // NaN compares false: an unwritten entry fails here
+  EXPECT_LT(worst_weights, 1e-6);
+  if (c.kind == MaskKind::causal) {
+    for (std::size_t i = 0; i < c.n; ++i) {
+      for (std::size_t j = i + 1; j < c.m; ++j) ASSERT_EQ(weights[i * c.m + j], 0.0f) << i << ", " << j;
+    }
+  }
   if (c.kind == MaskKind::allowed) {
     for (std::size_t col = 0; col < c.d_v; ++col) EXPECT_EQ(streamed[3 * c.d_v + col], 0.0f);
   }
