@@ -203,3 +203,24 @@ test('the Step view of an encoder-decoder model: cross-attention steps with targ
   assertClean(assert, problems, 'the Step view of an encoder-decoder model');
   await page.close();
 });
+
+test('an encoder-decoder input past the Step view\'s limit on one side: the page gives both sides\' counts', async () => {
+  // T5's relative positions allow any length; n_positions (512 when absent) is raised past the Step view's limit.
+  const longFolder = await modelFolder(GATED);
+  const config = JSON.parse(readFileSync(join(GATED, 'config.json'), 'utf8'));
+  await writeFile(join(longFolder, 'config.json'), JSON.stringify({ ...config, n_positions: 1024 }));
+  const { page, problems } = await demo.newPage();
+  await openDemo(page, demo.url, { source: 'seeded', view: 'step' });
+  const source = Array.from({ length: 90 }, () => 'the cat sat on the mat').join(' ');
+  await loadFolder(page, longFolder, source, 'le chat est');
+  const note = await page.textContent('#view-step');
+  const said = note.match(/limited to 512 tokens per side; this input has (\d+) source and (\d+) target tokens\. The matrix view handles long inputs/);
+  assert.ok(said, `the Step view names its limit: ${note.slice(0, 200)}`);
+  const [sourceCount, targetCount] = said.slice(1).map(Number);
+  assert.ok(sourceCount > 512, `source tokens: ${sourceCount}`);
+  assert.equal(targetCount, 5, 'the short target (4 pieces and </s>)');
+  assert.equal(await page.$$eval('#view-step figure[data-step]', (f) => f.length), 0, 'no step is drawn');
+  assertClean(assert, problems, 'an encoder-decoder input past the Step view\'s limit');
+  await page.close();
+  await rm(longFolder, { recursive: true, force: true });
+});

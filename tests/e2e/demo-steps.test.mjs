@@ -87,3 +87,23 @@ test('with the default model the Step and neuron views show its own numbers, and
   assertClean(assert, problems, 'with the default model', { optionalUnder: 'models/default/' });
   await page.close();
 });
+
+test('past the Step view\'s token limit the page says so, and the matrix view still draws the input', async () => {
+  const { page, problems } = await demo.newPage();
+  await openDemo(page, demo.url, { source: 'seeded', view: 'step' });
+  const limit = 512;
+  const words = Array.from({ length: limit + 8 }, (_, i) => `w${i}`).join(' ');
+  await afterRender(page, () => page.fill('#sentence', words));
+  const note = await page.textContent('#view-step');
+  const said = note.match(/limited to (\d+) tokens; this input has (\d+)\. The matrix view handles long inputs/);
+  assert.ok(said, `the Step view names its limit: ${note.slice(0, 200)}`);
+  const [saidLimit, shown] = said.slice(1).map(Number);
+  assert.equal(saidLimit, limit);
+  assert.ok(shown > limit, `the count given (${shown}) is past the limit`);
+  assert.equal(await page.$$eval('#view-step figure[data-step]', (f) => f.length), 0, 'no step is drawn');
+  await showView(page, 'matrix');
+  const rows = await page.$eval('#view-matrix figure canvas:not(.attnscope-overlay)', (c) => Number(c.dataset.rows ?? 0));
+  assert.equal(rows, shown, 'the matrix view draws every token');
+  assertClean(assert, problems, 'past the Step view\'s limit');
+  await page.close();
+});
