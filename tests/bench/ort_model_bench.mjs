@@ -1,7 +1,7 @@
 // Whole models against ONNX Runtime Web (scripts/bench runs this after model_bench.mjs):
 //   node tests/bench/ort_model_bench.mjs           bert-base, GPT-2-small and SmolLM2-135M shapes, timed
 //   node tests/bench/ort_model_bench.mjs --quick   agreement checks only, tiny models (CI smoke)
-//   options: --models bert-base,gpt2,smollm2 --lengths 128,512 --threads 1,2 --reps 3 --json FILE --no-cold
+//   options: --models bert-base,gpt2,smollm2 --lengths 128,512 --threads 1,2 --reps 5 --json FILE --no-cold
 // Both engines get the same seeded F32 checkpoint (random_bert.mjs, random_llama.mjs): attnscope loads its files through
 // core.loadModel, ONNX Runtime the graphs tests/bench/onnx_export.py exports from the very same files
 // with PyTorch (BERT / GPT-2 / Llama written from the published architectures), one graph returning every
@@ -43,7 +43,7 @@ const TINY_SHAPES = { smollm2: { ...SMOLLM2_135M, ...TINY, dModel: 96, numHeads:
 const QUICK_LENGTH = 40;  // within every quick model's positions (the golden GPT-2 has 48)
 
 function parseArgs(argv) {
-  const args = { quick: false, models: Object.keys(MODELS), lengths: [128, 512], threads: [1, 2], reps: 3,
+  const args = { quick: false, models: Object.keys(MODELS), lengths: [128, 512], threads: [1, 2], reps: 5,
     json: null, cold: true };
   for (let i = 0; i < argv.length; i++) {
     const next = () => argv[++i];
