@@ -16,12 +16,14 @@ import { afterRender, artifactPath, assertClean, hoverCell, numberAfter, openDem
 
 const GOLDEN = join(ROOT, 'tests', 'golden', 'seq2seq', 't5-relu-bf16');
 const GATED = join(ROOT, 'tests', 'golden', 'seq2seq', 't5-gated-f32');
-let demo, folder, gatedFolder;
+let demo, folder, gatedFolder, longFolder;
 
-/** A folder of the golden's config and weights with the T5-style tokenizer.json. */
-async function modelFolder(golden) {
+/** A folder of the golden's weights, its config (with `configChanges` over it) and the T5-style tokenizer.json. */
+async function modelFolder(golden, configChanges = {}) {
   const dir = await mkdtemp(join(tmpdir(), 'attnscope-t5-'));
-  for (const f of ['config.json', 'model.safetensors']) await writeFile(join(dir, f), readFileSync(join(golden, f)));
+  const config = JSON.parse(readFileSync(join(golden, 'config.json'), 'utf8'));
+  await writeFile(join(dir, 'config.json'), JSON.stringify({ ...config, ...configChanges }));
+  await writeFile(join(dir, 'model.safetensors'), readFileSync(join(golden, 'model.safetensors')));
   await writeFile(join(dir, 'tokenizer.json'), t5TokenizerJson());
   return dir;
 }
@@ -30,10 +32,12 @@ before(async () => {
   demo = await startDemo();
   folder = await modelFolder(GOLDEN);
   gatedFolder = await modelFolder(GATED);
+  // T5's relative positions allow any length; n_positions (512 when absent) is raised past the Step view's limit.
+  longFolder = await modelFolder(GATED, { n_positions: 1024 });
 });
 after(async () => {
   await demo?.close();
-  for (const dir of [folder, gatedFolder]) if (dir) await rm(dir, { recursive: true, force: true });
+  for (const dir of [folder, gatedFolder, longFolder]) if (dir) await rm(dir, { recursive: true, force: true });
 });
 
 /** Types the source and target, then loads `dir` through the folder picker and waits for the draw. */
@@ -205,10 +209,6 @@ test('the Step view of an encoder-decoder model: cross-attention steps with targ
 });
 
 test('an encoder-decoder input past the Step view\'s limit on one side: the page gives both sides\' counts', async () => {
-  // T5's relative positions allow any length; n_positions (512 when absent) is raised past the Step view's limit.
-  const longFolder = await modelFolder(GATED);
-  const config = JSON.parse(readFileSync(join(GATED, 'config.json'), 'utf8'));
-  await writeFile(join(longFolder, 'config.json'), JSON.stringify({ ...config, n_positions: 1024 }));
   const { page, problems } = await demo.newPage();
   await openDemo(page, demo.url, { source: 'seeded', view: 'step' });
   const source = Array.from({ length: 90 }, () => 'the cat sat on the mat').join(' ');
@@ -222,5 +222,4 @@ test('an encoder-decoder input past the Step view\'s limit on one side: the page
   assert.equal(await page.$$eval('#view-step figure[data-step]', (f) => f.length), 0, 'no step is drawn');
   assertClean(assert, problems, 'an encoder-decoder input past the Step view\'s limit');
   await page.close();
-  await rm(longFolder, { recursive: true, force: true });
 });
